@@ -1,0 +1,64 @@
+package io.sipedge.directory;
+
+import io.sipedge.model.Device;
+import io.sipedge.model.Tenant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Provisioned data: tenants and their devices with SIP credentials.
+ *
+ * <p>Reads are served from memory and are safe from any thread without blocking: the registrar
+ * calls them on every authentication. Writes are durable when they return (the record is on disk
+ * and fsynced) and are serialised; they may block on disk, so the HTTP side calls them off its
+ * event loop.
+ */
+public interface Directory extends AutoCloseable {
+
+    Optional<Tenant> tenant(String tenantId);
+
+    /** The tenant whose SIP domain (= digest realm) is {@code domain}, compared case-insensitively. */
+    Optional<Tenant> tenantByDomain(String domain);
+
+    List<Tenant> tenants();
+
+    Optional<Device> device(String deviceId);
+
+    /** The device whose SIP username (AOR user part) is {@code username} in the tenant. */
+    Optional<Device> deviceByUsername(String tenantId, String username);
+
+    /** The device whose digest username (auth username, else SIP username) is {@code digestUsername}. */
+    Optional<Device> deviceByDigestUsername(String tenantId, String digestUsername);
+
+    List<Device> devices(String tenantId);
+
+    int deviceCount();
+
+    /** Creates a tenant. Throws {@link DirectoryException} on a rule violation or a taken domain. */
+    Tenant createTenant(String name, String domain, boolean md5Only);
+
+    /** Creates a device; HA1s are computed for the tenant's realm and the password is sealed. */
+    Device createDevice(String tenantId, DeviceSpec spec);
+
+    /** Replaces a device's username, auth username, password (when non-null) and enabled flag. */
+    Device updateDevice(String deviceId, DeviceSpec spec);
+
+    void deleteDevice(String deviceId);
+
+    /** Deletes the tenant and all its devices. */
+    void deleteTenant(String tenantId);
+
+    /**
+     * Applies already validated import lines in one durable batch: tenants are created for unknown
+     * domains, a known username gets the new password (and auth username), others are created.
+     */
+    ImportSummary importLines(List<ImportLine> lines);
+
+    /** The clear password, for features that must hand it to the device (scloc QR codes). */
+    String revealPassword(Device device);
+
+    void addListener(DirectoryListener listener);
+
+    @Override
+    void close();
+}

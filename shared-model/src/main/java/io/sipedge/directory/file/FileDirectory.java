@@ -1,0 +1,632 @@
+package io.sipedge.directory.file;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.sipedge.directory.DeviceSpec;
+import io.sipedge.directory.Directory;
+import io.sipedge.directory.DirectoryException;
+import io.sipedge.directory.DirectoryListener;
+import io.sipedge.directory.ImportLine;
+import io.sipedge.directory.ImportSummary;
+import io.sipedge.model.DigestAlgorithm;
+import io.sipedge.model.Device;
+import io.sipedge.model.SipSecret;
+import io.sipedge.model.Tenant;
+import io.sipedge.model.rules.TenantRules;
+import io.sipedge.model.rules.Violation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded, file-backed {@link Directory}: every record lives in memory for reads, and every
+ * write is appended to a journal and fsynced before the call returns.
+ *
+ * <p>On disk, under {@code <data>/directory/}:
+ * <ul>
+ *   <li>{@code snapshot.json}: the whole state at some generation G, replaced only by atomic
+ *       rename (temp file, fsync, rename, fsync of the directory);</li>
+ *   <li>{@code journal-G.log}: the changes since that snapshot, one per line as
+ *       {@code <crc32c hex> <json>\n}. A kill -9 can only tear the last line (appends are
+ *       sequential and each acknowledged write was fsynced); loading drops such a torn tail, which
+ *       by construction was never acknowledged, and truncates it away;</li>
+ *   <li>{@code seal.key}: the key that seals passwords (see {@link PasswordSealer});</li>
+ *   <li>{@code lock}: held while a process has the directory open, so the edge and an offline
+ *       import never write the same journal at once.</li>
+ * </ul>
+ * Compaction writes snapshot G+1, starts journal G+1 and deletes journal G. A crash at any point
+ * leaves either the old snapshot with its journal or the new snapshot (with an empty or missing
+ * journal); both load to the same state.
+ */
+public final class FileDirectory implements Directory {
+    private static final Logger log = LoggerFactory.getLogger(FileDirectory.class);
+    /** Past this many journal lines the next write compacts, bounding start-up replay time. */
+    private static final int COMPACT_AFTER_ENTRIES = 50_000;
+
+    private final Path dir;
+    private final InstantSource clock;
+    private final ObjectMapper json;
+    private final PasswordSealer sealer;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final SecureRandom random = new SecureRandom();
+    private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final Map<String, Tenant> tenantsById = new ConcurrentHashMap<>();
+    private final Map<String, Tenant> tenantsByDomain = new ConcurrentHashMap<>();
+    private final Map<String, Device> devicesById = new ConcurrentHashMap<>();
+    private final Map<String, Device> devicesByUsername = new ConcurrentHashMap<>();
+    private final Map<String, Device> devicesByDigestUser = new ConcurrentHashMap<>();
+
+    private long generation;
+    private FileChannel journal;
+    private int journalEntries;
+
+    /** One journal line: an upsert of a tenant or a device, or a deletion by id. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Entry(String op, Tenant tenant, Device device, String id) {
+        static final String TENANT = "tenant";
+        static final String DEVICE = "device";
+        static final String DELETE_TENANT = "delete_tenant";
+        static final String DELETE_DEVICE = "delete_device";
+    }
+
+    record Snapshot(long generation, List<Tenant> tenants, List<Device> devices) {
+    }
+
+    private FileDirectory(Path dir, InstantSource clock, FileChannel lockChannel, FileLock lock) {
+        this.dir = dir;
+        this.clock = clock;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.json = new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(SerializationFeature.INDENT_OUTPUT)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        this.sealer = PasswordSealer.openOrCreate(dir.resolve("seal.key"));
+    }
+
+    /**
+     * Opens (creating if needed) the directory store under {@code dataDir/directory}.
+     *
+     * @throws DirectoryException of kind IO when another process holds it or it cannot be read
+     */
+    public static FileDirectory open(Path dataDir, InstantSource clock) {
+        Path dir = dataDir.resolve("directory");
+        FileChannel lockChannel = null;
+        try {
+            Files.createDirectories(dir);
+            lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new DirectoryException(DirectoryException.Kind.IO, "the directory " + dir
+                        + " is in use by another process (a running edge or import)", List.of(), null);
+            }
+            FileDirectory d = new FileDirectory(dir, clock, lockChannel, lock);
+            d.load();
+            return d;
+        } catch (IOException e) {
+            closeQuietly(lockChannel);
+            throw new DirectoryException(DirectoryException.Kind.IO, "cannot open " + dir + ": " + e.getMessage(),
+                    List.of(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- reads (memory only)
+
+    @Override
+    public Optional<Tenant> tenant(String tenantId) {
+        return Optional.ofNullable(tenantsById.get(tenantId));
+    }
+
+    @Override
+    public Optional<Tenant> tenantByDomain(String domain) {
+        return Optional.ofNullable(tenantsByDomain.get(domain.toLowerCase(Locale.ROOT)));
+    }
+
+    @Override
+    public List<Tenant> tenants() {
+        return tenantsById.values().stream().sorted(Comparator.comparing(Tenant::createdAt)).toList();
+    }
+
+    @Override
+    public Optional<Device> device(String deviceId) {
+        return Optional.ofNullable(devicesById.get(deviceId));
+    }
+
+    @Override
+    public Optional<Device> deviceByUsername(String tenantId, String username) {
+        return Optional.ofNullable(devicesByUsername.get(key(tenantId, username)));
+    }
+
+    @Override
+    public Optional<Device> deviceByDigestUsername(String tenantId, String digestUsername) {
+        return Optional.ofNullable(devicesByDigestUser.get(key(tenantId, digestUsername)));
+    }
+
+    @Override
+    public List<Device> devices(String tenantId) {
+        return devicesById.values().stream().filter(d -> d.tenantId().equals(tenantId))
+                .sorted(Comparator.comparing(Device::createdAt).thenComparing(Device::id)).toList();
+    }
+
+    @Override
+    public int deviceCount() {
+        return devicesById.size();
+    }
+
+    @Override
+    public String revealPassword(Device device) {
+        return sealer.unseal(device.secret().sealedPassword());
+    }
+
+    @Override
+    public void addListener(DirectoryListener listener) {
+        listeners.add(listener);
+    }
+
+    // ---------------------------------------------------------------- writes (durable on return)
+
+    @Override
+    public Tenant createTenant(String name, String domain, boolean md5Only) {
+        List<Violation> v = TenantRules.domain("domain", domain);
+        if (!v.isEmpty()) {
+            throw DirectoryException.invalid(v);
+        }
+        writeLock.lock();
+        try {
+            if (tenantsByDomain.containsKey(domain.toLowerCase(Locale.ROOT))) {
+                throw DirectoryException.conflict("domain", "is already served by another tenant");
+            }
+            Tenant t = new Tenant(newId(), name == null || name.isBlank() ? domain : name, domain, md5Only,
+                    clock.instant());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Device createDevice(String tenantId, DeviceSpec spec) {
+        validate(spec, true);
+        writeLock.lock();
+        try {
+            Tenant t = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            checkUnique(tenantId, null, spec.username(), digestName(spec));
+            Instant now = clock.instant();
+            Device d = new Device(newId(), tenantId, spec.username(), spec.authUsername(), spec.enabled(),
+                    secretFor(t, digestName(spec), spec.password()), now, now);
+            commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
+            return d;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Device updateDevice(String deviceId, DeviceSpec spec) {
+        validate(spec, false);
+        writeLock.lock();
+        try {
+            Device old = device(deviceId).orElseThrow(() -> DirectoryException.notFound("device " + deviceId));
+            Tenant t = tenantsById.get(old.tenantId());
+            checkUnique(old.tenantId(), deviceId, spec.username(), digestName(spec));
+            String password = spec.password() != null ? spec.password() : revealPassword(old);
+            Device d = new Device(old.id(), old.tenantId(), spec.username(), spec.authUsername(), spec.enabled(),
+                    secretFor(t, digestName(spec), password), old.createdAt(), clock.instant());
+            commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
+            return d;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void deleteDevice(String deviceId) {
+        writeLock.lock();
+        try {
+            device(deviceId).orElseThrow(() -> DirectoryException.notFound("device " + deviceId));
+            commit(List.of(new Entry(Entry.DELETE_DEVICE, null, null, deviceId)));
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void deleteTenant(String tenantId) {
+        writeLock.lock();
+        try {
+            tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            List<Entry> batch = new ArrayList<>();
+            for (Device d : devices(tenantId)) {
+                batch.add(new Entry(Entry.DELETE_DEVICE, null, null, d.id()));
+            }
+            batch.add(new Entry(Entry.DELETE_TENANT, null, null, tenantId));
+            commit(batch);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public ImportSummary importLines(List<ImportLine> lines) {
+        writeLock.lock();
+        try {
+            Instant now = clock.instant();
+            Map<String, Tenant> newTenants = new java.util.HashMap<>();
+            Map<String, Device> staged = new java.util.HashMap<>(); // by tenant+username, for this batch
+            List<Entry> batch = new ArrayList<>(lines.size() + 16);
+            int created = 0;
+            int updated = 0;
+            for (ImportLine line : lines) {
+                Tenant t = tenantsByDomain.get(line.domain());
+                if (t == null) {
+                    t = newTenants.computeIfAbsent(line.domain(), dom -> new Tenant(newId(), dom, dom, false, now));
+                }
+                DeviceSpec spec = new DeviceSpec(line.username(), line.authUsername(), line.password(), true);
+                String digest = digestName(spec);
+                Device old = staged.getOrDefault(key(t.id(), line.username()),
+                        devicesByUsername.get(key(t.id(), line.username())));
+                Device holder = devicesByDigestUser.get(key(t.id(), digest));
+                if (holder != null && (old == null || !holder.id().equals(old.id()))) {
+                    throw DirectoryException.invalid(List.of(new Violation("line " + line.lineNumber(), "unique",
+                            "auth username " + digest + " belongs to another device")));
+                }
+                Device d = old == null
+                        ? new Device(newId(), t.id(), line.username(), line.authUsername(), true,
+                                secretFor(t, digest, line.password()), now, now)
+                        : new Device(old.id(), t.id(), line.username(), line.authUsername(), old.enabled(),
+                                secretFor(t, digest, line.password()), old.createdAt(), now);
+                if (old == null) {
+                    created++;
+                } else {
+                    updated++;
+                }
+                staged.put(key(t.id(), line.username()), d);
+                batch.add(new Entry(Entry.DEVICE, null, d, null));
+            }
+            List<Entry> all = new ArrayList<>(batch.size() + newTenants.size());
+            newTenants.values().forEach(t -> all.add(new Entry(Entry.TENANT, t, null, null)));
+            all.addAll(batch);
+            commit(all);
+            return new ImportSummary(newTenants.size(), created, updated);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            closeQuietly(journal);
+            try {
+                lock.release();
+            } catch (IOException e) {
+                log.debug("releasing the directory lock: {}", e.toString());
+            }
+            closeQuietly(lockChannel);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void validate(DeviceSpec spec, boolean passwordRequired) {
+        List<Violation> v = new ArrayList<>(TenantRules.username("username", spec.username()));
+        if (spec.authUsername() != null && !spec.authUsername().isEmpty()) {
+            v.addAll(TenantRules.username("auth_username", spec.authUsername()));
+        }
+        if (passwordRequired || spec.password() != null) {
+            v.addAll(TenantRules.password("password", spec.password()));
+        }
+        if (!v.isEmpty()) {
+            throw DirectoryException.invalid(v);
+        }
+    }
+
+    private static String digestName(DeviceSpec spec) {
+        return spec.authUsername() != null && !spec.authUsername().isEmpty() ? spec.authUsername() : spec.username();
+    }
+
+    private void checkUnique(String tenantId, String selfId, String username, String digest) {
+        Device byName = devicesByUsername.get(key(tenantId, username));
+        if (byName != null && !byName.id().equals(selfId)) {
+            throw DirectoryException.conflict("username", "is already used in this tenant");
+        }
+        Device byDigest = devicesByDigestUser.get(key(tenantId, digest));
+        if (byDigest != null && !byDigest.id().equals(selfId)) {
+            throw DirectoryException.conflict("auth_username", "is already used in this tenant");
+        }
+    }
+
+    private SipSecret secretFor(Tenant t, String digestUser, String password) {
+        return new SipSecret(DigestAlgorithm.MD5.ha1(digestUser, t.domain(), password),
+                DigestAlgorithm.SHA_256.ha1(digestUser, t.domain(), password), sealer.seal(password));
+    }
+
+    private String newId() {
+        byte[] b = new byte[16];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static String key(String tenantId, String user) {
+        return tenantId + '\n' + user;
+    }
+
+    /** Appends the batch, fsyncs, then applies it in memory and tells listeners. Caller holds writeLock. */
+    private void commit(List<Entry> batch) {
+        List<Device> removed = new ArrayList<>();
+        List<Device[]> changed = new ArrayList<>();
+        long start = -1;
+        try {
+            StringBuilder sb = new StringBuilder(batch.size() * 400);
+            for (Entry e : batch) {
+                sb.append(line(e));
+            }
+            ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            start = journal.size();
+            while (buf.hasRemaining()) {
+                journal.write(buf);
+            }
+            journal.force(false);
+        } catch (IOException e) {
+            // Cut a partial append away, or the next successful write would bury it mid-file.
+            if (start >= 0) {
+                try {
+                    journal.truncate(start);
+                } catch (IOException ignored) {
+                    log.warn("could not cut a failed journal append; the next start drops it if it is last");
+                }
+            }
+            throw new DirectoryException(DirectoryException.Kind.IO, "journal write failed: " + e.getMessage(),
+                    List.of(), e);
+        }
+        for (Entry e : batch) {
+            Device before = e.device() != null ? devicesById.get(e.device().id())
+                    : Entry.DELETE_DEVICE.equals(e.op()) ? devicesById.get(e.id()) : null;
+            apply(e);
+            if (e.device() != null) {
+                changed.add(new Device[] {before, e.device()});
+            } else if (before != null) {
+                removed.add(before);
+            }
+        }
+        journalEntries += batch.size();
+        for (DirectoryListener l : listeners) {
+            for (Device[] c : changed) {
+                safely(() -> l.deviceChanged(c[0], c[1]));
+            }
+            for (Device d : removed) {
+                safely(() -> l.deviceRemoved(d));
+            }
+        }
+        if (journalEntries >= COMPACT_AFTER_ENTRIES) {
+            compact();
+        }
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.warn("directory listener failed: {}", e.toString());
+        }
+    }
+
+    private String line(Entry e) {
+        try {
+            String body = json.writeValueAsString(e);
+            CRC32C crc = new CRC32C();
+            crc.update(body.getBytes(StandardCharsets.UTF_8));
+            return String.format("%08x", crc.getValue()) + ' ' + body + '\n';
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void apply(Entry e) {
+        switch (e.op()) {
+            case Entry.TENANT -> {
+                Tenant old = tenantsById.put(e.tenant().id(), e.tenant());
+                if (old != null) {
+                    tenantsByDomain.remove(old.domain());
+                }
+                tenantsByDomain.put(e.tenant().domain(), e.tenant());
+            }
+            case Entry.DEVICE -> {
+                Device old = devicesById.put(e.device().id(), e.device());
+                if (old != null) {
+                    unindex(old);
+                }
+                devicesByUsername.put(key(e.device().tenantId(), e.device().username()), e.device());
+                devicesByDigestUser.put(key(e.device().tenantId(), e.device().digestUsername()), e.device());
+            }
+            case Entry.DELETE_DEVICE -> {
+                Device old = devicesById.remove(e.id());
+                if (old != null) {
+                    unindex(old);
+                }
+            }
+            case Entry.DELETE_TENANT -> {
+                Tenant old = tenantsById.remove(e.id());
+                if (old != null) {
+                    tenantsByDomain.remove(old.domain());
+                }
+            }
+            default -> throw new IllegalStateException("unknown journal op " + e.op());
+        }
+    }
+
+    private void unindex(Device d) {
+        devicesByUsername.remove(key(d.tenantId(), d.username()), d);
+        devicesByDigestUser.remove(key(d.tenantId(), d.digestUsername()), d);
+    }
+
+    private void load() throws IOException {
+        Path snap = dir.resolve("snapshot.json");
+        if (Files.exists(snap)) {
+            Snapshot s = json.readValue(snap.toFile(), Snapshot.class);
+            generation = s.generation();
+            s.tenants().forEach(t -> apply(new Entry(Entry.TENANT, t, null, null)));
+            s.devices().forEach(d -> apply(new Entry(Entry.DEVICE, null, d, null)));
+        }
+        Path jp = journalPath(generation);
+        int replayed = 0;
+        if (Files.exists(jp)) {
+            replayed = replay(jp);
+        }
+        journal = FileChannel.open(jp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        Durable.syncDirectory(dir);
+        journalEntries = replayed;
+        deleteStaleJournals();
+        log.info("directory loaded: {} tenants, {} devices ({} journal entries replayed)",
+                tenantsById.size(), devicesById.size(), replayed);
+        if (replayed > 0) {
+            compact();
+        }
+    }
+
+    /** Replays a journal; a torn last line (kill -9 mid-append) is cut off, anything worse refuses to load. */
+    private int replay(Path jp) throws IOException {
+        byte[] all = Files.readAllBytes(jp);
+        int pos = 0;
+        int count = 0;
+        while (pos < all.length) {
+            int nl = indexOf(all, (byte) '\n', pos);
+            String bad = null;
+            Entry e = null;
+            if (nl < 0) {
+                bad = "no end of line";
+            } else {
+                String text = new String(all, pos, nl - pos, StandardCharsets.UTF_8);
+                int sp = text.indexOf(' ');
+                if (sp != 8) {
+                    bad = "no checksum";
+                } else {
+                    String body = text.substring(9);
+                    CRC32C crc = new CRC32C();
+                    crc.update(body.getBytes(StandardCharsets.UTF_8));
+                    if (!String.format("%08x", crc.getValue()).equals(text.substring(0, 8))) {
+                        bad = "checksum mismatch";
+                    } else {
+                        e = json.readValue(body, Entry.class);
+                    }
+                }
+            }
+            if (bad != null) {
+                boolean last = nl < 0 || nl == all.length - 1;
+                if (!last) {
+                    throw new IOException(jp + " is damaged at byte " + pos + " (" + bad
+                            + ") before its end: this is not a torn append; restore from a backup");
+                }
+                log.warn("dropping a torn, never acknowledged record at the end of {} ({})", jp.getFileName(), bad);
+                try (FileChannel ch = FileChannel.open(jp, StandardOpenOption.WRITE)) {
+                    ch.truncate(pos);
+                    ch.force(true);
+                }
+                break;
+            }
+            apply(e);
+            count++;
+            pos = nl + 1;
+        }
+        return count;
+    }
+
+    private static int indexOf(byte[] a, byte b, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Writes the whole state as the next generation's snapshot and starts its empty journal. */
+    private void compact() {
+        try {
+            long next = generation + 1;
+            Snapshot s = new Snapshot(next, List.copyOf(tenantsById.values()), List.copyOf(devicesById.values()));
+            Path jpNext = journalPath(next);
+            Files.deleteIfExists(jpNext); // a leftover from a compaction that crashed before its rename
+            Durable.writeAtomically(dir.resolve("snapshot.json"), json.writeValueAsBytes(s), true);
+            FileChannel old = journal;
+            journal = FileChannel.open(jpNext, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            Durable.syncDirectory(dir);
+            generation = next;
+            journalEntries = 0;
+            closeQuietly(old);
+            deleteStaleJournals();
+        } catch (IOException e) {
+            // The journal still holds everything; compaction is retried at the next write or start.
+            log.warn("directory compaction failed, will retry: {}", e.toString());
+        }
+    }
+
+    private void deleteStaleJournals() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("journal-") && n.endsWith(".log") && !p.equals(journalPath(generation))) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private Path journalPath(long gen) {
+        return dir.resolve("journal-" + gen + ".log");
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.debug("close: {}", e.toString());
+            }
+        }
+    }
+}

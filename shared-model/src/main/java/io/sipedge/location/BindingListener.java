@@ -1,0 +1,25 @@
+package io.sipedge.location;
+
+import io.sipedge.model.Aor;
+import io.sipedge.model.Binding;
+
+/**
+ * Told about every binding change after it is applied, outside any store lock, on the thread that
+ * made the change (a SIP thread or the reaper): keep it short and never block.
+ */
+public interface BindingListener {
+
+    /** Why a binding went away. */
+    enum Removal { UNREGISTERED, EXPIRED, EVICTED, REPLACED, REMOVED }
+
+    /** A new binding was stored. */
+    default void added(Aor aor, Binding binding) {
+    }
+
+    /** An existing binding was refreshed (same contact or same RFC 5626 instance). */
+    default void refreshed(Aor aor, Binding before, Binding after) {
+    }
+
+    default void removed(Aor aor, Binding binding, Removal why) {
+    }
+}

@@ -1,0 +1,40 @@
+package io.sipedge.location;
+
+import io.sipedge.model.Aor;
+import io.sipedge.model.Binding;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Soft state: the bindings of every AOR (RFC 3261 §10.3). Updates are atomic per AOR and never wait
+ * on other AORs; reads never block. Time is always passed in, so expiry is testable without sleeping.
+ */
+public interface LocationStore {
+
+    /** Applies one REGISTER's changes to one AOR atomically and returns the outcome and the bindings after it. */
+    RegistrationResult apply(Aor aor, BindingChanges changes, Instant now);
+
+    /** The live bindings of an AOR at {@code now}, highest q first. */
+    List<Binding> lookup(Aor aor, Instant now);
+
+    /** Removes every binding of an AOR (an operator kick, a deleted or disabled device). */
+    List<Binding> removeAll(Aor aor, Instant now);
+
+    /**
+     * Removes every binding that has expired at {@code now} and tells the listeners. Works AOR by
+     * AOR: it never holds a lock over more than one AOR.
+     *
+     * @return how many bindings were removed
+     */
+    int reapExpired(Instant now);
+
+    /** A point-in-time copy of all live bindings by AOR, for status pages and metrics. */
+    Map<Aor, List<Binding>> snapshot(Instant now);
+
+    int bindingCount();
+
+    int aorCount();
+
+    void addListener(BindingListener listener);
+}
