@@ -1,0 +1,63 @@
+package io.sipedge.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * The operator API's admin key. Given by configuration ({@code SIPEDGE_ADMIN_KEY}), or generated on
+ * first start and printed once. Only its SHA-256 is stored ({@code admin.key.sha256}), so the data
+ * directory never holds a usable key.
+ */
+final class AdminKey {
+    /** 256 random bits, base64url: long enough that guessing is not an attack. */
+    private static final int KEY_BYTES = 32;
+
+    private AdminKey() {
+    }
+
+    static void ensure(Path dataDir, String configured) throws IOException {
+        Path file = dataDir.resolve("admin.key.sha256");
+        if (!configured.isEmpty()) {
+            write(file, sha256(configured));
+            return;
+        }
+        if (Files.exists(file)) {
+            return;
+        }
+        byte[] b = new byte[KEY_BYTES];
+        new SecureRandom().nextBytes(b);
+        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        write(file, sha256(key));
+        // Printed once, to the console only (not the log), because it is never stored in clear.
+        System.out.println("sip-edge: generated the admin API key (shown only this once): " + key);
+    }
+
+    private static void write(Path file, String hex) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, hex + "\n", StandardCharsets.US_ASCII);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.sipedge.launcher;
+
+import io.sipedge.directory.Directory;
+import io.sipedge.directory.file.FileDirectory;
+import io.sipedge.http.server.HttpServer;
+import io.sipedge.location.ExpiryReaper;
+import io.sipedge.location.InMemoryLocationStore;
+import io.sipedge.location.LocationStore;
+import io.sipedge.sip.auth.DigestAuthenticator;
+import io.sipedge.sip.auth.NonceService;
+import io.sipedge.sip.dispatch.Dispatcher;
+import io.sipedge.sip.dispatch.EdgeSipListener;
+import io.sipedge.sip.registrar.Registrar;
+import io.sipedge.sip.registrar.RegistrarPolicy;
+import io.sipedge.sip.transport.SipTransport;
+import io.sipedge.sip.transport.TlsMaterial;
+import io.sipedge.sip.wire.RegisterMessages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: config → stores → SIP stack and HTTP sidecar in one process. Both sides get
+ * the same Directory and LocationStore objects and meet nowhere else.
+ */
+public final class Edge implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Edge.class);
+
+    private final FileDirectory directory;
+    private final InMemoryLocationStore locations;
+    private final ExpiryReaper reaper;
+    private final ScheduledExecutorService housekeeping;
+    private final SipTransport sip;
+    private final HttpServer http;
+
+    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper,
+                 ScheduledExecutorService housekeeping, SipTransport sip, HttpServer http) {
+        this.directory = directory;
+        this.locations = locations;
+        this.reaper = reaper;
+        this.housekeeping = housekeeping;
+        this.sip = sip;
+        this.http = http;
+    }
+
+    /** Starts everything; on failure, closes what was started and rethrows. */
+    public static Edge start(EdgeConfig cfg, InstantSource clock) throws Exception {
+        Path data = cfg.dataDir();
+        Files.createDirectories(data);
+        AdminKey.ensure(data, cfg.adminKey());
+        FileDirectory directory = FileDirectory.open(data, clock);
+        InMemoryLocationStore locations = new InMemoryLocationStore();
+        ExpiryReaper reaper = null;
+        ScheduledExecutorService housekeeping = null;
+        SipTransport sip = null;
+        HttpServer http = null;
+        try {
+            reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(1));
+            NonceService nonces = new NonceService(Duration.ofSeconds(cfg.nonceTtl()));
+            housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "nonce-purge");
+                t.setDaemon(true);
+                return t;
+            });
+            housekeeping.scheduleWithFixedDelay(() -> nonces.purge(clock.instant()), 10, 10, TimeUnit.SECONDS);
+
+            SSLContext tls = null;
+            if (cfg.sipTlsPort() >= 0) {
+                tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
+                        : loadConfiguredKeystore(cfg);
+            }
+            EdgeSipListener listener = new EdgeSipListener();
+            sip = SipTransport.start(new SipTransport.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
+                    cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.workerThreads(),
+                    cfg.congestionTimeoutMs()), listener);
+            Registrar registrar = new Registrar(directory, locations,
+                    new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
+                    new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
+                            cfg.maxContactsPolicy()));
+            RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
+                    sip.addressFactory());
+            listener.attach(new Dispatcher(sip.provider(), sip.messageFactory(), sip.headerFactory(), wire, registrar,
+                    clock));
+            if (cfg.httpPort() >= 0) {
+                http = HttpServer.start(cfg.httpAddress(), cfg.httpPort(), directory, locations);
+            }
+            Edge edge = new Edge(directory, locations, reaper, housekeeping, sip, http);
+            log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, http {}; data in {}", cfg.sipAddress(),
+                    sip.port(), sip.tlsPort() > 0 ? cfg.sipAddress() + ":" + sip.tlsPort() : "off",
+                    http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
+            return edge;
+        } catch (Exception | Error e) {
+            if (http != null) {
+                http.close();
+            }
+            if (sip != null) {
+                sip.close();
+            }
+            if (housekeeping != null) {
+                housekeeping.shutdownNow();
+            }
+            if (reaper != null) {
+                reaper.close();
+            }
+            directory.close();
+            throw e;
+        }
+    }
+
+    private static SSLContext loadConfiguredKeystore(EdgeConfig cfg) {
+        try {
+            return TlsMaterial.load(Path.of(cfg.tlsKeystore()), cfg.tlsKeystorePassword().toCharArray());
+        } catch (TlsMaterial.TlsException e) {
+            throw new ConfigException(EdgeConfig.TLS_KEYSTORE.key(), e.getMessage());
+        }
+    }
+
+    public Directory directory() {
+        return directory;
+    }
+
+    public LocationStore locations() {
+        return locations;
+    }
+
+    /** The UDP and TCP port bound. */
+    public int sipPort() {
+        return sip.port();
+    }
+
+    /** The TLS port bound, or -1. */
+    public int sipTlsPort() {
+        return sip.tlsPort();
+    }
+
+    /** The HTTP port bound, or -1. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        sip.close();
+        housekeeping.shutdownNow();
+        reaper.close();
+        directory.close();
+    }
+}

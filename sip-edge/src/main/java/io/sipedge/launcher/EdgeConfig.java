@@ -1,0 +1,221 @@
+package io.sipedge.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sipedge.location.BindingChanges.OverflowPolicy;
+import io.sipedge.model.DigestAlgorithm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The edge's configuration: embedded defaults, then a YAML file, then {@code SIPEDGE_*} environment
+ * variables, then {@code --set key=value} flags, each overriding the one before. Every key is
+ * declared once in {@link #SETTINGS} with its default and rule; config/edge.yaml documents the same
+ * keys. An unknown key or a broken rule is a {@link ConfigException} naming the key and the rule.
+ */
+public record EdgeConfig(
+        String sipAddress, int sipPort, int sipTlsPort, int httpPort, String httpAddress, Path dataDir,
+        String adminKey, String tlsKeystore, String tlsKeystorePassword,
+        int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
+        int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
+        int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
+        int congestionTimeoutMs) {
+
+    static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
+    static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
+    static final Setting<Integer> SIP_TLS_PORT = Setting.optionalPort("sip.tls-port", 5061);
+    static final Setting<Integer> SIP_MAX_MESSAGE_SIZE = Setting.intRange("sip.max-message-size", 8192, 4096, 65507);
+    static final Setting<Integer> SIP_READ_TIMEOUT = Setting.intRange("sip.read-timeout-ms", 5000, 100, 600_000);
+    static final Setting<Integer> SIP_TLS_HANDSHAKE_TIMEOUT =
+            Setting.intRange("sip.tls-handshake-timeout-ms", 5000, 100, 600_000);
+    static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 8, 1, 256);
+    static final Setting<Integer> SIP_CONGESTION_TIMEOUT =
+            Setting.intRange("sip.congestion-timeout-ms", 2000, 100, 60_000);
+    static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
+    static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
+    static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
+    static final Setting<Integer> HTTP_PORT = Setting.optionalPort("http.port", 8080);
+    static final Setting<String> DATA_DIR = Setting.text("data-dir", "./data");
+    static final Setting<String> ADMIN_KEY = Setting.text("admin-key", "");
+    static final Setting<Integer> MIN_EXPIRES = Setting.intRange("registrar.min-expires", 60, 1, 86_400);
+    static final Setting<Integer> MAX_EXPIRES = Setting.intRange("registrar.max-expires", 3600, 1, 604_800);
+    static final Setting<Integer> DEFAULT_EXPIRES = Setting.intRange("registrar.default-expires", 3600, 1, 604_800);
+    static final Setting<Integer> MAX_CONTACTS = Setting.intRange("registrar.max-contacts", 10, 1, 1000);
+    static final Setting<OverflowPolicy> MAX_CONTACTS_POLICY =
+            Setting.oneOf("registrar.max-contacts-policy", OverflowPolicy.EVICT_OLDEST, OverflowPolicy.class);
+    static final Setting<Integer> NONCE_TTL = Setting.intRange("registrar.nonce-ttl", 300, 10, 3600);
+    static final Setting<List<DigestAlgorithm>> DIGEST_ALGORITHMS = new Setting<>("registrar.digest-algorithms",
+            "MD5,SHA-256", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
+
+    static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
+            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONGESTION_TIMEOUT, TLS_KEYSTORE,
+            TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS);
+
+    /** The defaults alone. */
+    public static EdgeConfig defaults() {
+        return from(new LinkedHashMap<>());
+    }
+
+    /**
+     * Merges the sources in order of precedence.
+     *
+     * @param file the YAML file, or null
+     * @param env  the environment (System.getenv() in production)
+     * @param sets {@code key=value} overrides from the command line
+     */
+    public static EdgeConfig load(Path file, Map<String, String> env, List<String> sets) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (file != null) {
+            values.putAll(readYaml(file));
+        }
+        for (Setting<?> s : SETTINGS) {
+            String v = env.get(s.envName());
+            if (v != null) {
+                values.put(s.key(), v);
+            }
+        }
+        for (String set : sets) {
+            int eq = set.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(set, "a --set needs key=value");
+            }
+            String key = set.substring(0, eq).strip();
+            requireKnown(key, "--set");
+            values.put(key, set.substring(eq + 1));
+        }
+        return from(values);
+    }
+
+    /** Builds the record from key/value text, checking every rule and the rules between keys. */
+    static EdgeConfig from(Map<String, String> v) {
+        EdgeConfig c = new EdgeConfig(get(v, SIP_ADDRESS), get(v, SIP_PORT), get(v, SIP_TLS_PORT), get(v, HTTP_PORT),
+                get(v, HTTP_ADDRESS), Path.of(get(v, DATA_DIR)), get(v, ADMIN_KEY), get(v, TLS_KEYSTORE),
+                get(v, TLS_KEYSTORE_PASSWORD), get(v, MIN_EXPIRES), get(v, MAX_EXPIRES), get(v, DEFAULT_EXPIRES),
+                get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
+                get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
+                get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT));
+        if (c.maxExpires() < c.minExpires()) {
+            throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
+        }
+        if (c.defaultExpires() < c.minExpires() || c.defaultExpires() > c.maxExpires()) {
+            throw new ConfigException(DEFAULT_EXPIRES.key(),
+                    "must lie between registrar.min-expires and registrar.max-expires");
+        }
+        if (!c.sipAddress().matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw new ConfigException(SIP_ADDRESS.key(), "must be an IP address (got '" + c.sipAddress() + "')");
+        }
+        if (!c.httpAddress().matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw new ConfigException(HTTP_ADDRESS.key(), "must be an IP address (got '" + c.httpAddress() + "')");
+        }
+        if (c.sipTlsPort() > 0 && c.sipTlsPort() == c.sipPort()) {
+            throw new ConfigException(SIP_TLS_PORT.key(), "must differ from sip.port");
+        }
+        if (!c.tlsKeystore().isEmpty() && !Files.isReadable(Path.of(c.tlsKeystore()))) {
+            throw new ConfigException(TLS_KEYSTORE.key(), "must name a readable PKCS#12 file (got '"
+                    + c.tlsKeystore() + "')");
+        }
+        return c;
+    }
+
+    private static <T> T get(Map<String, String> values, Setting<T> s) {
+        String text = values.get(s.key());
+        return s.parse(text != null ? text : s.defaultText());
+    }
+
+    private static List<DigestAlgorithm> algorithms(String text) {
+        List<DigestAlgorithm> out = new ArrayList<>();
+        for (String t : text.split("[,\\s]+")) {
+            if (t.isEmpty()) {
+                continue;
+            }
+            DigestAlgorithm a = DigestAlgorithm.fromToken(t).orElseThrow();
+            if (out.contains(a)) {
+                throw new IllegalArgumentException();
+            }
+            out.add(a);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException();
+        }
+        return List.copyOf(out);
+    }
+
+    private static void requireKnown(String key, String where) {
+        for (Setting<?> s : SETTINGS) {
+            if (s.key().equals(key)) {
+                return;
+            }
+        }
+        throw new ConfigException(key, "unknown key (in " + where + ")");
+    }
+
+    /** Flattens the YAML tree to dotted keys; lists become comma-separated text. */
+    private static Map<String, String> readYaml(Path file) {
+        JsonNode root;
+        try {
+            if (Files.size(file) == 0) {
+                return Map.of();
+            }
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ConfigException("--config", "cannot read " + file + ": "
+                    + e.getMessage().lines().findFirst().orElse("unreadable"));
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            return out;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException("--config", file + " must be a YAML mapping of keys");
+        }
+        flatten("", root, out, file);
+        return out;
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file) {
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            String key = (prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey()).toLowerCase(Locale.ROOT);
+            JsonNode value = f.getValue();
+            if (value.isObject()) {
+                flatten(key, value, out, file);
+                continue;
+            }
+            requireKnown(key, file.toString());
+            if (value.isArray()) {
+                List<String> items = new ArrayList<>();
+                value.forEach(item -> items.add(item.asText()));
+                out.put(key, String.join(",", items));
+            } else if (!value.isNull()) {
+                out.put(key, value.asText());
+            }
+        }
+    }
+
+    /** Keys, defaults, environment variables and rules, for --help. */
+    static String reference() {
+        StringBuilder sb = new StringBuilder();
+        for (Setting<?> s : SETTINGS) {
+            sb.append(String.format("  %-34s %-28s default %-10s %s%n", s.key(), s.envName(),
+                    s.defaultText().isEmpty() ? "(empty)" : s.defaultText(), s.rule()));
+        }
+        return sb.toString();
+    }
+
+    /** Records print every component; the admin key and keystore password must not reach a log. */
+    @Override
+    public String toString() {
+        return "EdgeConfig[sip=" + sipAddress + ":" + sipPort + " tls=" + sipTlsPort + " http=" + httpAddress + ":"
+                + httpPort + " data=" + dataDir + "]";
+    }
+}

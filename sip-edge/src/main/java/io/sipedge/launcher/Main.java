@@ -1,0 +1,188 @@
+package io.sipedge.launcher;
+
+import io.sipedge.directory.DirectoryException;
+import io.sipedge.directory.ImportFile;
+import io.sipedge.directory.ImportSummary;
+import io.sipedge.directory.file.FileDirectory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar sip-edge.jar [--config FILE] [--set key=value]... [run | import FILE [--skip-invalid]]}.
+ * Exit codes: 0 done, 1 failure at run time (a port taken, bad import lines), 2 bad usage or configuration.
+ */
+public final class Main {
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_CONFIG = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.getenv(), System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command; returns the exit code, or -1 when the edge keeps running in the background. */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        Path config = env.containsKey("SIPEDGE_CONFIG") ? Path.of(env.get("SIPEDGE_CONFIG")) : null;
+        List<String> sets = new ArrayList<>();
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-h", "--help", "help" -> {
+                    out.print(usage());
+                    return 0;
+                }
+                case "--config" -> {
+                    if (++i >= args.length) {
+                        err.println("sip-edge: --config needs a file");
+                        return EXIT_CONFIG;
+                    }
+                    config = Path.of(args[i]);
+                }
+                case "--set" -> {
+                    if (++i >= args.length) {
+                        err.println("sip-edge: --set needs key=value");
+                        return EXIT_CONFIG;
+                    }
+                    sets.add(args[i]);
+                }
+                default -> rest.add(a);
+            }
+        }
+        EdgeConfig cfg;
+        try {
+            if (config != null && !Files.isReadable(config)) {
+                throw new ConfigException("--config", "cannot read " + config);
+            }
+            cfg = EdgeConfig.load(config, env, sets);
+        } catch (ConfigException e) {
+            err.println("sip-edge: configuration error: " + e.getMessage());
+            return EXIT_CONFIG;
+        }
+        String command = rest.isEmpty() ? "run" : rest.get(0);
+        switch (command) {
+            case "run" -> {
+                if (rest.size() > 1) {
+                    err.println("sip-edge: unexpected argument " + rest.get(1) + " (see --help)");
+                    return EXIT_CONFIG;
+                }
+                return serve(cfg, err);
+            }
+            case "import" -> {
+                boolean skip = rest.remove("--skip-invalid");
+                if (rest.size() != 2) {
+                    err.println("sip-edge: usage: import FILE [--skip-invalid]");
+                    return EXIT_CONFIG;
+                }
+                return importFile(cfg, Path.of(rest.get(1)), skip, out, err);
+            }
+            default -> {
+                err.println("sip-edge: unknown command or option " + command + " (see --help)");
+                return EXIT_CONFIG;
+            }
+        }
+    }
+
+    private static int serve(EdgeConfig cfg, PrintStream err) {
+        Edge edge;
+        try {
+            edge = Edge.start(cfg, InstantSource.system());
+        } catch (ConfigException e) {
+            err.println("sip-edge: configuration error: " + e.getMessage());
+            return EXIT_CONFIG;
+        } catch (DirectoryException e) {
+            err.println("sip-edge: " + e.getMessage());
+            return EXIT_FAILURE;
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            String hint = root instanceof BindException ? " (is a port already in use? see sip.port, sip.tls-port, "
+                    + "http.port)" : "";
+            err.println("sip-edge: cannot start: " + root + hint);
+            return EXIT_FAILURE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            edge.close();
+            stopped.countDown();
+        }, "shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    /**
+     * Bad lines refuse the whole file unless {@code --skip-invalid}: an operator learns of every
+     * problem at once, and a half-imported file never needs untangling. The import writes the data
+     * directory itself, so the edge must be stopped (the directory lock enforces it).
+     */
+    static int importFile(EdgeConfig cfg, Path file, boolean skipInvalid, PrintStream out, PrintStream err) {
+        ImportFile.Parsed parsed;
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            parsed = ImportFile.parse(r);
+        } catch (IOException e) {
+            err.println("sip-edge: cannot read " + file + ": " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+        for (ImportFile.BadLine bad : parsed.bad()) {
+            err.println(file + ":" + bad.lineNumber() + ": " + bad.problem());
+        }
+        if (!parsed.bad().isEmpty() && !skipInvalid) {
+            err.println("sip-edge: " + parsed.bad().size() + " bad line(s); nothing imported "
+                    + "(fix them, or pass --skip-invalid to import the good lines)");
+            return EXIT_FAILURE;
+        }
+        try {
+            Files.createDirectories(cfg.dataDir());
+            try (FileDirectory dir = FileDirectory.open(cfg.dataDir(), InstantSource.system())) {
+                ImportSummary s = dir.importLines(parsed.lines());
+                out.printf("imported %d line(s) from %s: %d tenant(s) created, %d device(s) created, %d updated; "
+                                + "%d bad line(s) skipped%n", parsed.lines().size(), file, s.tenantsCreated(),
+                        s.devicesCreated(), s.devicesUpdated(), parsed.bad().size());
+            }
+            return 0;
+        } catch (DirectoryException | IOException e) {
+            err.println("sip-edge: import failed: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
+    static String usage() {
+        return """
+                sip-edge: SIP registrar edge with a provisioning sidecar
+
+                Usage:
+                  java -jar sip-edge.jar [options]                      start the edge (the default command: run)
+                  java -jar sip-edge.jar [options] import FILE [--skip-invalid]
+                                                                        bulk-import users, lines domain;username;password[;auth_username]
+                                                                        (stop the edge first; a bad line refuses the file unless --skip-invalid)
+                  java -jar sip-edge.jar --help                         this text
+
+                Options:
+                  --config FILE      read settings from a YAML file (also SIPEDGE_CONFIG); see config/edge.yaml
+                  --set KEY=VALUE    override one setting (repeatable); wins over the file and the environment
+
+                Settings (key, environment variable, default, rule):
+                """ + EdgeConfig.reference();
+    }
+}

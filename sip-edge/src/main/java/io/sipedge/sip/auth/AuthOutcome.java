@@ -1,0 +1,30 @@
+package io.sipedge.sip.auth;
+
+import io.sipedge.model.Device;
+
+/**
+ * What digest verification concluded. The reason of a rejection feeds logs and metrics and never
+ * the wire: an unknown user, a disabled one and a wrong password all get the same fresh challenge.
+ */
+public sealed interface AuthOutcome {
+
+    /** Shared instances for the cases without data. */
+    AuthOutcome FRESH = new Challenge(false);
+    AuthOutcome STALE = new Challenge(true);
+
+    /** The credentials are right for this device. */
+    record Authenticated(Device device) implements AuthOutcome {
+    }
+
+    /** Answer 401 with a new challenge; {@code stale} = the password was right but the nonce has expired. */
+    record Challenge(boolean stale) implements AuthOutcome {
+    }
+
+    /** Refused; answered like {@link #FRESH} on the wire. */
+    record Rejected(Reason reason) implements AuthOutcome {
+    }
+
+    /** Why credentials were refused (Kamailio's auth outcome list, as a checklist). */
+    enum Reason { NO_SUCH_USER, WRONG_PASSWORD, DEVICE_DISABLED, NONCE_REUSED, NONCE_INVALID, MALFORMED,
+        ALGORITHM_NOT_OFFERED }
+}

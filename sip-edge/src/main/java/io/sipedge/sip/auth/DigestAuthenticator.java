@@ -1,0 +1,107 @@
+package io.sipedge.sip.auth;
+
+import io.sipedge.directory.Directory;
+import io.sipedge.model.Device;
+import io.sipedge.model.DigestAlgorithm;
+import io.sipedge.model.Tenant;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Verifies SIP digest credentials (RFC 3261 §22.4 with RFC 7616 / RFC 8760 algorithms) against the
+ * Directory's HA1 values, from memory only.
+ */
+public final class DigestAuthenticator {
+    private final Directory directory;
+    private final NonceService nonces;
+    private final List<DigestAlgorithm> offered;
+
+    /** @param offered the algorithms challenged, in the order the WWW-Authenticate headers list them */
+    public DigestAuthenticator(Directory directory, NonceService nonces, List<DigestAlgorithm> offered) {
+        this.directory = directory;
+        this.nonces = nonces;
+        this.offered = List.copyOf(offered);
+    }
+
+    /** The algorithms a tenant is challenged with, in header order. */
+    public List<DigestAlgorithm> offeredTo(Tenant tenant) {
+        return tenant.md5Only() ? List.of(DigestAlgorithm.MD5) : offered;
+    }
+
+    public NonceService nonces() {
+        return nonces;
+    }
+
+    public AuthOutcome verify(List<DigestCredentials> all, Tenant tenant, String method, Instant now) {
+        DigestCredentials c = null;
+        for (DigestCredentials candidate : all) {
+            if (candidate.realm() != null && candidate.realm().equalsIgnoreCase(tenant.domain())) {
+                c = candidate;
+                break;
+            }
+        }
+        if (c == null) {
+            return AuthOutcome.FRESH; // no credentials for this realm: the first leg of every registration
+        }
+        if (c.username() == null || c.nonce() == null || c.uri() == null || c.response() == null) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.MALFORMED);
+        }
+        Optional<DigestAlgorithm> alg = c.algorithm() == null ? Optional.of(DigestAlgorithm.MD5)
+                : DigestAlgorithm.fromToken(c.algorithm());
+        if (alg.isEmpty() || !offeredTo(tenant).contains(alg.get())) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.ALGORITHM_NOT_OFFERED);
+        }
+        long nc;
+        if (c.qop() != null) {
+            if (!"auth".equals(c.qop().toLowerCase(Locale.ROOT)) || c.nc() == null || c.cnonce() == null) {
+                return new AuthOutcome.Rejected(AuthOutcome.Reason.MALFORMED);
+            }
+            try {
+                nc = Long.parseLong(c.nc(), 16);
+            } catch (NumberFormatException e) {
+                return new AuthOutcome.Rejected(AuthOutcome.Reason.MALFORMED);
+            }
+            if (nc < 1) {
+                return new AuthOutcome.Rejected(AuthOutcome.Reason.MALFORMED);
+            }
+        } else {
+            nc = 0; // RFC 2069 compatibility: no nonce-count, so the nonce is single-use
+        }
+        NonceService.Validity validity = nonces.check(c.nonce(), tenant.domain(), now);
+        if (validity == NonceService.Validity.INVALID) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.NONCE_INVALID);
+        }
+        Device device = directory.deviceByDigestUsername(tenant.id(), c.username()).orElse(null);
+        if (device == null) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.NO_SUCH_USER);
+        }
+        String expected = expectedResponse(alg.get(), device.secret().ha1(alg.get()), c, method);
+        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+                c.response().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.WRONG_PASSWORD);
+        }
+        if (!device.enabled()) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.DEVICE_DISABLED);
+        }
+        if (validity == NonceService.Validity.STALE) {
+            return AuthOutcome.STALE; // right password, old nonce: the client retries without asking the user
+        }
+        if (!nonces.markUsed(c.nonce(), nc)) {
+            return new AuthOutcome.Rejected(AuthOutcome.Reason.NONCE_REUSED);
+        }
+        return new AuthOutcome.Authenticated(device);
+    }
+
+    /** RFC 7616 §3.4.1: response = KD(HA1, nonce:nc:cnonce:qop:HA2), or RFC 2069's H(HA1:nonce:HA2). */
+    static String expectedResponse(DigestAlgorithm alg, String ha1, DigestCredentials c, String method) {
+        String ha2 = alg.hashHex(method + ":" + c.uri());
+        if (c.qop() != null) {
+            return alg.hashHex(ha1 + ":" + c.nonce() + ":" + c.nc() + ":" + c.cnonce() + ":" + c.qop() + ":" + ha2);
+        }
+        return alg.hashHex(ha1 + ":" + c.nonce() + ":" + ha2);
+    }
+}

@@ -1,0 +1,27 @@
+package io.sipedge.sip.registrar;
+
+import io.sipedge.model.Binding;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The registrar's answer as a value: status and reason, the bindings a 200 lists, the challenges of
+ * a 401, the Min-Expires of a 423. {@code sip.wire} turns it into a response.
+ *
+ * @param now the time the request was handled; a 200's {@code expires=} values count from it
+ */
+public record RegisterReply(int status, String reason, List<Binding> bindings, List<String> challenges,
+                            long minExpires, Instant now) {
+    public RegisterReply {
+        bindings = List.copyOf(bindings);
+        challenges = List.copyOf(challenges);
+    }
+
+    static RegisterReply error(RegisterError e, Instant now) {
+        return new RegisterReply(e.code, e.reason, List.of(), List.of(), 0, now);
+    }
+
+    static RegisterReply ok(List<Binding> bindings, Instant now) {
+        return new RegisterReply(200, "OK", bindings, List.of(), 0, now);
+    }
+}

@@ -1,0 +1,39 @@
+package io.sipedge.sip.registrar;
+
+import io.sipedge.model.Transport;
+import io.sipedge.sip.auth.DigestCredentials;
+import java.util.List;
+
+/**
+ * A REGISTER as the registrar needs it, read from the wire by {@code sip.wire}.
+ *
+ * @param requestUriHost host of the Request-URI: the domain whose registrar is asked
+ * @param toUser         user part of the To URI (the AOR's user), or null when absent
+ * @param toHost         host of the To URI
+ * @param expiresHeader  the Expires header, or null
+ * @param star           a {@code Contact: *} was present
+ * @param contacts       the other Contact values
+ * @param malformed      the name of a header that could not be parsed, or null
+ */
+public record RegisterRequest(String requestUriHost, String toUser, String toHost, String callId, long cseq,
+                              Long expiresHeader, boolean star, List<ContactSpec> contacts,
+                              List<DigestCredentials> credentials, List<String> path, String userAgent,
+                              String sourceIp, int sourcePort, Transport transport, String malformed) {
+    public RegisterRequest {
+        contacts = List.copyOf(contacts);
+        credentials = List.copyOf(credentials);
+        path = List.copyOf(path);
+    }
+
+    /**
+     * One Contact value.
+     *
+     * @param uri      the URI text without header parameters
+     * @param expires  its {@code expires} parameter, or null
+     * @param q        its q value, or null
+     * @param instance {@code +sip.instance} without quotes and angle brackets, or null
+     * @param regId    {@code reg-id}, or 0
+     */
+    public record ContactSpec(String uri, Long expires, Float q, String instance, int regId) {
+    }
+}

@@ -1,0 +1,186 @@
+package io.sipedge.sip.transport;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.sip.ListeningPoint;
+import javax.sip.SipFactory;
+import javax.sip.SipListener;
+import javax.sip.SipProvider;
+import javax.sip.SipStack;
+import javax.sip.address.AddressFactory;
+import javax.sip.header.HeaderFactory;
+import javax.sip.message.MessageFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JAIN-SIP stack with its UDP, TCP and TLS listening points, configured for an edge: no
+ * automatic dialogs, a fixed worker pool with a re-entrant listener, bounded message size, read and
+ * TLS handshake timeouts, our parser guard, network layer and loggers. The only class that knows the
+ * stack's property names.
+ */
+public final class SipTransport implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SipTransport.class);
+    private static final AtomicInteger STACKS = new AtomicInteger();
+    /** Attempts to find a free ephemeral port pair when a port is configured as 0. */
+    private static final int EPHEMERAL_ATTEMPTS = 20;
+
+    /**
+     * @param address               bind address (0.0.0.0 for all)
+     * @param port                  UDP and TCP port; 0 picks a free one
+     * @param tlsPort               TLS port; 0 picks a free one, -1 disables TLS
+     * @param tls                   the TLS context, or null when TLS is disabled
+     * @param maxMessageSize        largest message accepted, bytes (the RI's floor is 4096)
+     * @param readTimeoutMs         longest pause inside one TCP/TLS message before the connection is dropped
+     * @param tlsHandshakeTimeoutMs longest TLS handshake
+     * @param workerThreads         threads that parse and handle UDP messages
+     * @param congestionTimeoutMs   queued UDP messages older than this are dropped rather than handled late
+     */
+    public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
+                           int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
+                           int congestionTimeoutMs) {
+    }
+
+    private final SipStack stack;
+    private final SipProvider provider;
+    private final SipFactory factory;
+    private final int port;
+    private final int tlsPort;
+    private final String stackName;
+
+    private SipTransport(SipStack stack, SipProvider provider, SipFactory factory, int port, int tlsPort,
+                         String stackName) {
+        this.stack = stack;
+        this.provider = provider;
+        this.factory = factory;
+        this.port = port;
+        this.tlsPort = tlsPort;
+        this.stackName = stackName;
+    }
+
+    /** Starts the stack and its listening points; with port 0, retries until a free port is bound. */
+    public static SipTransport start(Settings s, SipListener listener) throws Exception {
+        Exception last = null;
+        int attempts = s.port() == 0 || s.tlsPort() == 0 ? EPHEMERAL_ATTEMPTS : 1;
+        for (int i = 0; i < attempts; i++) {
+            // JAIN-SIP refuses port 0 and would report 0 anyway, so a free port is chosen here.
+            int port = s.port() == 0 ? freeUdpAndTcpPort(s.address()) : s.port();
+            int tlsPort = s.tlsPort() == 0 ? freeTcpPort(s.address()) : s.tlsPort();
+            try {
+                return open(s, port, tlsPort, listener);
+            } catch (Exception e) {
+                last = e;
+                log.debug("binding {}/{} failed: {}", port, tlsPort, e.toString());
+            }
+        }
+        throw last;
+    }
+
+    private static SipTransport open(Settings s, int port, int tlsPort, SipListener listener) throws Exception {
+        String name = "sip-edge-" + STACKS.incrementAndGet();
+        Properties p = new Properties();
+        p.setProperty("javax.sip.STACK_NAME", name);
+        p.setProperty("javax.sip.AUTOMATIC_DIALOG_SUPPORT", "off");
+        // Without a pool the RI starts a thread per datagram and fails a third of them at load.
+        p.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", Integer.toString(s.workerThreads()));
+        p.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
+        p.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", Integer.toString(s.maxMessageSize()));
+        p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", Integer.toString(s.congestionTimeoutMs()));
+        p.setProperty("gov.nist.javax.sip.READ_TIMEOUT", Integer.toString(s.readTimeoutMs()));
+        p.setProperty("gov.nist.javax.sip.SSL_HANDSHAKE_TIMEOUT", Integer.toString(s.tlsHandshakeTimeoutMs()));
+        p.setProperty("gov.nist.javax.sip.MESSAGE_PARSER_FACTORY", HardenedParserFactory.class.getName());
+        p.setProperty("gov.nist.javax.sip.STACK_LOGGER", Slf4jStackLogger.class.getName());
+        p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", QuietServerLogger.class.getName());
+        p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");
+        p.setProperty("gov.nist.javax.sip.NETWORK_LAYER", EdgeNetworkLayer.class.getName());
+        // The RI's default client-auth mode demands a certificate from every client; phones have none.
+        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
+        p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", TlsPolicy.joined(TlsPolicy.PROTOCOLS));
+        if (s.tls() != null) {
+            p.setProperty("gov.nist.javax.sip.ENABLED_CIPHER_SUITES",
+                    TlsPolicy.joined(TlsPolicy.cipherSuites(s.tls())));
+            EdgeNetworkLayer.register(name, s.tls());
+        }
+        SipFactory factory = SipFactory.getInstance();
+        factory.setPathName("gov.nist");
+        SipStack stack = factory.createSipStack(p);
+        try {
+            ListeningPoint udp = stack.createListeningPoint(s.address(), port, ListeningPoint.UDP);
+            ListeningPoint tcp = stack.createListeningPoint(s.address(), port, ListeningPoint.TCP);
+            SipProvider provider = stack.createSipProvider(udp);
+            provider.addListeningPoint(tcp);
+            if (tlsPort > 0) {
+                ListeningPoint tls = stack.createListeningPoint(s.address(), tlsPort, ListeningPoint.TLS);
+                provider.addListeningPoint(tls);
+            }
+            provider.addSipListener(listener);
+            stack.start();
+            return new SipTransport(stack, provider, factory, port, tlsPort, name);
+        } catch (Exception e) {
+            stack.stop();
+            EdgeNetworkLayer.unregister(name);
+            throw e;
+        }
+    }
+
+    private static int freeUdpAndTcpPort(String address) throws IOException {
+        InetAddress a = InetAddress.getByName(address);
+        for (int i = 0; i < EPHEMERAL_ATTEMPTS; i++) {
+            try (ServerSocket tcp = new ServerSocket()) {
+                tcp.setReuseAddress(false);
+                tcp.bind(new InetSocketAddress(a, 0));
+                int candidate = tcp.getLocalPort();
+                try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(a, candidate))) {
+                    return candidate;
+                } catch (IOException taken) {
+                    // UDP side of this number is in use; try another
+                }
+            }
+        }
+        throw new IOException("no free UDP+TCP port on " + address);
+    }
+
+    private static int freeTcpPort(String address) throws IOException {
+        try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getByName(address))) {
+            return tcp.getLocalPort();
+        }
+    }
+
+    public SipProvider provider() {
+        return provider;
+    }
+
+    public MessageFactory messageFactory() throws javax.sip.PeerUnavailableException {
+        return factory.createMessageFactory();
+    }
+
+    public HeaderFactory headerFactory() throws javax.sip.PeerUnavailableException {
+        return factory.createHeaderFactory();
+    }
+
+    public AddressFactory addressFactory() throws javax.sip.PeerUnavailableException {
+        return factory.createAddressFactory();
+    }
+
+    /** The UDP and TCP port actually bound. */
+    public int port() {
+        return port;
+    }
+
+    /** The TLS port actually bound, or -1 when TLS is disabled. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    @Override
+    public void close() {
+        stack.stop();
+        EdgeNetworkLayer.unregister(stackName);
+    }
+}
