@@ -42,12 +42,16 @@ public final class ImportFile {
         int n = 0;
         while ((raw = reader.readLine()) != null) {
             n++;
+            if (n == 1 && raw.startsWith("\uFEFF")) {
+                raw = raw.substring(1); // a UTF-8 byte-order mark from spreadsheet exports
+            }
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")
                     || (n == 1 && line.matches("(?i)SEQUENTIAL|RANDOM|USER|SEQUENTIAL,.*|RANDOM,.*|USER,.*"))) {
                 continue;
             }
-            String[] f = line.split(";", -1);
+            // Split the raw line: a password may legitimately start or end with a space.
+            String[] f = raw.split(";", -1);
             if (f.length < 3 || f.length > 4) {
                 bad.add(new BadLine(n, "expected domain;username;password[;auth_username], found "
                         + f.length + " fields"));

@@ -52,6 +52,15 @@ final class Durable {
         }
     }
 
+    /** Owner-only directory (rwx------), where the file system knows POSIX permissions. */
+    static void restrictDirectory(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system.
+        }
+    }
+
     /** Owner read/write only, where the file system knows POSIX permissions. */
     static void restrict(Path file) throws IOException {
         try {

@@ -69,6 +69,12 @@ public final class FileDirectory implements Directory {
     private static final Logger log = LoggerFactory.getLogger(FileDirectory.class);
     /** Past this many journal lines the next write compacts, bounding start-up replay time. */
     private static final int COMPACT_AFTER_ENTRIES = 50_000;
+    /**
+     * Directories open in this JVM. A file lock guards against other processes only; worse, closing
+     * any channel to the lock file drops this process's lock, so a second open in the same JVM must
+     * be refused before it touches the file.
+     */
+    private static final java.util.Set<Path> OPEN_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     private final Path dir;
     private final InstantSource clock;
@@ -92,7 +98,13 @@ public final class FileDirectory implements Directory {
 
     /** One journal line: an upsert of a tenant or a device, or a deletion by id. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(String op, Tenant tenant, Device device, String id) {
+    record Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries) {
+        Entry(String op, Tenant tenant, Device device, String id) {
+            this(op, tenant, device, id, null);
+        }
+
+        /** Several changes that must land together: one journal line, so a torn write loses all or none. */
+        static final String BATCH = "batch";
         static final String TENANT = "tenant";
         static final String DEVICE = "device";
         static final String DELETE_TENANT = "delete_tenant";
@@ -121,10 +133,15 @@ public final class FileDirectory implements Directory {
      * @throws DirectoryException of kind IO when another process holds it or it cannot be read
      */
     public static FileDirectory open(Path dataDir, InstantSource clock) {
-        Path dir = dataDir.resolve("directory");
+        Path dir = dataDir.resolve("directory").toAbsolutePath().normalize();
+        if (!OPEN_IN_THIS_JVM.add(dir)) {
+            throw new DirectoryException(DirectoryException.Kind.IO, "the directory " + dir
+                    + " is already in use in this process", List.of(), null);
+        }
         FileChannel lockChannel = null;
         try {
             Files.createDirectories(dir);
+            Durable.restrictDirectory(dir);
             lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -137,14 +154,21 @@ public final class FileDirectory implements Directory {
                         + " is in use by another process (a running edge or import)", List.of(), null);
             }
             FileDirectory d = new FileDirectory(dir, clock, lockChannel, lock);
-            d.load();
+            try {
+                d.load();
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(d.journal);
+                throw e;
+            }
             return d;
         } catch (IOException e) {
             closeQuietly(lockChannel);
+            OPEN_IN_THIS_JVM.remove(dir);
             throw new DirectoryException(DirectoryException.Kind.IO, "cannot open " + dir + ": " + e.getMessage(),
                     List.of(), e);
         } catch (RuntimeException e) {
             closeQuietly(lockChannel);
+            OPEN_IN_THIS_JVM.remove(dir);
             throw e;
         }
     }
@@ -293,20 +317,23 @@ public final class FileDirectory implements Directory {
             Instant now = clock.instant();
             Map<String, Tenant> newTenants = new java.util.HashMap<>();
             Map<String, Device> staged = new java.util.HashMap<>(); // by tenant+username, for this batch
+            Map<String, String> stagedDigest = new java.util.HashMap<>(); // tenant+digest user -> device id
             List<Entry> batch = new ArrayList<>(lines.size() + 16);
             int created = 0;
             int updated = 0;
             for (ImportLine line : lines) {
-                Tenant t = tenantsByDomain.get(line.domain());
+                String domain = line.domain().toLowerCase(Locale.ROOT);
+                Tenant t = tenantsByDomain.get(domain);
                 if (t == null) {
-                    t = newTenants.computeIfAbsent(line.domain(), dom -> new Tenant(newId(), dom, dom, false, now));
+                    t = newTenants.computeIfAbsent(domain, dom -> new Tenant(newId(), dom, dom, false, now));
                 }
                 DeviceSpec spec = new DeviceSpec(line.username(), line.authUsername(), line.password(), true);
                 String digest = digestName(spec);
                 Device old = staged.getOrDefault(key(t.id(), line.username()),
                         devicesByUsername.get(key(t.id(), line.username())));
                 Device holder = devicesByDigestUser.get(key(t.id(), digest));
-                if (holder != null && (old == null || !holder.id().equals(old.id()))) {
+                String holderId = stagedDigest.getOrDefault(key(t.id(), digest), holder == null ? null : holder.id());
+                if (holderId != null && (old == null || !holderId.equals(old.id()))) {
                     throw DirectoryException.invalid(List.of(new Violation("line " + line.lineNumber(), "unique",
                             "auth username " + digest + " belongs to another device")));
                 }
@@ -321,6 +348,10 @@ public final class FileDirectory implements Directory {
                     updated++;
                 }
                 staged.put(key(t.id(), line.username()), d);
+                if (old != null && !old.digestUsername().equals(digest)) {
+                    stagedDigest.remove(key(t.id(), old.digestUsername()));
+                }
+                stagedDigest.put(key(t.id(), digest), d.id());
                 batch.add(new Entry(Entry.DEVICE, null, d, null));
             }
             List<Entry> all = new ArrayList<>(batch.size() + newTenants.size());
@@ -344,6 +375,7 @@ public final class FileDirectory implements Directory {
                 log.debug("releasing the directory lock: {}", e.toString());
             }
             closeQuietly(lockChannel);
+            OPEN_IN_THIS_JVM.remove(dir);
         } finally {
             writeLock.unlock();
         }
@@ -400,11 +432,8 @@ public final class FileDirectory implements Directory {
         List<Device[]> changed = new ArrayList<>();
         long start = -1;
         try {
-            StringBuilder sb = new StringBuilder(batch.size() * 400);
-            for (Entry e : batch) {
-                sb.append(line(e));
-            }
-            ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+            String text = line(batch.size() == 1 ? batch.get(0) : new Entry(Entry.BATCH, null, null, null, batch));
+            ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             start = journal.size();
             while (buf.hasRemaining()) {
                 journal.write(buf);
@@ -467,6 +496,7 @@ public final class FileDirectory implements Directory {
 
     private void apply(Entry e) {
         switch (e.op()) {
+            case Entry.BATCH -> e.entries().forEach(this::apply);
             case Entry.TENANT -> {
                 Tenant old = tenantsById.put(e.tenant().id(), e.tenant());
                 if (old != null) {
@@ -516,7 +546,7 @@ public final class FileDirectory implements Directory {
         if (Files.exists(jp)) {
             replayed = replay(jp);
         }
-        journal = FileChannel.open(jp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        journal = openJournal(jp);
         Durable.syncDirectory(dir);
         journalEntries = replayed;
         deleteStaleJournals();
@@ -592,8 +622,7 @@ public final class FileDirectory implements Directory {
             Files.deleteIfExists(jpNext); // a leftover from a compaction that crashed before its rename
             Durable.writeAtomically(dir.resolve("snapshot.json"), json.writeValueAsBytes(s), true);
             FileChannel old = journal;
-            journal = FileChannel.open(jpNext, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            journal = openJournal(jpNext);
             Durable.syncDirectory(dir);
             generation = next;
             journalEntries = 0;
@@ -614,6 +643,14 @@ public final class FileDirectory implements Directory {
                 }
             }
         }
+    }
+
+    /** Opens a journal for appending, owner-only: it holds HA1s, which authenticate like passwords. */
+    private static FileChannel openJournal(Path p) throws IOException {
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        Durable.restrict(p);
+        return ch;
     }
 
     private Path journalPath(long gen) {

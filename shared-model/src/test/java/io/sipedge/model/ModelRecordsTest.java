@@ -1,0 +1,100 @@
+package io.sipedge.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ModelRecordsTest {
+
+    private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+
+    @Test
+    void aorLowerCasesTheDomainButNotTheUser() {
+        Aor aor = new Aor("Alice", "Example.COM");
+        assertEquals("example.com", aor.domain());
+        assertEquals("Alice", aor.user());
+        assertEquals(new Aor("Alice", "example.com"), aor);
+        assertFalse(new Aor("alice", "example.com").equals(aor));
+        assertEquals("sip:Alice@example.com", aor.toString());
+    }
+
+    @Test
+    void tenantLowerCasesItsDomain() {
+        Tenant t = new Tenant("id", "n", "SIP.Example.com", false, T0);
+        assertEquals("sip.example.com", t.domain());
+        assertTrue(t.withMd5Only(true).md5Only());
+        assertEquals(t.id(), t.withMd5Only(true).id());
+    }
+
+    @Test
+    void bindingExpiryIsInclusiveAndSecondsLeftNeverNegative() {
+        Binding b = new Binding("sip:a@192.0.2.1", "192.0.2.1", 5060, Transport.UDP, T0.plusSeconds(60), 1f, "c",
+                1, null, 0, null, null, T0);
+        assertFalse(b.expiredAt(T0.plusSeconds(59)));
+        assertTrue(b.expiredAt(T0.plusSeconds(60)));
+        assertEquals(60, b.secondsLeft(T0));
+        assertEquals(0, b.secondsLeft(T0.plusSeconds(61)));
+        assertEquals(List.of(), b.path());
+    }
+
+    @Test
+    void bindingCopiesItsPath() {
+        List<String> path = new ArrayList<>(List.of("<sip:p1;lr>"));
+        Binding b = new Binding("sip:a@192.0.2.1", "192.0.2.1", 5060, Transport.TCP, T0, 1f, "c", 1, null, 0, path,
+                null, T0);
+        path.add("<sip:p2;lr>");
+        assertEquals(List.of("<sip:p1;lr>"), b.path());
+        assertThrows(UnsupportedOperationException.class, () -> b.path().add("x"));
+    }
+
+    @Test
+    void deviceDropsAnAuthUsernameEqualToItsUsername() {
+        SipSecret s = new SipSecret("m", "s", "sealed");
+        assertNull(new Device("id", "t", "alice", "alice", true, s, T0, T0).authUsername());
+        assertNull(new Device("id", "t", "alice", "", true, s, T0, T0).authUsername());
+        Device d = new Device("id", "t", "alice", "a-auth", true, s, T0, T0);
+        assertEquals("a-auth", d.digestUsername());
+        Device off = d.withEnabled(false, T0.plusSeconds(1));
+        assertFalse(off.enabled());
+        assertEquals(T0.plusSeconds(1), off.updatedAt());
+        assertEquals(T0, off.createdAt());
+    }
+
+    @Test
+    void sipSecretPrintsRedacted() {
+        SipSecret s = new SipSecret("md5-ha1", "sha-ha1", "sealed-pw");
+        assertFalse(s.toString().contains("md5-ha1"));
+        assertFalse(s.toString().contains("sealed-pw"));
+        assertEquals("sha-ha1", s.ha1(DigestAlgorithm.SHA_256));
+        assertEquals("md5-ha1", s.ha1(DigestAlgorithm.MD5));
+    }
+
+    @Test
+    void digestAlgorithmMatchesTheRfcExamples() {
+        // RFC 2617 §3.5: HA1 of Mufasa:testrealm@host.com:Circle Of Life.
+        assertEquals("939e7578ed9e3c518a452acee763bce9",
+                DigestAlgorithm.MD5.ha1("Mufasa", "testrealm@host.com", "Circle Of Life"));
+        // RFC 7616 §3.9.1 uses realm http-auth@example.org and password "Circle of Life".
+        assertEquals("7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232",
+                DigestAlgorithm.SHA_256.ha1("Mufasa", "http-auth@example.org", "Circle of Life"));
+        assertEquals(Optional.of(DigestAlgorithm.SHA_256), DigestAlgorithm.fromToken("sha-256"));
+        assertEquals(Optional.of(DigestAlgorithm.MD5), DigestAlgorithm.fromToken("md5"));
+        assertEquals(Optional.empty(), DigestAlgorithm.fromToken("MD5-sess"));
+    }
+
+    @Test
+    void transportParsesTokensCaseInsensitively() {
+        assertEquals(Transport.UDP, Transport.parse(" udp "));
+        assertEquals(Transport.TLS, Transport.parse("TLS"));
+        assertEquals("tcp", Transport.TCP.token());
+        assertThrows(IllegalArgumentException.class, () -> Transport.parse("sctp"));
+    }
+}
