@@ -37,6 +37,12 @@ public interface Directory extends AutoCloseable {
     /** Creates a tenant. Throws {@link DirectoryException} on a rule violation or a taken domain. */
     Tenant createTenant(String name, String domain, boolean md5Only);
 
+    /**
+     * Changes a tenant's name and digest option. (Its domain is its realm: changing it would need
+     * every HA1 recomputed, which a later feature does with the sealed passwords.)
+     */
+    Tenant updateTenant(String tenantId, String name, boolean md5Only);
+
     /** Creates a device; HA1s are computed for the tenant's realm and the password is sealed. */
     Device createDevice(String tenantId, DeviceSpec spec);
 

@@ -85,11 +85,12 @@ public final class Main {
             }
             case "import" -> {
                 boolean skip = rest.remove("--skip-invalid");
+                boolean md5Only = rest.remove("--md5-only");
                 if (rest.size() != 2) {
-                    err.println("sip-edge: usage: import FILE [--skip-invalid]");
+                    err.println("sip-edge: usage: import FILE [--skip-invalid] [--md5-only]");
                     return EXIT_CONFIG;
                 }
-                return importFile(cfg, Path.of(rest.get(1)), skip, out, err);
+                return importFile(cfg, Path.of(rest.get(1)), skip, md5Only, out, err);
             }
             default -> {
                 err.println("sip-edge: unknown command or option " + command + " (see --help)");
@@ -136,7 +137,8 @@ public final class Main {
      * problem at once, and a half-imported file never needs untangling. The import writes the data
      * directory itself, so the edge must be stopped (the directory lock enforces it).
      */
-    static int importFile(EdgeConfig cfg, Path file, boolean skipInvalid, PrintStream out, PrintStream err) {
+    static int importFile(EdgeConfig cfg, Path file, boolean skipInvalid, boolean md5Only, PrintStream out,
+                          PrintStream err) {
         ImportFile.Parsed parsed;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             parsed = ImportFile.parse(r);
@@ -156,6 +158,11 @@ public final class Main {
             Files.createDirectories(cfg.dataDir());
             try (FileDirectory dir = FileDirectory.open(cfg.dataDir(), InstantSource.system())) {
                 ImportSummary s = dir.importLines(parsed.lines());
+                if (md5Only) {
+                    // Clients such as Debian 12's baresip 1.0 abort on any non-MD5 challenge.
+                    parsed.lines().stream().map(l -> l.domain()).distinct()
+                            .forEach(d -> dir.tenantByDomain(d).ifPresent(t -> dir.updateTenant(t.id(), null, true)));
+                }
                 out.printf("imported %d line(s) from %s: %d tenant(s) created, %d device(s) created, %d updated; "
                                 + "%d bad line(s) skipped%n", parsed.lines().size(), file, s.tenantsCreated(),
                         s.devicesCreated(), s.devicesUpdated(), parsed.bad().size());
@@ -173,9 +180,10 @@ public final class Main {
 
                 Usage:
                   java -jar sip-edge.jar [options]                      start the edge (the default command: run)
-                  java -jar sip-edge.jar [options] import FILE [--skip-invalid]
+                  java -jar sip-edge.jar [options] import FILE [--skip-invalid] [--md5-only]
                                                                         bulk-import users, lines domain;username;password[;auth_username]
-                                                                        (stop the edge first; a bad line refuses the file unless --skip-invalid)
+                                                                        (stop the edge first; a bad line refuses the file unless --skip-invalid;
+                                                                        --md5-only makes the file's tenants offer only MD5 challenges)
                   java -jar sip-edge.jar --help                         this text
 
                 Options:

@@ -249,6 +249,22 @@ public final class FileDirectory implements Directory {
     }
 
     @Override
+    public Tenant updateTenant(String tenantId, String name, boolean md5Only) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            Tenant t = new Tenant(old.id(), name == null || name.isBlank() ? old.name() : name, old.domain(), md5Only,
+                    old.createdAt());
+            if (!t.equals(old)) {
+                commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            }
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
     public Device createDevice(String tenantId, DeviceSpec spec) {
         validate(spec, true);
         writeLock.lock();
