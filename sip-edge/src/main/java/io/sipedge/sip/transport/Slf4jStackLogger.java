@@ -13,15 +13,66 @@ import org.slf4j.LoggerFactory;
  */
 public final class Slf4jStackLogger implements StackLogger {
     private static final Logger log = LoggerFactory.getLogger("jain-sip");
-    private static final Pattern CREDENTIALS =
-            Pattern.compile("(?im)^((?:proxy-)?authorization)\\s*:.*$");
+    /** RI error messages sometimes carry a whole receive buffer as "[82, 69, 71, ...]". */
+    private static final Pattern BYTE_DUMP = Pattern.compile("\\[(?:-?\\d{1,3}, ){16}");
 
     public Slf4jStackLogger() {
         // Instantiated by the stack by class name.
     }
 
+    /**
+     * Removes what may carry credentials from text the stack logs: every Authorization or
+     * Proxy-Authorization header including its folded continuation lines, and raw byte dumps of
+     * messages (replaced by their length). Line by line, no backtracking regex over the message.
+     */
     static String redact(String s) {
-        return s == null ? null : CREDENTIALS.matcher(s).replaceAll("$1: <redacted>");
+        if (s == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        boolean inCredentials = false;
+        for (String line : s.split("\n", -1)) {
+            boolean continuation = !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t');
+            String lower = line.stripLeading().toLowerCase(java.util.Locale.ROOT);
+            if (continuation && inCredentials) {
+                continue;
+            }
+            if (lower.startsWith("authorization") || lower.startsWith("proxy-authorization")) {
+                int colon = line.indexOf(':');
+                out.append(colon > 0 ? line.substring(0, colon) : line).append(": <redacted>\n");
+                inCredentials = true;
+                continue;
+            }
+            inCredentials = false;
+            out.append(dropByteDumps(line)).append('\n');
+        }
+        out.setLength(out.length() - 1);
+        return out.toString();
+    }
+
+    private static String dropByteDumps(String line) {
+        if (!BYTE_DUMP.matcher(line).find()) {
+            return line;
+        }
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < line.length()) {
+            int open = line.indexOf('[', i);
+            int close = open < 0 ? -1 : line.indexOf(']', open);
+            if (open < 0 || close < 0) {
+                out.append(line, i, line.length());
+                break;
+            }
+            String inside = line.substring(open + 1, close);
+            out.append(line, i, open);
+            if (inside.matches("[-0-9, ]{40,}")) {
+                out.append('[').append(inside.split(",").length).append(" bytes]");
+            } else {
+                out.append(line, open, close + 1);
+            }
+            i = close + 1;
+        }
+        return out.toString();
     }
 
     @Override
@@ -39,7 +90,7 @@ public final class Slf4jStackLogger implements StackLogger {
 
     @Override
     public void logException(Throwable ex) {
-        log.warn("stack exception: {}", ex.toString());
+        log.warn("stack exception: {}", redact(ex.toString()));
     }
 
     @Override
@@ -66,7 +117,7 @@ public final class Slf4jStackLogger implements StackLogger {
 
     @Override
     public void logError(String message, Exception ex) {
-        log.error("{}: {}", redact(message), ex.toString());
+        log.error("{}: {}", redact(message), redact(ex.toString()));
     }
 
     /** Only warnings and above: the stack formats whole messages for debug output even when unused. */
