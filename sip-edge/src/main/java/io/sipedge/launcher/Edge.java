@@ -54,7 +54,7 @@ public final class Edge implements AutoCloseable {
     public static Edge start(EdgeConfig cfg, InstantSource clock) throws Exception {
         Path data = cfg.dataDir();
         Files.createDirectories(data);
-        AdminKey.ensure(data, cfg.adminKey());
+        // The lock first: a start that is refused must not write anything into the data directory.
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
         ExpiryReaper reaper = null;
@@ -62,6 +62,7 @@ public final class Edge implements AutoCloseable {
         SipTransport sip = null;
         HttpServer http = null;
         try {
+            AdminKey.ensure(data, cfg.adminKey());
             reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(1));
             NonceService nonces = new NonceService(Duration.ofSeconds(cfg.nonceTtl()));
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {

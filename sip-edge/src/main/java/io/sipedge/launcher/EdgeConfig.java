@@ -6,14 +6,17 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The edge's configuration: embedded defaults, then a YAML file, then {@code SIPEDGE_*} environment
@@ -97,9 +100,15 @@ public record EdgeConfig(
 
     /** Builds the record from key/value text, checking every rule and the rules between keys. */
     static EdgeConfig from(Map<String, String> v) {
+        int min = get(v, MIN_EXPIRES);
+        int max = get(v, MAX_EXPIRES);
+        int dflt = get(v, DEFAULT_EXPIRES);
+        if (!v.containsKey(DEFAULT_EXPIRES.key()) && max >= min) {
+            dflt = Math.max(min, Math.min(max, dflt)); // unset: the built-in default, clamped into [min, max]
+        }
         EdgeConfig c = new EdgeConfig(get(v, SIP_ADDRESS), get(v, SIP_PORT), get(v, SIP_TLS_PORT), get(v, HTTP_PORT),
                 get(v, HTTP_ADDRESS), Path.of(get(v, DATA_DIR)), get(v, ADMIN_KEY), get(v, TLS_KEYSTORE),
-                get(v, TLS_KEYSTORE_PASSWORD), get(v, MIN_EXPIRES), get(v, MAX_EXPIRES), get(v, DEFAULT_EXPIRES),
+                get(v, TLS_KEYSTORE_PASSWORD), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
                 get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT));
@@ -110,10 +119,10 @@ public record EdgeConfig(
             throw new ConfigException(DEFAULT_EXPIRES.key(),
                     "must lie between registrar.min-expires and registrar.max-expires");
         }
-        if (!c.sipAddress().matches("[0-9.]+|[0-9a-fA-F:]+")) {
+        if (!isIpLiteral(c.sipAddress())) {
             throw new ConfigException(SIP_ADDRESS.key(), "must be an IP address (got '" + c.sipAddress() + "')");
         }
-        if (!c.httpAddress().matches("[0-9.]+|[0-9a-fA-F:]+")) {
+        if (!isIpLiteral(c.httpAddress())) {
             throw new ConfigException(HTTP_ADDRESS.key(), "must be an IP address (got '" + c.httpAddress() + "')");
         }
         if (c.sipTlsPort() > 0 && c.sipTlsPort() == c.sipPort()) {
@@ -124,6 +133,23 @@ public record EdgeConfig(
                     + c.tlsKeystore() + "')");
         }
         return c;
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+
+    /** A dotted-quad IPv4 or an IPv6 literal; never a name (InetAddress parses a text with ':' as IPv6 only). */
+    static boolean isIpLiteral(String s) {
+        if (IPV4.matcher(s).matches()) {
+            return true;
+        }
+        if (s.indexOf(':') < 0 || !s.matches("[0-9a-fA-F:.]+")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(s) instanceof Inet6Address;
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static <T> T get(Map<String, String> values, Setting<T> s) {
@@ -182,9 +208,7 @@ public record EdgeConfig(
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file) {
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> f = fields.next();
+        for (Map.Entry<String, JsonNode> f : node.properties()) {
             String key = (prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey()).toLowerCase(Locale.ROOT);
             JsonNode value = f.getValue();
             if (value.isObject()) {

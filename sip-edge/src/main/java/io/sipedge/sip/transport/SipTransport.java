@@ -137,7 +137,7 @@ public final class SipTransport implements AutoCloseable {
                 tcp.bind(new InetSocketAddress(a, 0));
                 int candidate = tcp.getLocalPort();
                 try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(a, candidate))) {
-                    return candidate;
+                    return udp.getLocalPort();
                 } catch (IOException taken) {
                     // UDP side of this number is in use; try another
                 }
