@@ -5,6 +5,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.ConcurrentModificationException;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -180,7 +181,25 @@ public final class SipTransport implements AutoCloseable {
 
     @Override
     public void close() {
-        stack.stop();
+        // The RI's UDP processor fills its channel list on its own thread after start(); a stop()
+        // that overlaps it throws ConcurrentModificationException. Stopping again finishes the job.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                stack.stop();
+                break;
+            } catch (ConcurrentModificationException e) {
+                if (attempt == 5) {
+                    log.warn("the SIP stack did not stop cleanly: {}", e.toString());
+                    break;
+                }
+                try {
+                    Thread.sleep(20L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         EdgeNetworkLayer.unregister(stackName);
     }
 }
