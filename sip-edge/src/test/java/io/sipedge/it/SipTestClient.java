@@ -286,7 +286,8 @@ public final class SipTestClient implements AutoCloseable {
         }
     }
 
-    private static final X509TrustManager TRUST_ALL = new X509TrustManager() {
+    /** Trusts any certificate: the edge under test has a freshly generated self-signed one. */
+    static final X509TrustManager TRUST_ALL = new X509TrustManager() {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {
         }

@@ -31,7 +31,6 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -188,7 +187,7 @@ class TransportTest {
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"})
     void tls12ClientOfferingOnlyWeakSuitesIsRefused(String suite) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {TRUST_ALL}, new SecureRandom());
+        ctx.init(null, new TrustManager[] {SipTestClient.TRUST_ALL}, new SecureRandom());
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
                 edge.sipTlsPort())) {
             s.setSoTimeout(5000);
@@ -213,7 +212,7 @@ class TransportTest {
     private static SSLSession handshake(String protocol) throws Exception {
         AtomicInteger certificateRequests = new AtomicInteger();
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(new KeyManager[] {new RecordingKeyManager(certificateRequests)}, new TrustManager[] {TRUST_ALL},
+        ctx.init(new KeyManager[] {new RecordingKeyManager(certificateRequests)}, new TrustManager[] {SipTestClient.TRUST_ALL},
                 new SecureRandom());
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
                 edge.sipTlsPort())) {
@@ -362,19 +361,4 @@ class TransportTest {
             }
         }
     }
-
-    private static final X509TrustManager TRUST_ALL = new X509TrustManager() {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
-    };
 }
