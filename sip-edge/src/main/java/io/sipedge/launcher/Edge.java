@@ -98,19 +98,7 @@ public final class Edge implements AutoCloseable {
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            if (http != null) {
-                http.close();
-            }
-            if (sip != null) {
-                sip.close();
-            }
-            if (housekeeping != null) {
-                housekeeping.shutdownNow();
-            }
-            if (reaper != null) {
-                reaper.close();
-            }
-            directory.close();
+            closeAll(http, sip, housekeeping, reaper, directory);
             throw e;
         }
     }
@@ -148,12 +136,24 @@ public final class Edge implements AutoCloseable {
 
     @Override
     public void close() {
+        closeAll(http, sip, housekeeping, reaper, directory);
+    }
+
+    /** Shutdown order: front doors first, then timers, then the durable store. Nulls were never started. */
+    private static void closeAll(HttpServer http, SipTransport sip, ScheduledExecutorService housekeeping,
+                                 ExpiryReaper reaper, FileDirectory directory) {
         if (http != null) {
             http.close();
         }
-        sip.close();
-        housekeeping.shutdownNow();
-        reaper.close();
+        if (sip != null) {
+            sip.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (reaper != null) {
+            reaper.close();
+        }
         directory.close();
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
+import io.sipedge.model.rules.TenantRules;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The edge's configuration: embedded defaults, then a YAML file, then {@code SIPEDGE_*} environment
@@ -135,11 +135,9 @@ public record EdgeConfig(
         return c;
     }
 
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-
     /** A dotted-quad IPv4 or an IPv6 literal; never a name (InetAddress parses a text with ':' as IPv6 only). */
     static boolean isIpLiteral(String s) {
-        if (IPV4.matcher(s).matches()) {
+        if (TenantRules.isIpv4Literal(s)) {
             return true;
         }
         if (s.indexOf(':') < 0 || !s.matches("[0-9a-fA-F:.]+")) {

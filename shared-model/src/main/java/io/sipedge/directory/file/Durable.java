@@ -10,8 +10,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** File operations that survive a crash or kill -9: never half a file, always on disk when done. */
-final class Durable {
+/**
+ * File operations that survive a crash or kill -9: never half a file, always on disk when done.
+ * Public because the launcher keeps its own small secret files (admin key hash, TLS keystore) the same way.
+ */
+public final class Durable {
     private Durable() {
     }
 
@@ -19,7 +22,7 @@ final class Durable {
      * Writes {@code data} to a temporary sibling, fsyncs it, renames it over {@code target} and
      * fsyncs the directory, so a reader sees the old file or the new one, never a mix.
      */
-    static void writeAtomically(Path target, byte[] data, boolean ownerOnly) throws IOException {
+    public static void writeAtomically(Path target, byte[] data, boolean ownerOnly) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -62,7 +65,7 @@ final class Durable {
     }
 
     /** Owner read/write only, where the file system knows POSIX permissions. */
-    static void restrict(Path file) throws IOException {
+    public static void restrict(Path file) throws IOException {
         try {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {

@@ -31,6 +31,11 @@ public final class TenantRules {
     private TenantRules() {
     }
 
+    /** True for a dotted-quad IPv4 literal such as 192.0.2.10 (never a name, never looked up). */
+    public static boolean isIpv4Literal(String value) {
+        return value != null && IPV4.matcher(value).matches();
+    }
+
     /** Username rules of the tenant seed; {@code field} names the field in the violations. */
     public static List<Violation> username(String field, String value) {
         List<Violation> out = new ArrayList<>(2);

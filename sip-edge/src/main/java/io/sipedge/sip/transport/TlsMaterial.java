@@ -1,5 +1,6 @@
 package io.sipedge.sip.transport;
 
+import io.sipedge.directory.file.Durable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet6Address;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
@@ -118,21 +118,11 @@ public final class TlsMaterial {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while generating the certificate", e);
         }
-        Path pwTmp = dir.resolve("edge.p12.password.tmp");
-        Files.writeString(pwTmp, password + "\n", StandardCharsets.US_ASCII);
-        ownerOnly(pwTmp);
-        ownerOnly(tmp);
-        Files.move(pwTmp, pw, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // The password file first: a keystore without its password would be unusable after a crash.
+        Durable.writeAtomically(pw, (password + "\n").getBytes(StandardCharsets.US_ASCII), true);
+        Durable.restrict(tmp);
         Files.move(tmp, ks, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         log.info("generated a self-signed TLS certificate in {} (SAN {})", ks, String.join(",", san));
-    }
-
-    private static void ownerOnly(Path p) throws IOException {
-        try {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
     }
 
     /** The host name without a DNS lookup: from the environment or /etc/hostname. */
