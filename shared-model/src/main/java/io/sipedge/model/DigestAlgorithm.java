@@ -13,10 +13,21 @@ public enum DigestAlgorithm {
 
     private final String token;
     private final String jcaName;
+    /** MessageDigest is not thread-safe, and looking one up per hash shows on the REGISTER path. */
+    private final ThreadLocal<MessageDigest> digests;
 
     DigestAlgorithm(String token, String jcaName) {
         this.token = token;
         this.jcaName = jcaName;
+        this.digests = ThreadLocal.withInitial(this::newDigest);
+    }
+
+    private MessageDigest newDigest() {
+        try {
+            return MessageDigest.getInstance(jcaName);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK without " + jcaName, e);
+        }
     }
 
     /** The token used in the {@code algorithm=} parameter. */
@@ -34,17 +45,13 @@ public enum DigestAlgorithm {
         return Optional.empty();
     }
 
-    /** Lower-case hex of H(text). A fresh MessageDigest per call: instances are not thread-safe. */
+    /** Lower-case hex of H(text). */
     public String hashHex(String text) {
         return HexFormat.of().formatHex(hash(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     public byte[] hash(byte[] data) {
-        try {
-            return MessageDigest.getInstance(jcaName).digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without " + jcaName, e);
-        }
+        return digests.get().digest(data);
     }
 
     /** HA1 = H(username ":" realm ":" password), RFC 7616 §3.4.2. */

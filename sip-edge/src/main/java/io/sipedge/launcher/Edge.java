@@ -19,9 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,16 +33,14 @@ public final class Edge implements AutoCloseable {
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
     private final ExpiryReaper reaper;
-    private final ScheduledExecutorService housekeeping;
     private final SipTransport sip;
     private final HttpServer http;
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper,
-                 ScheduledExecutorService housekeeping, SipTransport sip, HttpServer http) {
+                 SipTransport sip, HttpServer http) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
-        this.housekeeping = housekeeping;
         this.sip = sip;
         this.http = http;
     }
@@ -58,47 +53,38 @@ public final class Edge implements AutoCloseable {
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
         ExpiryReaper reaper = null;
-        ScheduledExecutorService housekeeping = null;
         SipTransport sip = null;
         HttpServer http = null;
         try {
             AdminKey.ensure(data, cfg.adminKey());
             reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(1));
             NonceService nonces = new NonceService(Duration.ofSeconds(cfg.nonceTtl()));
-            housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "nonce-purge");
-                t.setDaemon(true);
-                return t;
-            });
-            housekeeping.scheduleWithFixedDelay(() -> nonces.purge(clock.instant()), 10, 10, TimeUnit.SECONDS);
 
             SSLContext tls = null;
             if (cfg.sipTlsPort() >= 0) {
                 tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
                         : loadConfiguredKeystore(cfg);
             }
-            EdgeSipListener listener = new EdgeSipListener();
             sip = SipTransport.start(new SipTransport.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.workerThreads(),
-                    cfg.congestionTimeoutMs()), listener);
+                    cfg.congestionTimeoutMs()), new EdgeSipListener());
             Registrar registrar = new Registrar(directory, locations,
                     new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
                             cfg.maxContactsPolicy()));
             RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
                     sip.addressFactory());
-            listener.attach(new Dispatcher(sip.provider(), sip.messageFactory(), sip.headerFactory(), wire, registrar,
-                    clock));
+            sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock));
             if (cfg.httpPort() >= 0) {
                 http = HttpServer.start(cfg.httpAddress(), cfg.httpPort(), directory, locations);
             }
-            Edge edge = new Edge(directory, locations, reaper, housekeeping, sip, http);
+            Edge edge = new Edge(directory, locations, reaper, sip, http);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, http {}; data in {}", cfg.sipAddress(),
                     sip.port(), sip.tlsPort() > 0 ? cfg.sipAddress() + ":" + sip.tlsPort() : "off",
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, sip, housekeeping, reaper, directory);
+            closeAll(http, sip, reaper, directory);
             throw e;
         }
     }
@@ -136,20 +122,17 @@ public final class Edge implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll(http, sip, housekeeping, reaper, directory);
+        closeAll(http, sip, reaper, directory);
     }
 
     /** Shutdown order: front doors first, then timers, then the durable store. Nulls were never started. */
-    private static void closeAll(HttpServer http, SipTransport sip, ScheduledExecutorService housekeeping,
+    private static void closeAll(HttpServer http, SipTransport sip,
                                  ExpiryReaper reaper, FileDirectory directory) {
         if (http != null) {
             http.close();
         }
         if (sip != null) {
             sip.close();
-        }
-        if (housekeeping != null) {
-            housekeeping.shutdownNow();
         }
         if (reaper != null) {
             reaper.close();

@@ -12,8 +12,11 @@ public sealed interface AuthOutcome {
     AuthOutcome FRESH = new Challenge(false);
     AuthOutcome STALE = new Challenge(true);
 
-    /** The credentials are right for this device. */
-    record Authenticated(Device device) implements AuthOutcome {
+    /**
+     * The credentials are right for this device. {@code retransmission}: the same request was
+     * accepted moments ago (a UDP retransmission, answered statelessly again).
+     */
+    record Authenticated(Device device, boolean retransmission) implements AuthOutcome {
     }
 
     /** Answer 401 with a new challenge; {@code stale} = the password was right but the nonce has expired. */

@@ -36,7 +36,12 @@ public final class DigestAuthenticator {
         return nonces;
     }
 
-    public AuthOutcome verify(List<DigestCredentials> all, Tenant tenant, String method, Instant now) {
+    /**
+     * @param fingerprint the request's {@link NonceService#fingerprint}, which tells a retransmission
+     *                    of an accepted request from a replay of its credentials
+     */
+    public AuthOutcome verify(List<DigestCredentials> all, Tenant tenant, String method, long fingerprint,
+                              Instant now) {
         DigestCredentials c = null;
         for (DigestCredentials candidate : all) {
             if (candidate.realm() != null && candidate.realm().equalsIgnoreCase(tenant.domain())) {
@@ -71,7 +76,8 @@ public final class DigestAuthenticator {
         } else {
             nc = 0; // RFC 2069 compatibility: no nonce-count, so the nonce is single-use
         }
-        NonceService.Validity validity = nonces.check(c.nonce(), tenant.domain(), now);
+        NonceService.Nonce nonce = nonces.parse(c.nonce(), tenant.domain());
+        NonceService.Validity validity = nonces.check(nonce, now);
         if (validity == NonceService.Validity.INVALID) {
             return new AuthOutcome.Rejected(AuthOutcome.Reason.NONCE_INVALID);
         }
@@ -90,10 +96,12 @@ public final class DigestAuthenticator {
         if (validity == NonceService.Validity.STALE) {
             return AuthOutcome.STALE; // right password, old nonce: the client retries without asking the user
         }
-        if (!nonces.markUsed(c.nonce(), nc)) {
-            return new AuthOutcome.Rejected(AuthOutcome.Reason.NONCE_REUSED);
-        }
-        return new AuthOutcome.Authenticated(device);
+        return switch (nonces.use(nonce, nc, fingerprint, now)) {
+            case FRESH -> new AuthOutcome.Authenticated(device, false);
+            case RETRANSMISSION -> new AuthOutcome.Authenticated(device, true);
+            case FORGOTTEN -> AuthOutcome.STALE;
+            case REPLAY -> new AuthOutcome.Rejected(AuthOutcome.Reason.NONCE_REUSED);
+        };
     }
 
     /** RFC 7616 §3.4.1: response = KD(HA1, nonce:nc:cnonce:qop:HA2), or RFC 2069's H(HA1:nonce:HA2). */

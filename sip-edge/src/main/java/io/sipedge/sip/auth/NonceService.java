@@ -7,117 +7,202 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Stateless, HMAC-protected, expiring nonces, in the manner of Kamailio's auth module: checking one
- * needs no table and no lock. Layout, base64url: {@code expires(8) || salt(8) || HMAC-SHA256(secret,
- * expires || salt || realm)[0..16]}. The salt makes every challenge's nonce unique, which the replay
- * guard below relies on.
+ * Stateless, HMAC-protected, expiring nonces with a fixed-size replay guard, in the manner of
+ * Kamailio's auth module (its nonce id and nc array): checking a nonce needs no table lookup and no
+ * lock, and the guard's memory does not grow with the request rate.
  *
- * <p>Replay guard: the highest nonce-count accepted per nonce, kept until the nonce expires
- * (RFC 7616 §3.4: a server may reject a request whose nc it has seen). Without qop there is no nc,
- * so such a nonce is good for one request. This is the one piece of per-nonce state; it holds an
- * entry per nonce actually used, and {@link #purge(Instant)} drops expired ones.
+ * <p>Layout, base64url: {@code expires(8) || index(8) || HMAC-SHA256(secret, expires || index ||
+ * realm)[0..16]}. The index counts issued nonces and names a slot of the guard ({@code index mod
+ * slots}), which the issue resets. The slot holds the highest nonce-count accepted with that nonce,
+ * when, and a keyed fingerprint of the request that used it. Once {@code slots} newer nonces have
+ * been issued the slot belongs to another nonce and the old one is answered as stale: the client
+ * retries with a fresh one without asking its user.
+ *
+ * <p>Retransmissions: REGISTERs are answered statelessly, so a UDP retransmission of an
+ * authenticated request reaches the guard again with the same nonce-count. It is recognised by its
+ * fingerprint (branch, Call-ID, CSeq, source) within the RFC 3261 transaction lifetime and accepted
+ * as what it is; any other reuse of a count is a replay.
  */
 public final class NonceService {
     private static final int MAC_BYTES = 16;
     private static final int RAW_BYTES = 8 + 8 + MAC_BYTES;
-    /** Upper bound of the replay table; past it, new nonces are refused until a purge frees room. */
-    private static final int MAX_TRACKED = 2_000_000;
+    /** Default guard size: 2^21 nonces (32 MiB), a few minutes of challenges at 10 000/s. */
+    public static final int DEFAULT_SLOTS = 1 << 21;
+    /** RFC 3261 Timer F (64*T1): a client stops retransmitting a non-INVITE request after it. */
+    static final long RETRANSMISSION_WINDOW_SECONDS = 32;
+    private static final long NC_LIMIT = 0xFFFF_FFFFL;
 
     /** How a nonce checked out. */
     public enum Validity { VALID, STALE, INVALID }
 
+    /** What recording a use of a nonce found. */
+    public enum Use {
+        /** A count not seen before with this nonce. */
+        FRESH,
+        /** The same request again (a retransmission), within the transaction lifetime. */
+        RETRANSMISSION,
+        /** A count already used by another request: refuse. */
+        REPLAY,
+        /** The nonce's slot has been reused: answer as stale. */
+        FORGOTTEN
+    }
+
+    /** A parsed, authentic nonce. */
+    public record Nonce(long expires, long index) {
+    }
+
     private final SecretKeySpec key;
+    private final long fingerprintSeed;
     private final Duration ttl;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, long[]> used = new ConcurrentHashMap<>();
+    private final AtomicLong issued = new AtomicLong();
+    private final int mask;
+    /** Per slot: nc (high 32 bits) and the epoch second of that use (low 32); 0 = unused. */
+    private final AtomicLongArray uses;
+    /** Per slot: the fingerprint of the request that used the count above. */
+    private final long[] fingerprints;
+    private final ThreadLocal<Mac> macs;
 
     public NonceService(Duration ttl) {
+        this(ttl, DEFAULT_SLOTS);
+    }
+
+    /** @param slots size of the replay guard, a power of two */
+    public NonceService(Duration ttl, int slots) {
+        if (Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("slots must be a power of two");
+        }
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this.fingerprintSeed = random.nextLong();
         this.ttl = ttl;
+        this.mask = slots - 1;
+        this.uses = new AtomicLongArray(slots);
+        this.fingerprints = new long[slots];
+        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
     public String issue(String realm, Instant now) {
         long expires = now.plus(ttl).getEpochSecond();
-        long salt = random.nextLong();
-        ByteBuffer b = ByteBuffer.allocate(RAW_BYTES).putLong(expires).putLong(salt);
-        b.put(mac(expires, salt, realm), 0, MAC_BYTES);
+        long index = issued.getAndIncrement();
+        uses.set(slot(index), 0L);
+        ByteBuffer b = ByteBuffer.allocate(RAW_BYTES).putLong(expires).putLong(index);
+        b.put(mac(expires, index, realm), 0, MAC_BYTES);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
     }
 
-    public Validity check(String nonce, String realm, Instant now) {
+    /** The nonce if this service issued it for {@code realm}, else null. */
+    public Nonce parse(String nonce, String realm) {
         byte[] raw;
         try {
             raw = Base64.getUrlDecoder().decode(nonce);
         } catch (IllegalArgumentException e) {
-            return Validity.INVALID;
+            return null;
         }
         if (raw.length != RAW_BYTES) {
-            return Validity.INVALID;
+            return null;
         }
         ByteBuffer b = ByteBuffer.wrap(raw);
         long expires = b.getLong();
-        long salt = b.getLong();
-        byte[] expected = mac(expires, salt, realm);
-        byte[] got = new byte[MAC_BYTES];
-        b.get(got);
-        if (!MessageDigest.isEqual(java.util.Arrays.copyOf(expected, MAC_BYTES), got)) {
+        long index = b.getLong();
+        byte[] expected = mac(expires, index, realm);
+        if (!MessageDigest.isEqual(Arrays.copyOf(expected, MAC_BYTES), Arrays.copyOfRange(raw, 16, RAW_BYTES))) {
+            return null;
+        }
+        return new Nonce(expires, index);
+    }
+
+    public Validity check(Nonce nonce, Instant now) {
+        if (nonce == null) {
             return Validity.INVALID;
         }
-        return now.getEpochSecond() >= expires ? Validity.STALE : Validity.VALID;
+        return now.getEpochSecond() >= nonce.expires() ? Validity.STALE : Validity.VALID;
+    }
+
+    /** A keyed hash of what identifies one request on the wire, for {@link #use}. */
+    public long fingerprint(String branch, String callId, long cseq, String sourceIp, int sourcePort) {
+        long h = fingerprintSeed;
+        h = mix(h, branch);
+        h = mix(h, callId);
+        h = mix(h, sourceIp);
+        h = h * 0x9E3779B97F4A7C15L + cseq;
+        h = h * 0x9E3779B97F4A7C15L + sourcePort;
+        return finish(h);
     }
 
     /**
-     * Records that {@code nc} was used with {@code nonce}; false when that count (or a higher one)
-     * was accepted before. {@code nc} is the parsed hex nonce-count, or 0 without qop.
+     * Records that {@code nc} (the parsed hex nonce-count, 0 without qop) was used with {@code nonce}
+     * by the request with {@code fingerprint}.
      */
-    public boolean markUsed(String nonce, long nc) {
-        if (used.size() >= MAX_TRACKED && !used.containsKey(nonce)) {
-            return false;
+    public Use use(Nonce nonce, long nc, long fingerprint, Instant now) {
+        if (issued.get() - nonce.index() > mask || nc > NC_LIMIT) {
+            return Use.FORGOTTEN;
         }
-        long expires = ByteBuffer.wrap(Base64.getUrlDecoder().decode(nonce)).getLong();
-        boolean[] fresh = {false};
-        used.compute(nonce, (k, v) -> {
-            if (v == null) {
-                fresh[0] = true;
-                return new long[] {nc, expires};
+        int slot = slot(nonce.index());
+        long second = now.getEpochSecond() & 0xFFFF_FFFFL;
+        while (true) {
+            long current = uses.get(slot);
+            long usedNc = current >>> 32;
+            if (current == 0L || nc > usedNc) {
+                if (uses.compareAndSet(slot, current, (nc << 32) | second)) {
+                    fingerprints[slot] = fingerprint;
+                    return Use.FRESH;
+                }
+                continue;
             }
-            if (nc > v[0]) {
-                fresh[0] = true;
-                return new long[] {nc, v[1]};
-            }
-            return v;
-        });
-        return fresh[0];
+            long usedAt = current & 0xFFFF_FFFFL;
+            boolean recent = ((second - usedAt) & 0xFFFF_FFFFL) <= RETRANSMISSION_WINDOW_SECONDS;
+            return nc == usedNc && recent && fingerprints[slot] == fingerprint ? Use.RETRANSMISSION : Use.REPLAY;
+        }
     }
 
-    /** Drops replay entries of expired nonces. */
-    public void purge(Instant now) {
-        long t = now.getEpochSecond();
-        used.values().removeIf(v -> v[1] <= t);
+    private int slot(long index) {
+        return (int) (index & mask);
     }
 
-    int tracked() {
-        return used.size();
-    }
-
-    private byte[] mac(long expires, long salt, String realm) {
+    private Mac newMac() {
         try {
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(key);
-            m.update(ByteBuffer.allocate(16).putLong(expires).putLong(salt).array());
-            m.update(realm.getBytes(StandardCharsets.UTF_8));
-            return m.doFinal();
+            return m;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
+    }
+
+    private byte[] mac(long expires, long index, String realm) {
+        Mac m = macs.get();
+        m.update(ByteBuffer.allocate(16).putLong(expires).putLong(index).array());
+        m.update(realm.getBytes(StandardCharsets.UTF_8));
+        return m.doFinal();
+    }
+
+    private static long mix(long h, String s) {
+        if (s == null) {
+            return h * 0x9E3779B97F4A7C15L;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x100000001B3L;
+        }
+        return finish(h + s.length());
+    }
+
+    /** The murmur3 64-bit finaliser: spreads every input bit over the whole word. */
+    private static long finish(long h) {
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB93FE1A85EC3L;
+        h ^= h >>> 33;
+        return h;
     }
 }

@@ -1,20 +1,17 @@
 package io.sipedge.sip.dispatch;
 
-import gov.nist.javax.sip.message.SIPMessage;
-import gov.nist.javax.sip.stack.SIPTransaction;
-import io.sipedge.model.Transport;
+import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPRequest;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.Registrar;
+import io.sipedge.sip.transport.InboundHandler;
+import io.sipedge.sip.transport.ReplyPath;
 import io.sipedge.sip.wire.RegisterMessages;
 import io.sipedge.sip.wire.Responses;
-import java.net.InetAddress;
 import java.time.Instant;
 import java.time.InstantSource;
-import javax.sip.RequestEvent;
-import javax.sip.ServerTransaction;
-import javax.sip.SipProvider;
-import javax.sip.TransactionAlreadyExistsException;
 import javax.sip.address.SipURI;
+import javax.sip.header.CallIdHeader;
 import javax.sip.header.HeaderFactory;
 import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
@@ -23,24 +20,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The method table: REGISTER to the registrar, OPTIONS to the edge answered 200 (keepalives and
- * load-balancer probes, never challenged), ACK absorbed, anything else 405 with Allow until the
- * proxy exists.
+ * The method table, answered statelessly before any transaction exists: REGISTER to the registrar,
+ * OPTIONS to the edge answered 200 (keepalives and load-balancer probes, never challenged), ACK
+ * absorbed, anything else 405 with Allow until the proxy exists.
+ *
+ * <p>Also the boundary of the stack's threads: nothing thrown while handling a request may reach
+ * them (an escaped Error would kill a worker). Failures are logged with the exception class and
+ * Call-ID only, never the message, which may carry credentials.
  */
-public final class Dispatcher {
+public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     static final String ALLOW = "REGISTER, OPTIONS";
 
-    private final SipProvider provider;
     private final MessageFactory messages;
     private final HeaderFactory headers;
     private final RegisterMessages registerMessages;
     private final Registrar registrar;
     private final InstantSource clock;
 
-    public Dispatcher(SipProvider provider, MessageFactory messages, HeaderFactory headers,
-                      RegisterMessages registerMessages, Registrar registrar, InstantSource clock) {
-        this.provider = provider;
+    public Dispatcher(MessageFactory messages, HeaderFactory headers, RegisterMessages registerMessages,
+                      Registrar registrar, InstantSource clock) {
         this.messages = messages;
         this.headers = headers;
         this.registerMessages = registerMessages;
@@ -48,61 +47,51 @@ public final class Dispatcher {
         this.clock = clock;
     }
 
-    void dispatch(RequestEvent event) throws Exception {
-        Request request = event.getRequest();
-        switch (request.getMethod()) {
-            case Request.ACK -> {
-                // Never answered (RFC 3261 §17.2.1); a stray ACK is dropped.
+    @Override
+    public boolean handle(SIPRequest request, ReplyPath reply) {
+        try {
+            switch (request.getMethod()) {
+                case Request.ACK -> {
+                    // Never answered (RFC 3261 §17.2.1); a stray ACK is dropped.
+                }
+                case Request.REGISTER -> register(request, reply);
+                case Request.OPTIONS -> options(request, reply);
+                default -> stateless(request, reply, Response.METHOD_NOT_ALLOWED, true);
             }
-            case Request.REGISTER -> register(event);
-            case Request.OPTIONS -> options(request);
-            default -> stateless(request, Response.METHOD_NOT_ALLOWED, true);
+        } catch (Throwable t) { // NOPMD: boundary of a stack worker thread
+            CallIdHeader id = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
+            log.warn("request {} (Call-ID {}) failed: {}", request.getMethod(), id == null ? "-" : id.getCallId(),
+                    t.toString());
         }
+        return true;
     }
 
-    private void register(RequestEvent event) throws Exception {
-        Request request = event.getRequest();
-        ServerTransaction tx = event.getServerTransaction();
-        if (tx == null) {
-            try {
-                tx = provider.getNewServerTransaction(request);
-            } catch (TransactionAlreadyExistsException retransmission) {
-                return; // the existing transaction answers it
-            }
-        }
+    private void register(SIPRequest request, ReplyPath reply) throws Exception {
         Instant now = clock.instant(); // read once per request
-        SIPMessage m = (SIPMessage) request;
-        InetAddress source = m.getPeerPacketSourceAddress() != null ? m.getPeerPacketSourceAddress()
-                : m.getRemoteAddress();
-        int sourcePort = m.getPeerPacketSourcePort() > 0 ? m.getPeerPacketSourcePort() : m.getRemotePort();
-        Transport transport = Transport.parse(((SIPTransaction) tx).getTransport());
+        Via via = request.getTopmostVia();
         Response response;
         try {
-            RegisterReply reply = registrar.handle(
-                    registerMessages.read(request, transport, source.getHostAddress(), sourcePort), now);
-            response = registerMessages.write(reply, request);
+            RegisterReply result = registrar.handle(registerMessages.read(request, via == null ? null : via.getBranch(),
+                    reply.transport(), reply.sourceIp(), reply.sourcePort()), now);
+            response = registerMessages.write(result, request);
         } catch (RegisterMessages.UnsupportedUriException e) {
             response = messages.createResponse(Response.UNSUPPORTED_URI_SCHEME, request);
             Responses.tagTo(response);
         }
-        tx.sendResponse(response);
+        reply.send(response);
         if (log.isDebugEnabled()) {
-            log.debug("REGISTER from {}:{} over {}: {}", source.getHostAddress(), sourcePort, transport,
+            log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
                     response.getStatusCode());
         }
     }
 
     /** OPTIONS to the edge itself (no user part) is a keepalive or probe: 200, no challenge. */
-    private void options(Request request) throws Exception {
+    private void options(Request request, ReplyPath reply) throws Exception {
         boolean toEdge = !(request.getRequestURI() instanceof SipURI u) || u.getUser() == null;
-        if (toEdge) {
-            stateless(request, Response.OK, true);
-        } else {
-            stateless(request, Response.METHOD_NOT_ALLOWED, true);
-        }
+        stateless(request, reply, toEdge ? Response.OK : Response.METHOD_NOT_ALLOWED, true);
     }
 
-    private void stateless(Request request, int status, boolean allow) throws Exception {
+    private void stateless(Request request, ReplyPath reply, int status, boolean allow) throws Exception {
         Response r = messages.createResponse(status, request);
         Responses.tagTo(r);
         if (allow) {
@@ -111,6 +100,6 @@ public final class Dispatcher {
         if (status == Response.OK) {
             r.setHeader(headers.createAcceptHeader("application", "sdp"));
         }
-        provider.sendResponse(r);
+        reply.send(r);
     }
 }

@@ -7,37 +7,19 @@ import javax.sip.ResponseEvent;
 import javax.sip.SipListener;
 import javax.sip.TimeoutEvent;
 import javax.sip.TransactionTerminatedEvent;
-import javax.sip.header.CallIdHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one SipListener: the boundary where nothing thrown by request handling may reach the stack's
- * threads (an escaped Error would kill a worker). Logs the exception class and Call-ID only, never
- * the message, which may carry credentials.
+ * The provider's SipListener. Requests are answered by the {@link Dispatcher} before they reach the
+ * transaction layer, so nothing arrives here yet; the proxy (later) will receive responses here.
  */
 public final class EdgeSipListener implements SipListener {
     private static final Logger log = LoggerFactory.getLogger(EdgeSipListener.class);
-    /** Set once the stack (which the dispatcher needs) has started; requests before that are dropped. */
-    private volatile Dispatcher dispatcher;
-
-    public void attach(Dispatcher dispatcher) {
-        this.dispatcher = dispatcher;
-    }
 
     @Override
     public void processRequest(RequestEvent event) {
-        Dispatcher d = dispatcher;
-        if (d == null) {
-            return;
-        }
-        try {
-            d.dispatch(event);
-        } catch (Throwable t) { // NOPMD: boundary of a stack worker thread
-            CallIdHeader id = (CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME);
-            log.warn("request {} (Call-ID {}) failed: {}", event.getRequest().getMethod(),
-                    id == null ? "-" : id.getCallId(), t.toString());
-        }
+        log.debug("request {} reached the transaction layer unhandled", event.getRequest().getMethod());
     }
 
     @Override

@@ -10,12 +10,14 @@ import java.util.List;
  * @param requestUriHost host of the Request-URI: the domain whose registrar is asked
  * @param toUser         user part of the To URI (the AOR's user), or null when absent
  * @param toHost         host of the To URI
+ * @param branch         the top Via's branch (the transaction), or null
  * @param expiresHeader  the Expires header, or null
  * @param star           a {@code Contact: *} was present
  * @param contacts       the other Contact values
  * @param malformed      the name of a header that could not be parsed, or null
  */
-public record RegisterRequest(String requestUriHost, String toUser, String toHost, String callId, long cseq,
+public record RegisterRequest(String requestUriHost, String toUser, String toHost, String branch, String callId,
+                              long cseq,
                               Long expiresHeader, boolean star, List<ContactSpec> contacts,
                               List<DigestCredentials> credentials, List<String> path, String userAgent,
                               String sourceIp, int sourcePort, Transport transport, String malformed) {

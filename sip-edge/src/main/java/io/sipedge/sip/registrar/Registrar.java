@@ -56,7 +56,9 @@ public final class Registrar {
             return RegisterReply.error(RegisterError.NO_TO_USER, now);
         }
         // Steps 3-4: authenticate; who may register for whom.
-        AuthOutcome outcome = auth.verify(req.credentials(), tenant, "REGISTER", now);
+        long fingerprint = auth.nonces().fingerprint(req.branch(), req.callId(), req.cseq(), req.sourceIp(),
+                req.sourcePort());
+        AuthOutcome outcome = auth.verify(req.credentials(), tenant, "REGISTER", fingerprint, now);
         if (outcome instanceof AuthOutcome.Challenge c) {
             return challenge(tenant, c.stale(), now);
         }
@@ -82,7 +84,7 @@ public final class Registrar {
                 return RegisterReply.error(RegisterError.STAR_WITH_NONZERO_EXPIRES, now);
             }
             return store(aor, new BindingChanges(true, List.of(), req.callId(), req.cseq(), policy.maxContacts(),
-                    policy.overflow()), now);
+                    policy.overflow()), ok.retransmission(), now);
         }
         // A REGISTER without Contact is a query: the current bindings.
         if (req.contacts().isEmpty()) {
@@ -111,14 +113,20 @@ public final class Registrar {
             updates.add(new ContactUpdate(b, expires == 0));
         }
         return store(aor, new BindingChanges(false, updates, req.callId(), req.cseq(), policy.maxContacts(),
-                policy.overflow()), now);
+                policy.overflow()), ok.retransmission(), now);
     }
 
-    private RegisterReply store(Aor aor, BindingChanges changes, Instant now) {
+    /**
+     * Applies the changes. A retransmission of a request already applied finds its own Call-ID and
+     * CSeq stored, which is "out of order" for the store; it gets what the original got, a 200 with
+     * the current bindings, as a server transaction would have retransmitted.
+     */
+    private RegisterReply store(Aor aor, BindingChanges changes, boolean retransmission, Instant now) {
         RegistrationResult r = locations.apply(aor, changes, now);
         return switch (r.outcome()) {
             case OK -> RegisterReply.ok(r.bindings(), now);
-            case OUT_OF_ORDER -> RegisterReply.error(RegisterError.OUT_OF_ORDER, now);
+            case OUT_OF_ORDER -> retransmission ? RegisterReply.ok(r.bindings(), now)
+                    : RegisterReply.error(RegisterError.OUT_OF_ORDER, now);
             case TOO_MANY_CONTACTS -> new RegisterReply(RegisterError.TOO_MANY_CONTACTS.code,
                     RegisterError.TOO_MANY_CONTACTS.reason + " (limit " + policy.maxContacts() + ")",
                     List.of(), List.of(), 0, now);

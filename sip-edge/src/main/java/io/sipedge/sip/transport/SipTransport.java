@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.util.ConcurrentModificationException;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.sip.ListeningPoint;
 import javax.sip.SipFactory;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The JAIN-SIP stack with its UDP, TCP and TLS listening points, configured for an edge: no
  * automatic dialogs, a fixed worker pool with a re-entrant listener, bounded message size, read and
- * TLS handshake timeouts, our parser guard, network layer and loggers. The only class that knows the
- * stack's property names.
+ * TLS handshake timeouts, our parser guard, network layer and loggers, and requests handed to an
+ * {@link InboundHandler} before the transaction layer ({@link StatelessRequestValve}). The only class
+ * that knows the stack's property names.
  */
 public final class SipTransport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SipTransport.class);
@@ -55,8 +57,11 @@ public final class SipTransport implements AutoCloseable {
     private final int tlsPort;
     private final String stackName;
 
+    private final AtomicReference<InboundHandler> handler;
+
     private SipTransport(SipStack stack, SipProvider provider, SipFactory factory, int port, int tlsPort,
-                         String stackName) {
+                         String stackName, AtomicReference<InboundHandler> handler) {
+        this.handler = handler;
         this.stack = stack;
         this.provider = provider;
         this.factory = factory;
@@ -100,6 +105,8 @@ public final class SipTransport implements AutoCloseable {
         p.setProperty("gov.nist.javax.sip.SERVER_LOGGER", QuietServerLogger.class.getName());
         p.setProperty("gov.nist.javax.sip.LOG_MESSAGE_CONTENT", "false");
         p.setProperty("gov.nist.javax.sip.NETWORK_LAYER", EdgeNetworkLayer.class.getName());
+        p.setProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE", StatelessRequestValve.class.getName());
+        AtomicReference<InboundHandler> handler = StatelessRequestValve.slotFor(name);
         // The RI's default client-auth mode demands a certificate from every client; phones have none.
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_AUTH_TYPE", "Disabled");
         p.setProperty("gov.nist.javax.sip.TLS_CLIENT_PROTOCOLS", TlsPolicy.joined(TlsPolicy.PROTOCOLS));
@@ -122,10 +129,11 @@ public final class SipTransport implements AutoCloseable {
             }
             provider.addSipListener(listener);
             stack.start();
-            return new SipTransport(stack, provider, factory, port, tlsPort, name);
+            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler);
         } catch (Exception e) {
             stack.stop();
             EdgeNetworkLayer.unregister(name);
+            StatelessRequestValve.forget(name);
             throw e;
         }
     }
@@ -155,6 +163,11 @@ public final class SipTransport implements AutoCloseable {
 
     public SipProvider provider() {
         return provider;
+    }
+
+    /** Routes every request to {@code h} before the transaction layer; until then requests are dropped. */
+    public void handleRequestsWith(InboundHandler h) {
+        handler.set(h);
     }
 
     public MessageFactory messageFactory() throws javax.sip.PeerUnavailableException {
@@ -201,5 +214,6 @@ public final class SipTransport implements AutoCloseable {
             }
         }
         EdgeNetworkLayer.unregister(stackName);
+        StatelessRequestValve.forget(stackName);
     }
 }

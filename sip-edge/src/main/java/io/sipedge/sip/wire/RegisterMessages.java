@@ -53,7 +53,8 @@ public final class RegisterMessages {
         private static final long serialVersionUID = 1L;
     }
 
-    public RegisterRequest read(Request request, Transport transport, String sourceIp, int sourcePort)
+    /** @param branch the top Via's branch, or null */
+    public RegisterRequest read(Request request, String branch, Transport transport, String sourceIp, int sourcePort)
             throws UnsupportedUriException {
         URI ruri = request.getRequestURI();
         if (!(ruri instanceof SipURI sipRuri)) {
@@ -107,7 +108,7 @@ public final class RegisterMessages {
         Header ua = request.getHeader("User-Agent");
         CallIdHeader callId = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
         CSeqHeader cseq = (CSeqHeader) request.getHeader(CSeqHeader.NAME);
-        return new RegisterRequest(sipRuri.getHost(), toUser, toHost, callId.getCallId(), cseq.getSeqNumber(),
+        return new RegisterRequest(sipRuri.getHost(), toUser, toHost, branch, callId.getCallId(), cseq.getSeqNumber(),
                 expiresHeader, star, contacts, creds, path, ua == null ? null : value(ua), sourceIp, sourcePort,
                 transport, malformed);
     }

@@ -8,7 +8,11 @@ import javax.sip.message.Response;
 
 /** Small helpers shared by every response the edge writes. */
 public final class Responses {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Per thread: tags must be cryptographically random (RFC 3261 §19.3), and one shared
+     * SecureRandom serialises every worker on its lock.
+     */
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
 
     private Responses() {
     }
@@ -18,7 +22,7 @@ public final class Responses {
         ToHeader to = (ToHeader) r.getHeader(ToHeader.NAME);
         if (to != null && to.getTag() == null) {
             byte[] b = new byte[6];
-            RANDOM.nextBytes(b);
+            RANDOM.get().nextBytes(b);
             to.setTag(HexFormat.of().formatHex(b));
         }
     }

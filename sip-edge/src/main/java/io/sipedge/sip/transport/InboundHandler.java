@@ -1,0 +1,13 @@
+package io.sipedge.sip.transport;
+
+import gov.nist.javax.sip.message.SIPRequest;
+
+/** What the edge does with a request, called on the stack's thread before any transaction exists. */
+public interface InboundHandler {
+
+    /**
+     * @return true when the request was dealt with here (answered statelessly or absorbed); false
+     *         hands it on to the stack's transaction layer and SipListener
+     */
+    boolean handle(SIPRequest request, ReplyPath reply);
+}
