@@ -113,6 +113,26 @@ class LogRedactionTest {
         assertNoSecretLogged();
     }
 
+    /** The hot path logs nothing: at 10 000 registrations/s any line per request is a flood. */
+    @Test
+    void successfulRegistrationsLogNothingAboveDebug() throws Exception {
+        for (Transport t : List.of(Transport.UDP, Transport.TCP)) {
+            try (SipTestClient c = new SipTestClient(t, edge.sipPort())) {
+                for (int i = 0; i < 3; i++) {
+                    SipResponse ok = authenticated(c, USER, PASSWORD, "MD5");
+                    assertEquals(200, ok.status(), ok.raw());
+                }
+                String options = c.register(USER, DOMAIN, null).replaceFirst("^REGISTER ", "OPTIONS ")
+                        .replaceFirst("CSeq: (\\d+) REGISTER", "CSeq: $1 OPTIONS");
+                assertEquals(200, c.request(options).status());
+            }
+        }
+        List<String> loud = List.copyOf(appender.list).stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+                .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
+        assertEquals(List.of(), loud);
+    }
+
     @Test
     void malformedDatagramsWithCredentialsLogNoCredentials() throws Exception {
         try (SipTestClient c = new SipTestClient(Transport.UDP, edge.sipPort())) {

@@ -131,8 +131,17 @@ public final class Slf4jStackLogger implements StackLogger {
         return logLevel <= TRACE_WARN && log.isWarnEnabled();
     }
 
+    /**
+     * Said by the RI for every request the {@link StatelessRequestValve} answered (its "dropping" is
+     * the valve taking the request over): on the hot path, so not even formatted.
+     */
+    static final String VALVE_TOOK_REQUEST = "Null request interface returned -- dropping request";
+
     @Override
     public void logWarning(String message) {
+        if (VALVE_TOOK_REQUEST.equals(message)) {
+            return;
+        }
         // The RI warns at start-up that the JVM-wide javax.net.ssl keystore is unset; the edge's
         // TLS comes from EdgeNetworkLayer instead, so those warnings are noise.
         if (message != null && (message.contains("javax.net.ssl") || message.startsWith("Using default")
