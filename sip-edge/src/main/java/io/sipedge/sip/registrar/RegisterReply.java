@@ -1,6 +1,7 @@
 package io.sipedge.sip.registrar;
 
 import io.sipedge.model.Binding;
+import io.sipedge.model.DigestAlgorithm;
 import java.time.Instant;
 import java.util.List;
 
@@ -10,11 +11,15 @@ import java.util.List;
  *
  * @param now the time the request was handled; a 200's {@code expires=} values count from it
  */
-public record RegisterReply(int status, String reason, List<Binding> bindings, List<String> challenges,
+public record RegisterReply(int status, String reason, List<Binding> bindings, List<Challenge> challenges,
                             long minExpires, Instant now) {
     public RegisterReply {
         bindings = List.copyOf(bindings);
         challenges = List.copyOf(challenges);
+    }
+
+    /** One WWW-Authenticate: Digest with {@code qop="auth"}. */
+    public record Challenge(String realm, String nonce, DigestAlgorithm algorithm, boolean stale) {
     }
 
     static RegisterReply error(RegisterError e, Instant now) {

@@ -136,10 +136,9 @@ public final class Registrar {
     /** 401 with one WWW-Authenticate per offered algorithm, all carrying the same fresh nonce. */
     private RegisterReply challenge(Tenant tenant, boolean stale, Instant now) {
         String nonce = auth.nonces().issue(tenant.domain(), now);
-        List<String> headers = new ArrayList<>(2);
+        List<RegisterReply.Challenge> headers = new ArrayList<>(2);
         for (DigestAlgorithm a : auth.offeredTo(tenant)) {
-            headers.add("Digest realm=\"" + tenant.domain() + "\", nonce=\"" + nonce + "\", algorithm=" + a.token()
-                    + ", qop=\"auth\"" + (stale ? ", stale=true" : ""));
+            headers.add(new RegisterReply.Challenge(tenant.domain(), nonce, a, stale));
         }
         return new RegisterReply(401, "Unauthorized", List.of(), headers, 0, now);
     }

@@ -1,5 +1,6 @@
 package io.sipedge.sip.wire;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.util.HexFormat;
@@ -9,10 +10,18 @@ import javax.sip.message.Response;
 /** Small helpers shared by every response the edge writes. */
 public final class Responses {
     /**
-     * Per thread: tags must be cryptographically random (RFC 3261 §19.3), and one shared
-     * SecureRandom serialises every worker on its lock.
+     * Tags must be cryptographically random (RFC 3261 §19.3). A DRBG per thread: the default
+     * NativePRNG funnels every instance through one lock on /dev/urandom, which the workers queued on.
      */
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(Responses::drbg);
+
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    }
 
     private Responses() {
     }
