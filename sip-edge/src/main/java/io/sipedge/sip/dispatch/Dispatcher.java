@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     static final String ALLOW = "REGISTER, OPTIONS";
+    private static final int RETRY_AFTER_SECONDS = 5;
 
     private final MessageFactory messages;
     private final HeaderFactory headers;
@@ -64,6 +65,22 @@ public final class Dispatcher implements InboundHandler {
                     t.toString());
         }
         return true;
+    }
+
+    /** RFC 3261 §21.5.4: 503 with Retry-After; a UA or proxy then tries again later or elsewhere. */
+    @Override
+    public void overloaded(SIPRequest request, ReplyPath reply) {
+        if (Request.ACK.equals(request.getMethod())) {
+            return;
+        }
+        try {
+            Response r = messages.createResponse(Response.SERVICE_UNAVAILABLE, request);
+            Responses.tagTo(r);
+            r.setHeader(headers.createRetryAfterHeader(RETRY_AFTER_SECONDS));
+            reply.send(r);
+        } catch (Exception e) { // NOPMD: boundary of a stack reader thread
+            log.debug("503 for {} not sent: {}", request.getMethod(), e.toString());
+        }
     }
 
     private void register(SIPRequest request, ReplyPath reply) throws Exception {

@@ -10,4 +10,7 @@ public interface InboundHandler {
      *         hands it on to the stack's transaction layer and SipListener
      */
     boolean handle(SIPRequest request, ReplyPath reply);
+
+    /** Answers a request the edge has no capacity for now (a 503 with Retry-After), on the reading thread. */
+    void overloaded(SIPRequest request, ReplyPath reply);
 }

@@ -29,6 +29,11 @@ public final class ReplyPath {
         this.sourcePort = p > 0 ? p : request.getRemotePort();
     }
 
+    /** True for TCP and TLS: the response goes back on the request's connection. */
+    public boolean reliable() {
+        return channel.isReliable();
+    }
+
     /** The transport the request arrived on (not what its Via claims). */
     public Transport transport() {
         return transport;

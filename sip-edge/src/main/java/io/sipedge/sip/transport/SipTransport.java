@@ -33,6 +33,8 @@ public final class SipTransport implements AutoCloseable {
     private static final AtomicInteger STACKS = new AtomicInteger();
     /** Attempts to find a free ephemeral port pair when a port is configured as 0. */
     private static final int EPHEMERAL_ATTEMPTS = 20;
+    /** Requests waiting per TCP/TLS lane before new ones are refused with 503: about 0.2 s of work. */
+    private static final int LANE_QUEUE = 2048;
 
     /**
      * @param address               bind address (0.0.0.0 for all)
@@ -42,7 +44,7 @@ public final class SipTransport implements AutoCloseable {
      * @param maxMessageSize        largest message accepted, bytes (the RI's floor is 4096)
      * @param readTimeoutMs         longest pause inside one TCP/TLS message before the connection is dropped
      * @param tlsHandshakeTimeoutMs longest TLS handshake
-     * @param workerThreads         threads that parse and handle UDP messages
+     * @param workerThreads         threads that parse and handle UDP messages, and lanes that handle TCP/TLS ones
      * @param congestionTimeoutMs   queued UDP messages older than this are dropped rather than handled late
      */
     public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
@@ -58,10 +60,13 @@ public final class SipTransport implements AutoCloseable {
     private final String stackName;
 
     private final AtomicReference<InboundHandler> handler;
+    private final int workerThreads;
+    private volatile ReliableLanes lanes;
 
     private SipTransport(SipStack stack, SipProvider provider, SipFactory factory, int port, int tlsPort,
-                         String stackName, AtomicReference<InboundHandler> handler) {
+                         String stackName, AtomicReference<InboundHandler> handler, int workerThreads) {
         this.handler = handler;
+        this.workerThreads = workerThreads;
         this.stack = stack;
         this.provider = provider;
         this.factory = factory;
@@ -129,7 +134,7 @@ public final class SipTransport implements AutoCloseable {
             }
             provider.addSipListener(listener);
             stack.start();
-            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler);
+            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler, s.workerThreads());
         } catch (Exception e) {
             stack.stop();
             EdgeNetworkLayer.unregister(name);
@@ -165,9 +170,14 @@ public final class SipTransport implements AutoCloseable {
         return provider;
     }
 
-    /** Routes every request to {@code h} before the transaction layer; until then requests are dropped. */
+    /**
+     * Routes every request to {@code h} before the transaction layer, TCP and TLS ones through
+     * worker lanes; until then requests are dropped.
+     */
     public void handleRequestsWith(InboundHandler h) {
-        handler.set(h);
+        ReliableLanes l = new ReliableLanes(stackName, workerThreads, LANE_QUEUE, h);
+        lanes = l;
+        handler.set(l);
     }
 
     public MessageFactory messageFactory() throws javax.sip.PeerUnavailableException {
@@ -212,6 +222,10 @@ public final class SipTransport implements AutoCloseable {
                     break;
                 }
             }
+        }
+        ReliableLanes l = lanes;
+        if (l != null) {
+            l.close();
         }
         EdgeNetworkLayer.unregister(stackName);
         StatelessRequestValve.forget(stackName);
