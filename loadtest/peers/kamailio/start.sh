@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-a IP] [-n CHILDREN] [-N TCP_CHILDREN]
+#          [-m SHM_MB] [-M PKG_MB] [-r RUNDIR] [-T SECONDS]
+# Starts the reference Kamailio (kamailio.cfg next to this script) in the foreground of a new
+# session, UDP and TCP on IP:PORT, waits until it answers OPTIONS with 200 and prints its PID
+# on stdout (one line). Its stderr log, pid file and working dir are in RUNDIR (default: a new
+# mktemp dir, reported on stderr). Stop it with stop.sh PID (or stop.sh RUNDIR).
+#   -v sqlite   credentials through auth_db, one SQLite query per REGISTER (default)
+#   -v htable   HA1s loaded from DB_FILE into shared memory at start (pv_auth_check)
+# -m/-M default "auto", sized from the number of users in DB_FILE: shm 256 MB + 1 KB per user
+# (htable entries, usrloc bindings), pkg 16 MB, or with htable 32 MB + 500 B per user (the
+# htable loader holds the whole SQLite result in the main process's private memory at start).
+# Build DB_FILE with load-users.sh first.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+port="" db="" variant=sqlite ip=127.0.0.1 children=4 tcp_children=4 shm=auto pkg=auto rundir="" wait_s=60
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "p:d:v:a:n:N:m:M:r:T:h" o; do
+  case $o in
+    p) port=$OPTARG ;; d) db=$OPTARG ;; v) variant=$OPTARG ;; a) ip=$OPTARG ;;
+    n) children=$OPTARG ;; N) tcp_children=$OPTARG ;; m) shm=$OPTARG ;; M) pkg=$OPTARG ;;
+    r) rundir=$OPTARG ;; T) wait_s=$OPTARG ;; *) usage ;;
+  esac
+done
+[ -n "$port" ] && [ -n "$db" ] || usage
+[ -r "$db" ] || { echo "start.sh: cannot read DB file $db (build it with load-users.sh)" >&2; exit 2; }
+command -v kamailio >/dev/null || { echo "start.sh: kamailio not installed (apt-get install -y kamailio kamailio-sqlite-modules)" >&2; exit 2; }
+db=$(cd "$(dirname "$db")" && pwd)/$(basename "$db")
+defines=()
+case $variant in
+  sqlite) ;;
+  htable) defines+=(-A WITH_HTABLE) ;;
+  *) echo "start.sh: -v sqlite|htable" >&2; exit 2 ;;
+esac
+if [ "$shm" = auto ] || [ "$pkg" = auto ]; then
+  users=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from subscriber").fetchone()[0])' "$db")
+  [ "$shm" = auto ] && shm=$((256 + users / 1000))
+  if [ "$pkg" = auto ]; then
+    if [ "$variant" = htable ]; then pkg=$((32 + users / 2000)); else pkg=16; fi
+  fi
+fi
+[ -n "$rundir" ] || rundir=$(mktemp -d /tmp/kamailio-bench.XXXXXX)
+mkdir -p "$rundir"
+rundir=$(cd "$rundir" && pwd)
+log=$rundir/kamailio.log
+
+# -DD: stay in the foreground (no daemon); -E: log to stderr (errors only: debug=-1).
+setsid kamailio -f "$here/kamailio.cfg" -DD -E \
+  -w "$rundir" -Y "$rundir" -P "$rundir/kamailio.pid" \
+  -m "$shm" -M "$pkg" \
+  -A "DBURL=\"sqlite:///$db\"" -A "LISTEN_IP=$ip" -A "LISTEN_PORT=$port" \
+  -A "CHILDREN=$children" -A "TCP_CHILDREN=$tcp_children" "${defines[@]}" \
+  </dev/null >"$log" 2>&1 &
+pid=$!
+echo "$pid" >"$rundir/main.pid"
+
+# Ready = answers an OPTIONS over UDP with 200 (no DNS: IP literals only).
+if ! python3 - "$ip" "$port" "$pid" "$wait_s" <<'PY'
+import os, socket, sys, time
+ip, port, pid, wait_s = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+host = f"[{ip}]" if ":" in ip else ip
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((ip, 0))
+lport = s.getsockname()[1]
+s.settimeout(0.2)
+deadline = time.time() + wait_s
+n = 0
+while time.time() < deadline:
+    try:  # gone, or a zombie (exited, not yet reaped by start.sh)
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                sys.exit(1)
+    except OSError:
+        sys.exit(1)
+    n += 1
+    msg = (f"OPTIONS sip:{host}:{port} SIP/2.0\r\n"
+           f"Via: SIP/2.0/UDP {host}:{lport};branch=z9hG4bK-probe{n}\r\n"
+           f"From: <sip:probe@{host}>;tag=probe\r\nTo: <sip:{host}:{port}>\r\n"
+           f"Call-ID: probe-{os.getpid()}@{host}\r\nCSeq: {n} OPTIONS\r\nMax-Forwards: 70\r\n"
+           f"Content-Length: 0\r\n\r\n")
+    s.sendto(msg.encode(), (ip, port))
+    try:
+        data = s.recv(65535)
+        if data.startswith(b"SIP/2.0 200"):
+            sys.exit(0)
+    except (socket.timeout, ConnectionRefusedError):
+        time.sleep(0.1)
+sys.exit(1)
+PY
+then
+  echo "start.sh: kamailio did not answer OPTIONS on udp:$ip:$port (log: $log):" >&2
+  tail -20 "$log" >&2
+  kill "$pid" 2>/dev/null || true
+  exit 1
+fi
+echo "start.sh: kamailio $variant pid $pid on udp+tcp $ip:$port (-m $shm -M $pkg), rundir $rundir" >&2
+echo "$pid"
