@@ -28,8 +28,6 @@ public final class EdgeNetworkLayer implements NetworkLayer {
     /** Outbound connect timeout (the edge connects out only when it proxies). */
     private static final int CONNECT_TIMEOUT_MS = 8000;
 
-    private static final int UDP_RECEIVE_BUFFER = 4 << 20;
-
     private volatile SSLContext ssl;
 
     public EdgeNetworkLayer() {
@@ -146,10 +144,6 @@ public final class EdgeNetworkLayer implements NetworkLayer {
 
     @Override
     public DatagramSocket createDatagramSocket(int port, InetAddress laddr) throws SocketException {
-        DatagramSocket s = new DatagramSocket(port, laddr);
-        // Bursts of datagrams wait here while every worker is busy; the kernel caps the size at
-        // net.core.rmem_max, so raise that too on a busy edge.
-        s.setReceiveBufferSize(UDP_RECEIVE_BUFFER);
-        return s;
+        return new DatagramSocket(port, laddr); // buffer sizes: SipTransport's RECEIVE_UDP_BUFFER_SIZE
     }
 }

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# compare.sh: sip-edge and Kamailio side by side, in one run, on this machine.
+#
+# Builds the edge and the load generator, generates USERS users in the import format, loads them
+# into both registrars (the edge's import; Kamailio's SQLite DB, see loadtest/peers/kamailio), starts
+# both on free loopback ports, measures the generator's own ceiling against its trivial responder,
+# then, for ROUNDS rounds, alternates the same rate steps against each registrar over UDP and TCP
+# (find-max: STEP_S-second steps, a step passes with < 0.1 % failures and >= 95 % of its target),
+# then latency and CPU at half of each one's max and at half of Kamailio's, memory growth for USERS
+# bindings and start-up time (fresh processes), the edge's allocation per REGISTER (JFR), and memory
+# for 1 000 000 bindings (MILLION=1). Writes every result to WORK/results.jsonl and the report to OUT.
+#
+# Settings (environment):
+#   ROUNDS=3 STEP_S=20 USERS=100000 START=4000 STEP=2000 MAX=40000 MILLION=1
+#   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
+#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"  JAVA=java
+# Needs: JDK 17+, Maven, python3, kamailio + kamailio-sqlite-modules (Debian), sqlite3 not required.
+# Everything runs on 127.0.0.1; nothing is resolved.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4000} STEP=${STEP:-2000}
+MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
+OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}
+DOMAIN=bench.sipedge.test
+WORK=${WORK:-$(mktemp -d /tmp/sipedge-bench.XXXXXX)}
+RESULTS=$WORK/results.jsonl
+EDGE_JAR=$ROOT/sip-edge/target/sip-edge.jar
+LT_JAR=$ROOT/loadtest/target/loadtest.jar
+KAM=$ROOT/loadtest/peers/kamailio
+mkdir -p "$WORK"
+: > "$RESULTS"
+log() { echo "[compare $(date +%H:%M:%S)] $*" >&2; }
+
+EDGE_PID="" KAM_PID="" RESP_PID=""
+cleanup() {
+  [ -n "$EDGE_PID" ] && kill "$EDGE_PID" 2>/dev/null || true
+  [ -n "$KAM_PID" ] && "$KAM/stop.sh" "$KAM_PID" >/dev/null 2>&1 || true
+  [ -n "$RESP_PID" ] && kill "$RESP_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# A port free for both UDP and TCP on loopback.
+free_port() {
+  python3 - <<'PY'
+import socket
+while True:
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); u.close(); t.close(); print(p); break
+    except OSError:
+        t.close()
+PY
+}
+
+now_ms() { date +%s%3N; }
+
+# Record one JSON object (python dict literal built from key=value args) into results.jsonl.
+record() {
+  python3 - "$RESULTS" "$@" <<'PY'
+import json, sys
+out, kv = sys.argv[1], sys.argv[2:]
+d = {}
+for a in kv:
+    k, v = a.split("=", 1)
+    try:
+        d[k] = json.loads(v)
+    except ValueError:
+        d[k] = v
+open(out, "a").write(json.dumps(d) + "\n")
+PY
+}
+
+# PIDs of a target: the edge's JVM, or Kamailio's main process and its children.
+pids_of() {
+  case $1 in
+    edge) echo "$EDGE_PID" ;;
+    kamailio) echo "$KAM_PID" $(pgrep -P "$KAM_PID" || true) ;;
+  esac
+}
+cpu_ticks() { # summed utime+stime (clock ticks) of the target's processes
+  local t=0 p
+  for p in $(pids_of "$1"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo $t
+}
+pss_kb() { # summed proportional set size (kB) of the target's processes
+  local t=0 p
+  for p in $(pids_of "$1"); do
+    t=$((t + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo $t
+}
+port_of() { case $1 in edge) echo "$EDGE_PORT" ;; kamailio) echo "$KAM_PORT" ;; esac; }
+
+start_edge() { # start_edge DATA_DIR → sets EDGE_PID EDGE_PORT, records start-up time
+  EDGE_PORT=$(free_port)
+  local t0; t0=$(now_ms)
+  # shellcheck disable=SC2086
+  "$JAVA" $EDGE_JAVA_OPTS -jar "$EDGE_JAR" --set data-dir="$1" --set sip.address=127.0.0.1 \
+    --set sip.port="$EDGE_PORT" --set sip.tls-port=-1 --set http.port=-1 >"$WORK/edge.log" 2>&1 &
+  EDGE_PID=$!
+  for _ in $(seq 1 600); do
+    grep -q "sip-edge listening" "$WORK/edge.log" && break
+    kill -0 "$EDGE_PID" 2>/dev/null || { cat "$WORK/edge.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  local ms=$(( $(now_ms) - t0 ))
+  record kind=startup target=edge ms="$ms"
+  log "edge pid $EDGE_PID on $EDGE_PORT (up in ${ms} ms)"
+}
+heap_used_kb() { # live heap (kB) summed over the generations, read after a full GC
+  python3 -c "
+import re,sys
+t=sys.stdin.read()
+print(sum(int(u) for u in re.findall(r'(?:PSYoungGen|ParOldGen|garbage-first heap|def new generation|tenured generation)\s+total \d+K, used (\d+)K', t)))"
+}
+stop_edge() { kill "$EDGE_PID" 2>/dev/null || true; wait "$EDGE_PID" 2>/dev/null || true; EDGE_PID=""; }
+
+start_kamailio() {
+  KAM_PORT=$(free_port)
+  local t0; t0=$(now_ms)
+  KAM_PID=$("$KAM/start.sh" -p "$KAM_PORT" -d "$WORK/kamailio.db" -v "$KAMAILIO_VARIANT" -r "$WORK/kamailio-run" 2>>"$WORK/kamailio-start.log")
+  local ms=$(( $(now_ms) - t0 ))
+  record kind=startup target=kamailio ms="$ms"
+  log "kamailio pid $KAM_PID on $KAM_PORT ($KAMAILIO_VARIANT, up in ${ms} ms, includes its OPTIONS probe)"
+}
+stop_kamailio() { "$KAM/stop.sh" "$KAM_PID" >/dev/null 2>&1 || true; KAM_PID=""; }
+
+# load TARGET TRANSPORT ARGS... → runs the generator, JSON report in $WORK/last.json
+load() {
+  local target=$1 transport=$2; shift 2
+  "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target")" --transport "$transport" \
+    --users-file "$WORK/users.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" "$@" \
+    >"$WORK/last.txt" 2>&1 || true
+}
+json() { python3 -c "import json,sys; d=json.load(open('$WORK/last.json')); print($1)"; }
+
+# ------------------------------------------------------------------------------------ preparation
+if [ "$SKIP_BUILD" != 1 ]; then
+  log "building"
+  (cd "$ROOT" && mvn -B -q package -DskipTests)
+fi
+log "work dir $WORK"
+"$JAVA" -jar "$LT_JAR" users --count "$USERS" --domain "$DOMAIN" --out "$WORK/users.csv"
+t0=$(now_ms)
+"$JAVA" -jar "$EDGE_JAR" --set data-dir="$WORK/edge-data" import "$WORK/users.csv" >"$WORK/import.log" 2>&1
+record kind=import target=edge users="$USERS" ms=$(( $(now_ms) - t0 ))
+"$KAM/load-users.sh" "$WORK/users.csv" "$WORK/kamailio.db" >/dev/null
+
+record kind=machine cpus="$(nproc)" model="\"$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)\"" \
+  mem_gib="$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" \
+  kernel="\"$(uname -r)\"" java="\"$("$JAVA" -version 2>&1 | head -1 | tr -d '"')\"" \
+  kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" \
+  edge_java_opts="\"$EDGE_JAVA_OPTS\"" users="$USERS" step_s="$STEP_S" rounds="$ROUNDS"
+
+# ------------------------------------------------------------------ the generator's own ceiling
+RESP_PORT=$(free_port)
+"$JAVA" -jar "$LT_JAR" responder --port "$RESP_PORT" --address 127.0.0.1 --transport both >"$WORK/responder.log" 2>&1 &
+RESP_PID=$!
+sleep 1
+for transport in udp tcp; do
+  "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$RESP_PORT" --transport "$transport" \
+    --users-file "$WORK/users.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" \
+    --find-max --start "$([ "$transport" = udp ] && echo 30000 || echo 40000)" --step 5000 --max 120000 \
+    --step-duration "$STEP_S" --pause 2 >"$WORK/last.txt" 2>&1 || true
+  record kind=ceiling transport="$transport" max="$(json "d['max_sustained']")"
+  log "generator ceiling over $transport: $(json "d['max_sustained']")/s"
+done
+kill "$RESP_PID"; wait "$RESP_PID" 2>/dev/null || true; RESP_PID=""
+
+# ------------------------------------------------------------------------------ max sustained rate
+start_edge "$WORK/edge-data"
+start_kamailio
+log "warm-up (JIT, caches): 20 s at $START/s against each"
+for target in edge kamailio; do
+  load "$target" udp --rate "$START" --duration 20
+  load "$target" tcp --rate "$START" --duration 10
+done
+declare -A LAST
+for round in $(seq 1 "$ROUNDS"); do
+  if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
+  for transport in udp tcp; do
+    for target in $order; do
+      from=$START
+      if [ -n "${LAST[$target$transport]:-}" ]; then
+        from=$(( LAST[$target$transport] - 2 * STEP )); [ "$from" -lt "$START" ] && from=$START
+      fi
+      c0=$(cpu_ticks "$target")
+      load "$target" "$transport" --find-max --start "$from" --step "$STEP" --max "$MAX" \
+        --step-duration "$STEP_S" --pause 3
+      max=$(json "d['max_sustained']")
+      LAST[$target$transport]=$max
+      cp "$WORK/last.json" "$WORK/findmax-$round-$transport-$target.json"
+      record kind=max round="$round" transport="$transport" target="$target" max="$max" \
+        stop="\"$(json "d.get('stop_reason','')")\""
+      log "round $round $transport $target: max sustained $max/s"
+    done
+  done
+done
+
+median_max() { # median_max TARGET TRANSPORT
+  python3 - "$RESULTS" "$1" "$2" <<'PY'
+import json, statistics, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+v = [r["max"] for r in rs if r.get("kind") == "max" and r["target"] == sys.argv[2] and r["transport"] == sys.argv[3]]
+print(int(statistics.median(v)))
+PY
+}
+
+# --------------------------------------------------------- latency and CPU at fixed rates
+for transport in udp tcp; do
+  edge_half=$(( $(median_max edge "$transport") / 2 ))
+  kam_half=$(( $(median_max kamailio "$transport") / 2 ))
+  for round in $(seq 1 "$ROUNDS"); do
+    for spec in "edge:$edge_half:own_half" "kamailio:$kam_half:own_half" "edge:$kam_half:kamailio_half"; do
+      IFS=: read -r target rate label <<<"$spec"
+      [ "$rate" -gt 0 ] || continue
+      c0=$(cpu_ticks "$target")
+      load "$target" "$transport" --rate "$rate" --duration "$STEP_S"
+      c1=$(cpu_ticks "$target")
+      ok=$(json "d['succeeded']")
+      cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
+      record kind=latency round="$round" transport="$transport" target="$target" at="$label" rate="$rate" \
+        succeeded="$ok" failed="$(json "d['failed']")" p50="$(json "d['latency_ms']['registration']['p50']")" \
+        p99="$(json "d['latency_ms']['registration']['p99']")" cpu_us_per_reg="$cpu_us"
+      log "round $round $transport $target @ $rate/s ($label): p50 $(json "d['latency_ms']['registration']['p50']") ms, p99 $(json "d['latency_ms']['registration']['p99']") ms, ${cpu_us} µs CPU/registration"
+    done
+  done
+done
+
+# Allocation per REGISTER on the edge: JFR's per-thread allocation counters around a fixed-rate run.
+half=$(( $(median_max edge udp) / 2 ))
+jcmd "$EDGE_PID" JFR.start name=alloc settings=default >/dev/null
+load edge udp --rate "$half" --duration "$STEP_S"
+jcmd "$EDGE_PID" JFR.stop name=alloc filename="$WORK/alloc.jfr" >/dev/null
+ok=$(json "d['succeeded']")
+alloc=$(jfr print --json --events jdk.ThreadAllocationStatistics "$WORK/alloc.jfr" | python3 -c "
+import collections, json, sys
+# Bytes allocated per thread at the recording's start and end: the difference is what the run allocated.
+seen = collections.defaultdict(list)
+for e in json.load(sys.stdin)['recording']['events']:
+    t = e['values']['thread'] or {}
+    seen[t.get('javaThreadId') or t.get('osThreadId')].append((e['values']['startTime'], e['values']['allocated']))
+print(sum(max(v)[1] - min(v)[1] for v in seen.values()))")
+record kind=allocation rate="$half" registrations="$ok" bytes="$alloc" \
+  per_registration="$(python3 -c "print(round($alloc/max(1,$ok)))")"
+log "edge allocation: $(python3 -c "print(round($alloc/max(1,$ok)))") bytes per registration (2 REGISTERs)"
+stop_edge
+stop_kamailio
+
+# ------------------------------------------------ memory growth for USERS bindings, start-up
+for round in $(seq 1 "$ROUNDS"); do
+  for target in edge kamailio; do
+    if [ "$target" = edge ]; then start_edge "$WORK/edge-data"; else start_kamailio; fi
+    sleep 2
+    before=$(pss_kb "$target")
+    rate=5000
+    load "$target" udp --rate "$rate" --duration "$(( (USERS + rate - 1) / rate ))"
+    sleep 2
+    after=$(pss_kb "$target")
+    heap=""
+    if [ "$target" = edge ]; then
+      jcmd "$EDGE_PID" GC.run >/dev/null
+      heap=$(jcmd "$EDGE_PID" GC.heap_info | heap_used_kb)
+    fi
+    record kind=memory round="$round" target="$target" bindings="$(json "d['succeeded']")" \
+      pss_before_kb="$before" pss_after_kb="$after" heap_used_kb="${heap:-null}"
+    log "round $round $target: PSS $before → $after kB for $(json "d['succeeded']") bindings"
+    if [ "$target" = edge ]; then stop_edge; else stop_kamailio; fi
+  done
+done
+
+# --------------------------------------------------------------- 1 000 000 bindings on the edge
+if [ "$MILLION" = 1 ]; then
+  "$JAVA" -jar "$LT_JAR" users --count 1000000 --domain "$DOMAIN" --out "$WORK/users-1m.csv"
+  t0=$(now_ms)
+  "$JAVA" -jar "$EDGE_JAR" --set data-dir="$WORK/edge-1m" import "$WORK/users-1m.csv" >"$WORK/import-1m.log" 2>&1
+  record kind=import target=edge users=1000000 ms=$(( $(now_ms) - t0 ))
+  start_edge "$WORK/edge-1m"
+  rate=$(( $(median_max edge udp) * 7 / 10 ))
+  "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$EDGE_PORT" --transport udp \
+    --users-file "$WORK/users-1m.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" \
+    --rate "$rate" --duration "$(( (1000000 + rate - 1) / rate ))" >"$WORK/last.txt" 2>&1 || true
+  jcmd "$EDGE_PID" GC.run >/dev/null
+  heap=$(jcmd "$EDGE_PID" GC.heap_info | heap_used_kb)
+  record kind=million bindings="$(json "d['succeeded']")" failed="$(json "d['failed']")" rate="$rate" \
+    heap_used_kb="$heap" pss_kb="$(pss_kb edge)"
+  log "1M: $(json "d['succeeded']") bindings, heap used ${heap} kB"
+  stop_edge
+fi
+
+python3 "$ROOT/loadtest/bench/report.py" "$RESULTS" "$WORK" > "$OUT"
+log "report written to $OUT (raw results in $RESULTS)"

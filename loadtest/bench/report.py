@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Turns compare.sh's results.jsonl into BENCHMARKS.md (markdown on stdout).
+
+Every figure is the median over the rounds of one run; the per-round values are listed beside it.
+Ratios are edge / Kamailio: above 1 is better for rates, below 1 is better for latency, CPU, memory.
+"""
+import json
+import os
+import statistics
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1])]
+work = sys.argv[2] if len(sys.argv) > 2 else ""
+notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+
+
+def pick(kind, **match):
+    return [r for r in rows if r.get("kind") == kind and all(r.get(k) == v for k, v in match.items())]
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "n/a"
+    if digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def ratio(a, b, digits=2):
+    if a is None or b in (None, 0):
+        return "n/a"
+    return f"{a / b:.{digits}f}x"
+
+
+machine = pick("machine")[0]
+out = []
+w = out.append
+w("# Benchmarks: sip-edge vs Kamailio, side by side")
+w("")
+w("Produced by `loadtest/bench/compare.sh` in one run on one machine; regenerate with the commands "
+  "below. Authenticated registration = REGISTER, 401, REGISTER with digest, 200. Every figure is "
+  f"the **median of {machine['rounds']} rounds**; the rounds alternate which registrar goes first. "
+  "Ratios are edge / Kamailio.")
+w("")
+w("## Machine and setup")
+w("")
+w(f"- CPU: {machine['cpus']} cores, {machine['model']}; {machine['mem_gib']} GiB RAM; Linux {machine['kernel']}")
+w(f"- Java: {machine['java']}; edge JVM options: `{machine['edge_java_opts']}`")
+w(f"- Kamailio: {machine['kamailio']}, variant `{machine['variant']}` "
+  "(`htable`: HA1s loaded into shared memory, like the edge's in-memory credentials; "
+  "`sqlite`: auth_db queries per REGISTER), usrloc in memory (db_mode 0); config in `loadtest/peers/kamailio/`")
+w(f"- Load: `loadtest/target/loadtest.jar` on the same machine, {machine['users']:,} users, "
+  f"{machine['step_s']} s steps; a step passes with < 0.1 % failures and >= 95 % of the target rate achieved; "
+  "UDP retransmits per RFC 3261 timers; latency is measured from each registration's scheduled start")
+w("")
+w("```sh")
+w("sudo apt-get install -y kamailio kamailio-sqlite-modules   # Debian 12: Kamailio 5.6")
+w("loadtest/bench/compare.sh                                  # ROUNDS=3 STEP_S=20 USERS=100000 MILLION=1")
+w("```")
+w("")
+
+ceil = {r["transport"]: r["max"] for r in pick("ceiling")}
+w("## The generator's own ceiling")
+w("")
+w("Measured against the generator's trivial responder (`loadtest.jar responder`: answers 401 then 200, "
+  "checks nothing). A registrar figure close to this is limited by the generator, not the registrar.")
+w("")
+w("| transport | generator max sustained (regs/s) |")
+w("| --- | --- |")
+for t in ("udp", "tcp"):
+    w(f"| {t.upper()} | {fmt(ceil.get(t))} |")
+w("")
+
+w("## Max sustained authenticated registrations per second")
+w("")
+w("| transport | sip-edge | Kamailio | edge / Kamailio | rounds (edge; Kamailio) |")
+w("| --- | --- | --- | --- | --- |")
+maxes = {}
+for t in ("udp", "tcp"):
+    e = [r["max"] for r in pick("max", target="edge", transport=t)]
+    k = [r["max"] for r in pick("max", target="kamailio", transport=t)]
+    maxes[t] = (med(e), med(k))
+    note = " (1 connection)" if t == "tcp" else ""
+    w(f"| {t.upper()}{note} | {fmt(med(e))} | {fmt(med(k))} | {ratio(med(e), med(k))} | "
+      f"{', '.join(fmt(x) for x in e)}; {', '.join(fmt(x) for x in k)} |")
+w("")
+
+w("## Latency and CPU at fixed rates")
+w("")
+w("p50 / p99 of the whole registration (both legs). `own half` = half of that registrar's own max; "
+  "`Kamailio's half` = both registrars at half of Kamailio's max (the same load). CPU = the registrar's "
+  "user+system CPU time per successful registration during the step.")
+w("")
+w("| transport | registrar | at | rate (regs/s) | p50 ms | p99 ms | CPU µs / registration | failed |")
+w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+lat = {}
+for t in ("udp", "tcp"):
+    for target, at in (("edge", "own_half"), ("kamailio", "own_half"), ("edge", "kamailio_half")):
+        rs = pick("latency", transport=t, target=target, at=at)
+        if not rs:
+            continue
+        v = dict(rate=med([r["rate"] for r in rs]), p50=med([r["p50"] for r in rs]), p99=med([r["p99"] for r in rs]),
+                 cpu=med([r["cpu_us_per_reg"] for r in rs]), failed=sum(r["failed"] for r in rs))
+        lat[(t, target, at)] = v
+        label = "own half" if at == "own_half" else "Kamailio's half"
+        w(f"| {t.upper()} | {'sip-edge' if target == 'edge' else 'Kamailio'} | {label} | {fmt(v['rate'])} | "
+          f"{fmt(v['p50'], 2)} | {fmt(v['p99'], 2)} | {fmt(v['cpu'], 1)} | {v['failed']} |")
+w("")
+w("| transport | p50 edge / Kamailio (own halves) | p99 edge / Kamailio (own halves) | "
+  "p99 edge / Kamailio (both at Kamailio's half) | CPU edge / Kamailio (Kamailio's half) |")
+w("| --- | --- | --- | --- | --- |")
+for t in ("udp", "tcp"):
+    eo, ko, ek = lat.get((t, "edge", "own_half")), lat.get((t, "kamailio", "own_half")), lat.get((t, "edge", "kamailio_half"))
+    if not (eo and ko and ek):
+        continue
+    w(f"| {t.upper()} | {ratio(eo['p50'], ko['p50'])} | {ratio(eo['p99'], ko['p99'])} | {ratio(ek['p99'], ko['p99'])} | "
+      f"{ratio(ek['cpu'], ko['cpu'])} |")
+w("")
+
+w("## Memory")
+w("")
+mem = {}
+for target in ("edge", "kamailio"):
+    rs = pick("memory", target=target)
+    mem[target] = dict(growth=med([(r["pss_after_kb"] - r["pss_before_kb"]) / 1024 for r in rs]),
+                       after=med([r["pss_after_kb"] / 1024 for r in rs]),
+                       bindings=med([r["bindings"] for r in rs]),
+                       heap=med([r["heap_used_kb"] / 1024 for r in rs if r.get("heap_used_kb") is not None]))
+w(f"Fresh processes, then one registration per user ({fmt(mem['edge']['bindings'])} bindings); "
+  "PSS summed over the registrar's processes (Kamailio: all of its processes, shared memory counted "
+  "proportionally). The edge's heap is pre-sized (`-Xms`), so its PSS grows as pages are touched; its "
+  "live heap after a full GC is the figure that scales.")
+w("")
+w("| | sip-edge | Kamailio | edge / Kamailio |")
+w("| --- | --- | --- | --- |")
+w(f"| PSS growth for the bindings (MiB) | {fmt(mem['edge']['growth'])} | {fmt(mem['kamailio']['growth'])} | "
+  f"{ratio(mem['edge']['growth'], mem['kamailio']['growth'])} |")
+w(f"| PSS with the bindings (MiB) | {fmt(mem['edge']['after'])} | {fmt(mem['kamailio']['after'])} | "
+  f"{ratio(mem['edge']['after'], mem['kamailio']['after'])} |")
+w(f"| edge live heap after full GC (MiB), users and bindings | {fmt(mem['edge']['heap'])} | | |")
+w("")
+million = pick("million")
+if million:
+    m = million[0]
+    imp = [r for r in pick("import", target="edge") if r["users"] == 1000000]
+    w(f"**1 000 000 bindings** (edge only, `-Xmx1g`): {fmt(m['bindings'])} registered at {fmt(m['rate'])}/s "
+      f"with {m['failed']} failures; live heap after a full GC **{fmt(m['heap_used_kb'] / 1024)} MiB** "
+      f"(1 000 000 users and 1 000 000 bindings), PSS {fmt(m['pss_kb'] / 1024)} MiB"
+      + (f"; importing the 1 000 000 users took {imp[0]['ms'] / 1000:.1f} s." if imp else "."))
+    w("")
+
+w("## Start-up and allocation")
+w("")
+su = {t: med([r["ms"] for r in pick("startup", target=t)]) for t in ("edge", "kamailio")}
+w(f"- Start-up to listening with {machine['users']:,} users: sip-edge {fmt(su['edge'])} ms, Kamailio "
+  f"{fmt(su['kamailio'])} ms (Kamailio's figure includes start.sh's OPTIONS probe loop).")
+alloc = pick("allocation")
+if alloc:
+    a = alloc[0]
+    w(f"- Allocation on the edge's REGISTER path: {fmt(a['per_registration'])} bytes per registration "
+      f"(two REGISTERs, a 401 and a 200), from JFR's per-thread allocation counters over {fmt(a['registrations'])} "
+      f"registrations at {fmt(a['rate'])}/s.")
+w("")
+
+w("## Targets")
+w("")
+udp_e, udp_k = maxes["udp"]
+tcp_e, tcp_k = maxes["tcp"]
+ek, ko = lat.get(("udp", "edge", "kamailio_half")), lat.get(("udp", "kamailio", "own_half"))
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+w("| target | figure | |")
+w("| --- | --- | --- |")
+if udp_e and udp_k:
+    w(f"| UDP >= 1.0x Kamailio (aim 1.5x) | {ratio(udp_e, udp_k)} | {verdict(udp_e >= udp_k)} |")
+if tcp_e and tcp_k:
+    w(f"| TCP >= 1.0x Kamailio | {ratio(tcp_e, tcp_k)} | {verdict(tcp_e >= tcp_k)} |")
+if ek and ko:
+    w(f"| p99 at half of Kamailio's max (UDP) no worse than Kamailio's | {fmt(ek['p99'], 2)} vs {fmt(ko['p99'], 2)} ms | "
+      f"{verdict(ek['p99'] <= ko['p99'])} |")
+if million:
+    w(f"| 1 000 000 bindings in <= 1 GiB heap | {fmt(million[0]['heap_used_kb'] / 1024)} MiB | "
+      f"{verdict(million[0]['heap_used_kb'] <= 1024 * 1024 and million[0]['failed'] == 0)} |")
+w("")
+if os.path.exists(notes):
+    w(open(notes).read().rstrip())
+    w("")
+print("\n".join(out))

@@ -1,0 +1,118 @@
+package io.sipedge.loadtest.register;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sipedge.loadtest.TestTls;
+import io.sipedge.loadtest.responder.Responder;
+import io.sipedge.loadtest.responder.ResponderOptions;
+import io.sipedge.loadtest.transport.TransportType;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The generator against the in-process responder over real loopback sockets. */
+@Timeout(30)
+class RegisterLoadTest {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final int N = 60;
+
+    private static RegisterOptions.Builder options(TransportType t, int port, int users) {
+        return RegisterOptions.builder("127.0.0.1", port, t, Users.generate(users, "example.com"))
+                .rate(200).durationSeconds(N / 200.0).timeoutSeconds(5);
+    }
+
+    private static void assertAllSucceeded(RunResult r) {
+        assertEquals(N, r.attempted());
+        assertEquals(N, r.succeeded());
+        assertEquals(Map.of(), r.failures());
+        assertEquals(0, r.skippedBusy());
+        assertEquals(N, r.registration().count());
+        assertEquals(N, r.leg1().count());
+        assertEquals(N, r.leg2().count());
+        assertTrue(r.registration().p50Ms() > 0);
+        assertTrue(r.registration().maxMs() >= r.leg1().maxMs(), "the whole registration is at least its first leg");
+        assertEquals(N / r.durationSeconds(), r.achievedRate(), 1e-9);
+        assertTrue(r.inStepRate() <= r.achievedRate() && r.inStepRate() >= N / 2.0 / r.durationSeconds(),
+                "most completed within the step: " + r.inStepRate());
+    }
+
+    @Test
+    void udpRegistrationsAllSucceed() throws Exception {
+        try (Responder responder = Responder.start(ResponderOptions.of(LOOPBACK, 0).withTransports(true, false))) {
+            RunResult r = RegisterLoad.run(options(TransportType.UDP, responder.udpPort(), 1000).build());
+            assertAllSucceeded(r);
+            assertEquals(2L * N + r.retransmissions(), responder.requests(), "two requests per registration");
+        }
+    }
+
+    @Test
+    void tcpRegistrationsOverThreeConnectionsAllSucceedWithoutRetransmissions() throws Exception {
+        try (Responder responder = Responder.start(ResponderOptions.of(LOOPBACK, 0).withTransports(false, true))) {
+            RunResult r = RegisterLoad.run(options(TransportType.TCP, responder.tcpPort(), 1000).connections(3).build());
+            assertAllSucceeded(r);
+            assertEquals(0, r.retransmissions());
+            assertEquals(2L * N, responder.requests());
+        }
+    }
+
+    @Test
+    void tlsRegistrationsAllSucceed() throws Exception {
+        ResponderOptions o = ResponderOptions.of(LOOPBACK, 0).withTls(TestTls.serverContext(), 0).withTransports(false, false);
+        try (Responder responder = Responder.start(o)) {
+            RunResult r = RegisterLoad.run(options(TransportType.TLS, responder.tlsPort(), 1000).build());
+            assertAllSucceeded(r);
+            assertEquals(0, r.retransmissions());
+            assertEquals(2L * N, responder.requests());
+        }
+    }
+
+    @Test
+    void aUserStillInFlightIsSkippedNotSentAgain() throws Exception {
+        // two users, a responder that never answers: registrations 1 and 2 go out, the rest find
+        // their user busy and are counted, not sent (CSeq order per user holds)
+        try (Responder responder = Responder.start(ResponderOptions.of(LOOPBACK, 0).withTransports(false, true)
+                .withMode(ResponderOptions.Mode.SILENT))) {
+            RunResult r = RegisterLoad.run(RegisterOptions.builder("127.0.0.1", responder.tcpPort(), TransportType.TCP,
+                    Users.generate(2, "example.com")).rate(20).durationSeconds(0.5).timeoutSeconds(1).build());
+            assertEquals(2, r.attempted());
+            assertEquals(8, r.skippedBusy());
+            assertEquals(Map.of("timeout", 2L), r.failures());
+            assertEquals(2, responder.requests());
+        }
+    }
+
+    @Test
+    void digestsAreRightForAuthUsernamesSha256OnlyAndAForeignRealm() throws Exception {
+        List<SipUser> users = List.of(new SipUser("a.example", "alice", "pw-alice", "alice-auth"),
+                new SipUser("b.example", "bob", "pw-bob", null));
+        Map<String, String> passwords = Map.of("alice-auth", "pw-alice", "bob", "pw-bob");
+        for (List<String> challenges : List.of(
+                List.of("Digest realm=\"%s\", nonce=\"n1\", algorithm=MD5, qop=\"auth\"",
+                        "Digest realm=\"%s\", nonce=\"n1\", algorithm=SHA-256, qop=\"auth\""),
+                List.of("Digest realm=\"elsewhere\", nonce=\"n2\", algorithm=SHA-256, qop=\"auth-int,auth\""),
+                List.of("Digest realm=\"%s\", nonce=\"n3\""))) {
+            try (VerifyingRegistrar registrar = new VerifyingRegistrar(challenges, passwords)) {
+                RunResult r = RegisterLoad.run(RegisterOptions.builder("127.0.0.1", registrar.port(), TransportType.UDP,
+                        users).rate(40).durationSeconds(0.1).build());
+                assertEquals(4, r.succeeded(), challenges + " " + r.failures() + " " + registrar.rejections());
+                assertEquals(List.of(), registrar.rejections());
+            }
+        }
+    }
+
+    @Test
+    void aWrongPasswordFailsWithTheServersStatus() throws Exception {
+        List<SipUser> users = List.of(new SipUser("a.example", "alice", "not-the-password", null));
+        try (VerifyingRegistrar registrar = new VerifyingRegistrar(
+                List.of("Digest realm=\"%s\", nonce=\"n1\", algorithm=MD5, qop=\"auth\""), Map.of("alice", "pw"))) {
+            RunResult r = RegisterLoad.run(RegisterOptions.builder("127.0.0.1", registrar.port(), TransportType.UDP,
+                    users).rate(10).durationSeconds(0.1).build());
+            assertEquals(Map.of("status_403", 1L), r.failures());
+            assertEquals(1, r.leg1().count(), "the challenge came");
+            assertEquals(0, r.leg2().count());
+        }
+    }
+}
