@@ -165,7 +165,8 @@ sleep 1
 for transport in udp tcp; do
   "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$RESP_PORT" --transport "$transport" \
     --users-file "$WORK/users.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" \
-    --find-max --start "$([ "$transport" = udp ] && echo 30000 || echo 40000)" --step 5000 --max 120000 \
+    --find-max --start "$([ "$transport" = udp ] && echo 30000 || echo 40000)" \
+    --step "$([ "$transport" = udp ] && echo 5000 || echo 10000)" --max 120000 \
     --step-duration "$STEP_S" --pause 2 >"$WORK/last.txt" 2>&1 || true
   record kind=ceiling transport="$transport" max="$(json "d['max_sustained']")"
   log "generator ceiling over $transport: $(json "d['max_sustained']")/s"
@@ -253,23 +254,24 @@ stop_edge
 stop_kamailio
 
 # ------------------------------------------------ memory growth for USERS bindings, start-up
+# Fresh processes; two passes over the users so that every user ends up registered even where a
+# cold process lost some of the first. The edge's live heap is read after a full GC before and after.
+live_heap_kb() { jcmd "$EDGE_PID" GC.run >/dev/null; jcmd "$EDGE_PID" GC.heap_info | heap_used_kb; }
 for round in $(seq 1 "$ROUNDS"); do
   for target in edge kamailio; do
     if [ "$target" = edge ]; then start_edge "$WORK/edge-data"; else start_kamailio; fi
     sleep 2
+    heap_before=null heap_after=null
+    [ "$target" = edge ] && heap_before=$(live_heap_kb)
     before=$(pss_kb "$target")
     rate=5000
-    load "$target" udp --rate "$rate" --duration "$(( (USERS + rate - 1) / rate ))"
+    load "$target" udp --rate "$rate" --duration "$(( 2 * (USERS + rate - 1) / rate ))"
     sleep 2
     after=$(pss_kb "$target")
-    heap=""
-    if [ "$target" = edge ]; then
-      jcmd "$EDGE_PID" GC.run >/dev/null
-      heap=$(jcmd "$EDGE_PID" GC.heap_info | heap_used_kb)
-    fi
-    record kind=memory round="$round" target="$target" bindings="$(json "d['succeeded']")" \
-      pss_before_kb="$before" pss_after_kb="$after" heap_used_kb="${heap:-null}"
-    log "round $round $target: PSS $before → $after kB for $(json "d['succeeded']") bindings"
+    [ "$target" = edge ] && heap_after=$(live_heap_kb)
+    record kind=memory round="$round" target="$target" users="$USERS" registrations="$(json "d['succeeded']")" \
+      pss_before_kb="$before" pss_after_kb="$after" heap_before_kb="$heap_before" heap_after_kb="$heap_after"
+    log "round $round $target: PSS $before → $after kB, live heap $heap_before → $heap_after kB ($USERS users registered)"
     if [ "$target" = edge ]; then stop_edge; else stop_kamailio; fi
   done
 done
