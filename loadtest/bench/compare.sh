@@ -13,7 +13,8 @@
 # Settings (environment):
 #   ROUNDS=3 STEP_S=20 USERS=100000 START=4000 STEP=2000 MAX=40000 MILLION=1
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
-#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError"  JAVA=java
+#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:+ExitOnOutOfMemoryError"
+#   JAVA=java
 # Needs: JDK 17+, Maven, python3, kamailio + kamailio-sqlite-modules (Debian), sqlite3 not required.
 # Everything runs on 127.0.0.1; nothing is resolved.
 set -euo pipefail
@@ -21,7 +22,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4000} STEP=${STEP:-2000}
 MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
-EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError}
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:+ExitOnOutOfMemoryError}
 DOMAIN=bench.sipedge.test
 WORK=${WORK:-$(mktemp -d /tmp/sipedge-bench.XXXXXX)}
 RESULTS=$WORK/results.jsonl
@@ -165,8 +166,8 @@ sleep 1
 for transport in udp tcp; do
   "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$RESP_PORT" --transport "$transport" \
     --users-file "$WORK/users.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" \
-    --find-max --start "$([ "$transport" = udp ] && echo 30000 || echo 40000)" \
-    --step "$([ "$transport" = udp ] && echo 5000 || echo 10000)" --max 120000 \
+    --find-max --start "$([ "$transport" = udp ] && echo 40000 || echo 60000)" \
+    --step "$([ "$transport" = udp ] && echo 10000 || echo 20000)" --max 120000 \
     --step-duration "$STEP_S" --pause 2 >"$WORK/last.txt" 2>&1 || true
   record kind=ceiling transport="$transport" max="$(json "d['max_sustained']")"
   log "generator ceiling over $transport: $(json "d['max_sustained']")/s"
@@ -193,7 +194,7 @@ for round in $(seq 1 "$ROUNDS"); do
       c0=$(cpu_ticks "$target")
       load "$target" "$transport" --find-max --start "$from" --step "$STEP" --max "$MAX" \
         --step-duration "$STEP_S" --pause 3
-      max=$(json "d['max_sustained']")
+      max=$(json "int(d['max_sustained'])")
       LAST[$target$transport]=$max
       cp "$WORK/last.json" "$WORK/findmax-$round-$transport-$target.json"
       record kind=max round="$round" transport="$transport" target="$target" max="$max" \

@@ -118,6 +118,31 @@ class StatelessAnswerTest {
         }
     }
 
+    /**
+     * TCP requests are handled on several lanes; those of one Call-ID must stay in order, or a
+     * pipelined refresh would overtake the one before it (400 out of order, or a nonce-count replay).
+     */
+    @Test
+    void pipelinedRequestsOfOneCallIdOverTcpAreHandledInOrder() throws Exception {
+        edge.user(D, "sa-pipe", PW);
+        try (SipTestClient c = new SipTestClient(Transport.TCP, edge.sipPort())) {
+            SipResponse ch = c.request(c.register("sa-pipe", D, c.contact("sa-pipe")));
+            assertStatus(401, ch);
+            StringBuilder burst = new StringBuilder();
+            int n = 20;
+            for (int nc = 1; nc <= n; nc++) {
+                burst.append(c.register("sa-pipe", D, c.contact("sa-pipe"),
+                        SipTestClient.authorization(ch, "sa-pipe", PW, "sip:" + D, "MD5", nc)));
+            }
+            c.sendText(burst.toString());
+            for (int i = 0; i < n; i++) {
+                SipResponse r = c.receive(5000);
+                assertStatus(200, r);
+            }
+            assertEquals(c.cseq(), single(bindings("sa-pipe")).cseq());
+        }
+    }
+
     /** RFC 3261 §18.2.2: without rport, the response goes to the sent-by port, not the source port. */
     @Test
     void withoutRportTheResponseGoesToTheViaPort() throws Exception {
