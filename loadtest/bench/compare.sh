@@ -191,7 +191,6 @@ for round in $(seq 1 "$ROUNDS"); do
       if [ -n "${LAST[$target$transport]:-}" ]; then
         from=$(( LAST[$target$transport] - 2 * STEP )); [ "$from" -lt "$START" ] && from=$START
       fi
-      c0=$(cpu_ticks "$target")
       load "$target" "$transport" --find-max --start "$from" --step "$STEP" --max "$MAX" \
         --step-duration "$STEP_S" --pause 3
       max=$(json "int(d['max_sustained'])")

@@ -10,7 +10,6 @@ import statistics
 import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
-work = sys.argv[2] if len(sys.argv) > 2 else ""
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
 
 

@@ -12,7 +12,6 @@ import io.sipedge.loadtest.transport.TransportType;
 import io.sipedge.loadtest.register.Users;
 import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
-import java.io.File;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,7 +68,8 @@ class LoadSmokeTest {
 
     @Test
     void theSippScriptRegistersEveryUserWithoutAFailure() throws Exception {
-        assumeTrue(onPath("sipp"), "SIPp is not installed (apt-get install sip-tester; .ci/run does)");
+        assumeTrue(SipsakRegistrationTest.onPath("sipp"),
+                "SIPp is not installed (apt-get install sip-tester; .ci/run does)");
         Path csv = Files.createTempFile(edge.dataDir(), "users", ".csv");
         try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
             Users.write(users, w);
@@ -84,14 +84,5 @@ class LoadSmokeTest {
             assertEquals(0, p.exitValue(), out);
             assertTrue(out.contains("attempted=100 succeeded=100 failed=0"), out);
         }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

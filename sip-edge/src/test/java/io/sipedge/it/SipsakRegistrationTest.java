@@ -73,7 +73,8 @@ class SipsakRegistrationTest {
         return p.exitValue();
     }
 
-    private static boolean onPath(String exe) {
+    /** Whether an external client program is installed (tests that drive one are skipped without it). */
+    static boolean onPath(String exe) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (Files.isExecutable(Path.of(dir, exe))) {
                 return true;

@@ -73,7 +73,7 @@ final class RequestAnswerer {
         fromStart = toStart = callIdStart = cseqStart = contactStart = expiresStart = branchStart = -1;
         authorized = false;
         int end = off + len;
-        int lineEnd = lineEnd(buf, off, end);
+        int lineEnd = Ascii.lineEnd(buf, off, end);
         if (lineEnd - off < 12 || Ascii.startsWithIgnoreCase(buf, off, end, SIP_2_0)) {
             return false;
         }
@@ -82,16 +82,16 @@ final class RequestAnswerer {
         if (methodEnd < 0) {
             return false;
         }
-        int p = nextLine(buf, off, end);
+        int p = Ascii.nextLine(buf, off, end);
         while (p < end) {
-            int le = lineEnd(buf, p, end);
+            int le = Ascii.lineEnd(buf, p, end);
             if (le == p) {
                 break;
             }
-            int next = nextLine(buf, p, end);
+            int next = Ascii.nextLine(buf, p, end);
             while (next < end && (buf[next] == ' ' || buf[next] == '\t')) {
-                le = lineEnd(buf, next, end);
-                next = nextLine(buf, next, end);
+                le = Ascii.lineEnd(buf, next, end);
+                next = Ascii.nextLine(buf, next, end);
             }
             header(p, le);
             p = next;
@@ -255,18 +255,5 @@ final class RequestAnswerer {
             }
         }
         return false;
-    }
-
-    private static int lineEnd(byte[] buf, int p, int end) {
-        int nl = Ascii.indexOf(buf, p, end, (byte) '\n');
-        if (nl < 0) {
-            return end;
-        }
-        return nl > p && buf[nl - 1] == '\r' ? nl - 1 : nl;
-    }
-
-    private static int nextLine(byte[] buf, int p, int end) {
-        int nl = Ascii.indexOf(buf, p, end, (byte) '\n');
-        return nl < 0 ? end : nl + 1;
     }
 }

@@ -151,4 +151,19 @@ public final class Ascii {
         }
         return -1;
     }
+
+    /** End of the line starting at {@code p}, before its CRLF or LF ({@code end} when there is none). */
+    public static int lineEnd(byte[] buf, int p, int end) {
+        int nl = indexOf(buf, p, end, (byte) '\n');
+        if (nl < 0) {
+            return end;
+        }
+        return nl > p && buf[nl - 1] == '\r' ? nl - 1 : nl;
+    }
+
+    /** Start of the line after the one starting at {@code p} ({@code end} when there is none). */
+    public static int nextLine(byte[] buf, int p, int end) {
+        int nl = indexOf(buf, p, end, (byte) '\n');
+        return nl < 0 ? end : nl + 1;
+    }
 }

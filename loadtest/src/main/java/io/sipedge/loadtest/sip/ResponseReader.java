@@ -66,37 +66,24 @@ public final class ResponseReader {
             return false;
         }
         statusCode = (int) code;
-        p = nextLine(buf, p, end);
+        p = Ascii.nextLine(buf, p, end);
         while (p < end) {
-            int lineEnd = lineEnd(buf, p, end);
+            int lineEnd = Ascii.lineEnd(buf, p, end);
             if (lineEnd == p) { // empty line: end of headers
-                headerEnd = nextLine(buf, p, end);
+                headerEnd = Ascii.nextLine(buf, p, end);
                 return true;
             }
             // a logical header line continues over folded lines
-            int next = nextLine(buf, p, end);
+            int next = Ascii.nextLine(buf, p, end);
             while (next < end && (buf[next] == ' ' || buf[next] == '\t')) {
-                lineEnd = lineEnd(buf, next, end);
-                next = nextLine(buf, next, end);
+                lineEnd = Ascii.lineEnd(buf, next, end);
+                next = Ascii.nextLine(buf, next, end);
             }
             header(buf, p, lineEnd);
             p = next;
         }
         headerEnd = end; // no blank line (UDP datagram cut short): accept what we have
         return true;
-    }
-
-    private static int lineEnd(byte[] buf, int p, int end) {
-        int nl = Ascii.indexOf(buf, p, end, (byte) '\n');
-        if (nl < 0) {
-            return end;
-        }
-        return nl > p && buf[nl - 1] == '\r' ? nl - 1 : nl;
-    }
-
-    private static int nextLine(byte[] buf, int p, int end) {
-        int nl = Ascii.indexOf(buf, p, end, (byte) '\n');
-        return nl < 0 ? end : nl + 1;
     }
 
     private void header(byte[] buf, int start, int end) {

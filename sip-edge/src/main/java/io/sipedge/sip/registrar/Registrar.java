@@ -56,8 +56,9 @@ public final class Registrar {
             return RegisterReply.error(RegisterError.NO_TO_USER, now);
         }
         // Steps 3-4: authenticate; who may register for whom.
-        long fingerprint = auth.nonces().fingerprint(req.branch(), req.callId(), req.cseq(), req.sourceIp(),
-                req.sourcePort());
+        // Only an authenticated leg needs its identity (the first leg of every registration has none).
+        long fingerprint = req.credentials().isEmpty() ? 0 : auth.nonces().fingerprint(req.branch(), req.callId(),
+                req.cseq(), req.sourceIp(), req.sourcePort());
         AuthOutcome outcome = auth.verify(req.credentials(), tenant, "REGISTER", fingerprint, now);
         if (outcome instanceof AuthOutcome.Challenge c) {
             return challenge(tenant, c.stale(), now);
