@@ -41,7 +41,7 @@ public record EdgeConfig(
             Setting.intRange("sip.tls-handshake-timeout-ms", 5000, 100, 600_000);
     static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 8, 1, 256);
     static final Setting<Integer> SIP_CONGESTION_TIMEOUT =
-            Setting.intRange("sip.congestion-timeout-ms", 2000, 100, 60_000);
+            Setting.intRange("sip.congestion-timeout-ms", 500, 100, 60_000);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
