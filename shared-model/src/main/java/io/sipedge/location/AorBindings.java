@@ -20,20 +20,21 @@ final class AorBindings {
 
     /** Highest q first; among equals the most recently registered first (RFC 3261 §16.6 target order). */
     static final Comparator<Binding> ORDER = Comparator.comparingDouble((Binding b) -> -b.q())
-            .thenComparing(Binding::registeredAt, Comparator.reverseOrder());
+            .thenComparing((a, b) -> b.compareRegisteredAt(a));
 
     private final List<Binding> bindings;
-    private final Instant earliestExpiry;
+    /** The binding that lapses first, or null: what the reaper checks. */
+    private final Binding firstToExpire;
 
     AorBindings(List<Binding> bindings) {
         this.bindings = List.copyOf(bindings);
-        Instant min = null;
+        Binding first = null;
         for (Binding b : this.bindings) {
-            if (min == null || b.expiresAt().isBefore(min)) {
-                min = b.expiresAt();
+            if (first == null || b.expiresBefore(first)) {
+                first = b;
             }
         }
-        this.earliestExpiry = min;
+        this.firstToExpire = first;
     }
 
     boolean isEmpty() {
@@ -41,7 +42,7 @@ final class AorBindings {
     }
 
     boolean hasExpiredAt(Instant now) {
-        return earliestExpiry != null && !now.isBefore(earliestExpiry);
+        return firstToExpire != null && firstToExpire.expiredAt(now);
     }
 
     List<Binding> live(Instant now) {
@@ -125,9 +126,10 @@ final class AorBindings {
                     work.remove(i);
                     events.add(new Event(existing, null, Removal.UNREGISTERED));
                 } else {
-                    work.set(i, u.binding());
-                    touched.add(u.binding());
-                    events.add(new Event(existing, u.binding(), null));
+                    Binding refreshed = u.binding().refreshing(existing);
+                    work.set(i, refreshed);
+                    touched.add(refreshed);
+                    events.add(new Event(existing, refreshed, null));
                 }
             } else if (!u.remove()) {
                 work.add(u.binding());
@@ -143,7 +145,7 @@ final class AorBindings {
             // Evict the least recently registered bindings this request did not touch first.
             List<Binding> victims = new ArrayList<>(work);
             victims.sort(Comparator.comparing((Binding b) -> touched.contains(b))
-                    .thenComparing(Binding::registeredAt));
+                    .thenComparing(Binding::compareRegisteredAt));
             int excess = work.size() - changes.maxContacts();
             for (int k = 0; k < excess; k++) {
                 Binding v = victims.get(k);

@@ -5,45 +5,203 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * One registered contact of an AOR (RFC 3261 §10.3), with what the edge saw of the request.
+ * One registered contact of an AOR (RFC 3261 §10.3), with what the edge saw of the request. An
+ * immutable value.
  *
- * @param contact      the Contact URI as registered, without header parameters
- * @param sourceIp     the IP the REGISTER came from (not what the phone claims behind a NAT)
- * @param sourcePort   the port the REGISTER came from (RFC 3581: replies go back there)
- * @param transport    the transport the REGISTER came over
- * @param expiresAt    when the binding lapses
- * @param q            the contact's q value, 0..1; 1 when absent
- * @param callId       Call-ID of the REGISTER that last refreshed it
- * @param cseq         CSeq number of that REGISTER
- * @param instanceId   {@code +sip.instance} (RFC 5626 §4.1), or null
- * @param regId        {@code reg-id} (RFC 5626 §4.2), or 0 when absent
- * @param path         Path header values (RFC 3327), in order
- * @param userAgent    User-Agent header, or null
- * @param registeredAt time of the last successful registration of this binding
+ * <p>A final class rather than a record so that the representation can stay compact: an edge holds
+ * one of these per registered phone (a million on one heap), so the two times are kept as
+ * seconds and nanoseconds instead of two {@link Instant} objects, and {@link #refreshing} lets a
+ * re-registration share the unchanged strings of the binding it replaces instead of keeping fresh
+ * copies from every request.
  */
-public record Binding(String contact, String sourceIp, int sourcePort, Transport transport, Instant expiresAt,
-                      float q, String callId, long cseq, String instanceId, int regId, List<String> path,
-                      String userAgent, Instant registeredAt) {
-    public Binding {
-        requireNonNull(contact, "contact");
-        requireNonNull(sourceIp, "sourceIp");
-        requireNonNull(transport, "transport");
+public final class Binding {
+    private final String contact;
+    private final String sourceIp;
+    private final int sourcePort;
+    private final Transport transport;
+    private final long expiresSecond;
+    private final int expiresNano;
+    private final float q;
+    private final String callId;
+    private final long cseq;
+    private final String instanceId;
+    private final int regId;
+    private final List<String> path;
+    private final String userAgent;
+    private final long registeredSecond;
+    private final int registeredNano;
+
+    /**
+     * @param contact      the Contact URI as registered, without header parameters
+     * @param sourceIp     the IP the REGISTER came from (not what the phone claims behind a NAT)
+     * @param sourcePort   the port the REGISTER came from (RFC 3581: replies go back there)
+     * @param transport    the transport the REGISTER came over
+     * @param expiresAt    when the binding lapses
+     * @param q            the contact's q value, 0..1; 1 when absent
+     * @param callId       Call-ID of the REGISTER that last refreshed it
+     * @param cseq         CSeq number of that REGISTER
+     * @param instanceId   {@code +sip.instance} (RFC 5626 §4.1), or null
+     * @param regId        {@code reg-id} (RFC 5626 §4.2), or 0 when absent
+     * @param path         Path header values (RFC 3327), in order
+     * @param userAgent    User-Agent header, or null
+     * @param registeredAt time of the last successful registration of this binding
+     */
+    public Binding(String contact, String sourceIp, int sourcePort, Transport transport, Instant expiresAt,
+                   float q, String callId, long cseq, String instanceId, int regId, List<String> path,
+                   String userAgent, Instant registeredAt) {
+        this.contact = requireNonNull(contact, "contact");
+        this.sourceIp = requireNonNull(sourceIp, "sourceIp");
+        this.sourcePort = sourcePort;
+        this.transport = requireNonNull(transport, "transport");
         requireNonNull(expiresAt, "expiresAt");
-        requireNonNull(callId, "callId");
+        this.expiresSecond = expiresAt.getEpochSecond();
+        this.expiresNano = expiresAt.getNano();
+        this.q = q;
+        this.callId = requireNonNull(callId, "callId");
+        this.cseq = cseq;
+        this.instanceId = instanceId;
+        this.regId = regId;
+        this.path = path == null || path.isEmpty() ? List.of() : List.copyOf(path);
+        this.userAgent = userAgent;
         requireNonNull(registeredAt, "registeredAt");
-        path = path == null ? List.of() : List.copyOf(path);
+        this.registeredSecond = registeredAt.getEpochSecond();
+        this.registeredNano = registeredAt.getNano();
+    }
+
+    private Binding(Binding b, String contact, String sourceIp, String callId, String instanceId, List<String> path,
+                    String userAgent) {
+        this.contact = contact;
+        this.sourceIp = sourceIp;
+        this.sourcePort = b.sourcePort;
+        this.transport = b.transport;
+        this.expiresSecond = b.expiresSecond;
+        this.expiresNano = b.expiresNano;
+        this.q = b.q;
+        this.callId = callId;
+        this.cseq = b.cseq;
+        this.instanceId = instanceId;
+        this.regId = b.regId;
+        this.path = path;
+        this.userAgent = userAgent;
+        this.registeredSecond = b.registeredSecond;
+        this.registeredNano = b.registeredNano;
+    }
+
+    /**
+     * This binding as the replacement of {@code previous}: equal in value, but holding
+     * {@code previous}'s string instances wherever the text did not change. A refresh then keeps
+     * only the new small object alive, and the strings parsed from the request die young.
+     */
+    public Binding refreshing(Binding previous) {
+        return new Binding(this, same(contact, previous.contact), same(sourceIp, previous.sourceIp),
+                same(callId, previous.callId), same(instanceId, previous.instanceId),
+                path.equals(previous.path) ? previous.path : path, same(userAgent, previous.userAgent));
+    }
+
+    private static String same(String now, String before) {
+        return now != null && now.equals(before) ? before : now;
+    }
+
+    public String contact() {
+        return contact;
+    }
+
+    public String sourceIp() {
+        return sourceIp;
+    }
+
+    public int sourcePort() {
+        return sourcePort;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public Instant expiresAt() {
+        return Instant.ofEpochSecond(expiresSecond, expiresNano);
+    }
+
+    public float q() {
+        return q;
+    }
+
+    public String callId() {
+        return callId;
+    }
+
+    public long cseq() {
+        return cseq;
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public int regId() {
+        return regId;
+    }
+
+    public List<String> path() {
+        return path;
+    }
+
+    public String userAgent() {
+        return userAgent;
+    }
+
+    public Instant registeredAt() {
+        return Instant.ofEpochSecond(registeredSecond, registeredNano);
     }
 
     /** True once {@code now} reaches the expiry time. */
     public boolean expiredAt(Instant now) {
-        return !now.isBefore(expiresAt);
+        long s = now.getEpochSecond();
+        return s > expiresSecond || (s == expiresSecond && now.getNano() >= expiresNano);
+    }
+
+    /** True if this binding lapses before {@code other} does. */
+    public boolean expiresBefore(Binding other) {
+        return expiresSecond < other.expiresSecond
+                || (expiresSecond == other.expiresSecond && expiresNano < other.expiresNano);
+    }
+
+    /** Orders by registration time, oldest first. */
+    public int compareRegisteredAt(Binding other) {
+        int c = Long.compare(registeredSecond, other.registeredSecond);
+        return c != 0 ? c : Integer.compare(registeredNano, other.registeredNano);
     }
 
     /** Whole seconds left at {@code now}, never negative (the {@code expires=} of a 200 OK). */
     public long secondsLeft(Instant now) {
-        long left = Duration.between(now, expiresAt).toSeconds();
+        long left = Duration.between(now, expiresAt()).toSeconds();
         return Math.max(0, left);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Binding b && sourcePort == b.sourcePort && expiresSecond == b.expiresSecond
+                && expiresNano == b.expiresNano && Float.compare(q, b.q) == 0 && cseq == b.cseq && regId == b.regId
+                && registeredSecond == b.registeredSecond && registeredNano == b.registeredNano
+                && contact.equals(b.contact) && sourceIp.equals(b.sourceIp) && transport == b.transport
+                && callId.equals(b.callId) && Objects.equals(instanceId, b.instanceId) && path.equals(b.path)
+                && Objects.equals(userAgent, b.userAgent);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(contact, sourceIp, sourcePort, transport, expiresSecond, expiresNano, q, callId, cseq,
+                instanceId, regId, path, userAgent, registeredSecond, registeredNano);
+    }
+
+    @Override
+    public String toString() {
+        return "Binding[contact=" + contact + ", source=" + sourceIp + ":" + sourcePort + "/" + transport
+                + ", expiresAt=" + expiresAt() + ", q=" + q + ", callId=" + callId + ", cseq=" + cseq
+                + ", instanceId=" + instanceId + ", regId=" + regId + ", path=" + path + ", userAgent=" + userAgent
+                + ", registeredAt=" + registeredAt() + "]";
     }
 }

@@ -1,6 +1,7 @@
 package io.sipedge.location;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sipedge.location.BindingChanges.ContactUpdate;
@@ -566,5 +567,23 @@ class InMemoryLocationStoreTest {
         assertEquals(threads * perThread, store.lookup(ALICE, now).size());
         assertEquals(threads * perThread, store.bindingCount());
         assertEquals(1, store.aorCount());
+    }
+
+    /** Memory: a million phones refresh every few minutes; each refresh must not keep new copies. */
+    @Test
+    void aRefreshKeepsTheStringsOfTheBindingItReplaces() {
+        Binding first = b(new String("sip:alice@192.0.2.1:5060")).call(new String("call-9"), 1).build();
+        apply(ALICE, register(first));
+        clock.advance(Duration.ofSeconds(30));
+        Binding second = b(new String("sip:alice@192.0.2.1:5060")).call(new String("call-9"), 2).build();
+        apply(ALICE, register(second));
+
+        Binding stored = lookup(ALICE).get(0);
+        assertEquals(second, stored, "the stored binding has the refresh's values");
+        assertEquals(2, stored.cseq());
+        assertEquals(clock.instant(), stored.registeredAt());
+        assertSame(first.contact(), stored.contact());
+        assertSame(first.callId(), stored.callId());
+        assertSame(first.path(), stored.path());
     }
 }

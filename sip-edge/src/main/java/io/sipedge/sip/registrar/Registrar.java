@@ -74,7 +74,8 @@ public final class Registrar {
                     ok.device().username());
             return RegisterReply.error(RegisterError.USER_MISMATCH, now);
         }
-        Aor aor = new Aor(req.toUser(), tenant.domain());
+        // The directory's own strings: the location store keeps this key as long as the AOR is bound.
+        Aor aor = new Aor(ok.device().username(), tenant.domain());
 
         // Step 6: Contact: * only alone and only with Expires: 0.
         if (req.star()) {
