@@ -57,7 +57,9 @@ public final class Edge implements AutoCloseable {
         HttpServer http = null;
         try {
             AdminKey.ensure(data, cfg.adminKey());
-            reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(1));
+            // Lookups already ignore lapsed bindings; the reaper frees them and tells listeners (metrics,
+            // status). Every 5 s: each pass walks every AOR, which at a million AORs is not free.
+            reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(5));
             NonceService nonces = new NonceService(Duration.ofSeconds(cfg.nonceTtl()));
 
             SSLContext tls = null;

@@ -406,7 +406,7 @@ class RegistrarRulesTest {
             Binding b = single(bindings("rr-reap"));
             assertEquals(t0.plusSeconds(120), b.expiresAt());
 
-            // The edge's own reaper runs every second on the shared clock; keep the clock one second
+            // The edge's own reaper runs every few seconds on the shared clock; keep the clock one second
             // short of the expiry so it cannot get there first, and ask about t0+121 explicitly.
             edge.clock().advance(Duration.ofSeconds(119));
             assertEquals(List.of(b), edge.locations().lookup(aor, edge.clock().instant()), "expired too early");

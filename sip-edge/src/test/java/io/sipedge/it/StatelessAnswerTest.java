@@ -70,7 +70,14 @@ class StatelessAnswerTest {
             assertEquals(first.all("Contact").size(), again.all("Contact").size());
             assertTrue(again.first("Contact").contains("expires=598"), again.raw());
             assertEquals(first.first("CSeq"), again.first("CSeq"));
+            // RFC 3261 §8.2.7: a stateless UAS gives the same request the same To tag.
+            assertEquals(first.first("To"), again.first("To"));
+            assertTrue(first.first("To").contains(";tag="), first.raw());
             assertEquals(stored, single(bindings("sa-retrans")), "a retransmission re-applied the change");
+
+            // A new request (register() takes the next CSeq) gets another tag.
+            SipResponse next = c.request(c.register("sa-retrans", D, c.contact("sa-retrans")));
+            assertNotEquals(first.first("To"), next.first("To"), next.raw());
         }
     }
 

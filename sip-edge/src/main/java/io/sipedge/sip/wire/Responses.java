@@ -1,38 +1,69 @@
 package io.sipedge.sip.wire;
 
-import java.security.NoSuchAlgorithmException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
 import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
 import javax.sip.message.Response;
 
 /** Small helpers shared by every response the edge writes. */
 public final class Responses {
-    /**
-     * Tags must be cryptographically random (RFC 3261 §19.3). A DRBG per thread: the default
-     * NativePRNG funnels every instance through one lock on /dev/urandom, which the workers queued on.
-     */
-    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(Responses::drbg);
+    /** Per process: tags are unpredictable to anyone outside it (RFC 3261 §19.3). */
+    private static final byte[] TAG_KEY = new byte[32];
+    private static final ThreadLocal<Mac> TAG_MAC = ThreadLocal.withInitial(Responses::tagMac);
 
-    private static SecureRandom drbg() {
+    static {
+        new SecureRandom().nextBytes(TAG_KEY);
+    }
+
+    private static Mac tagMac() {
         try {
-            return SecureRandom.getInstance("DRBG");
-        } catch (NoSuchAlgorithmException e) {
-            return new SecureRandom();
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(TAG_KEY, "HmacSHA256"));
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }
     }
 
     private Responses() {
     }
 
-    /** RFC 3261 §8.2.6.2: a UAS adds a To tag to its responses when the request had none. */
+    /**
+     * RFC 3261 §8.2.6.2: a UAS adds a To tag to its responses when the request had none. The edge
+     * answers REGISTER and OPTIONS without transactions, so §8.2.7 applies: a stateless UAS must
+     * give the same request the same tag every time. The tag is a keyed hash of what identifies
+     * the request (Call-ID, From tag, CSeq, the top Via's branch), which the response carries.
+     */
     public static void tagTo(Response r) throws ParseException {
         ToHeader to = (ToHeader) r.getHeader(ToHeader.NAME);
-        if (to != null && to.getTag() == null) {
-            byte[] b = new byte[6];
-            RANDOM.get().nextBytes(b);
-            to.setTag(HexFormat.of().formatHex(b));
+        if (to == null || to.getTag() != null) {
+            return;
         }
+        Mac mac = TAG_MAC.get();
+        CallIdHeader callId = (CallIdHeader) r.getHeader(CallIdHeader.NAME);
+        FromHeader from = (FromHeader) r.getHeader(FromHeader.NAME);
+        CSeqHeader cseq = (CSeqHeader) r.getHeader(CSeqHeader.NAME);
+        ViaHeader via = (ViaHeader) r.getHeader(ViaHeader.NAME);
+        update(mac, callId == null ? null : callId.getCallId());
+        update(mac, from == null ? null : from.getTag());
+        update(mac, cseq == null ? null : cseq.getSeqNumber() + " " + cseq.getMethod());
+        update(mac, via == null ? null : via.getBranch());
+        to.setTag(HexFormat.of().formatHex(mac.doFinal(), 0, 8));
+    }
+
+    private static void update(Mac mac, String field) {
+        if (field != null) {
+            mac.update(field.getBytes(StandardCharsets.UTF_8));
+        }
+        mac.update((byte) 0); // field separator: ("ab","c") and ("a","bc") hash apart
     }
 }
