@@ -23,8 +23,10 @@ def med(values):
 
 
 def fmt(v, digits=0):
-    if v is None:
+    if v is None or v == "":
         return "n/a"
+    if isinstance(v, str):
+        return v
     if digits == 0:
         return f"{v:,.0f}"
     return f"{v:,.{digits}f}"
@@ -120,6 +122,22 @@ for t in ("udp", "tcp"):
     w(f"| {t.upper()} | {ratio(eo['p50'], ko['p50'])} | {ratio(eo['p99'], ko['p99'])} | {ratio(ek['p99'], ko['p99'])} | "
       f"{ratio(ek['cpu'], ko['cpu'])} |")
 w("")
+
+sipp = pick("sipp")
+if sipp:
+    w("## SIPp at each registrar's max")
+    w("")
+    w("`loadtest/sipp/run.sh` (SIPp 3.6, register-auth scenario, one socket or one TCP connection) for one "
+      "step at the median max found above; when a step has failures it is retried at 90 % and 80 % of that "
+      "rate. SIPp uses more CPU per call than the Java generator and shares the same two cores.")
+    w("")
+    w("| transport | registrar | rate | % of max | attempted | succeeded | failed | achieved/s |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in sipp:
+        w(f"| {r['transport'].upper()} | {'sip-edge' if r['target'] == 'edge' else 'Kamailio'} | {fmt(r['rate'])} | "
+          f"{r['pct']} % | {fmt(r.get('attempted'))} | {fmt(r.get('succeeded'))} | {r.get('failed')} | "
+          f"{fmt(r.get('achieved'))} |")
+    w("")
 
 w("## Memory")
 w("")
