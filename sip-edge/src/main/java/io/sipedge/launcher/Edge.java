@@ -68,7 +68,7 @@ public final class Edge implements AutoCloseable {
                         : loadConfiguredKeystore(cfg);
             }
             sip = SipTransport.start(new SipTransport.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
-                    cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.workerThreads(),
+                    cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
                     cfg.congestionTimeoutMs()), new EdgeSipListener());
             Registrar registrar = new Registrar(directory, locations,
                     new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),

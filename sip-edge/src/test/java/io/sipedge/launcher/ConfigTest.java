@@ -118,6 +118,13 @@ class ConfigTest {
         assertEquals(5071, s.sipPort());
     }
 
+    @Test
+    void workerThreadsDefaultToOnePerCpuAndAtLeastTwo() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        assertEquals(Math.max(2, cpus), EdgeConfig.defaults().sipWorkers());
+        assertEquals(5, EdgeConfig.load(null, Map.of(), List.of("sip.worker-threads=5")).sipWorkers());
+    }
+
     // ------------------------------------------------------------------ the shipped config/edge.yaml
 
     @Test
