@@ -132,6 +132,22 @@ class HttpServerTest {
     }
 
     @Test
+    void readinessIs503UntilEveryCheckPasses() throws Exception {
+        s.sipReady.set(false);
+        try {
+            Reply r = s.call("GET", "/readyz", null, null);
+            assertEnvelope(r, 503);
+            assertFalse(r.body().at("/data/ready").asBoolean());
+            assertFalse(r.body().at("/data/checks/sip").asBoolean());
+        } finally {
+            s.sipReady.set(true);
+        }
+        Reply ok = s.call("GET", "/readyz", null, null);
+        assertEnvelope(ok, 200);
+        assertTrue(ok.body().at("/data/ready").asBoolean());
+    }
+
+    @Test
     void headAnswersTheGetsHeadersWithoutABody() throws Exception {
         HttpResponse<String> get = s.client.send(HttpRequest.newBuilder(s.uri("/healthz")).build(),
                 HttpResponse.BodyHandlers.ofString());

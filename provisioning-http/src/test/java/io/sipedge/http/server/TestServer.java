@@ -27,12 +27,14 @@ final class TestServer implements AutoCloseable {
     final InMemoryLocationStore locations = new InMemoryLocationStore();
     final TokenService tokens = new TokenService(clock, Duration.ofHours(1));
     final HttpServer server;
+    /** What /readyz reports for "sip"; a test may flip it. */
+    final java.util.concurrent.atomic.AtomicBoolean sipReady = new java.util.concurrent.atomic.AtomicBoolean(true);
     final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(Path data, int maxBody) throws InterruptedException {
         directory = FileDirectory.open(data, clock);
         ApiContext ctx = new ApiContext(directory, locations, clock, tokens, Secrets.sha256(ADMIN_KEY), null, null, 0,
-                () -> Map.of("sip", true));
+                () -> Map.of("sip", sipReady.get()));
         server = HttpServer.start(new HttpServer.Settings("127.0.0.1", 0, maxBody, 2), Api.router(ctx), tokens);
     }
 
