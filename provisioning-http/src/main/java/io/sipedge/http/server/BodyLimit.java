@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
@@ -69,6 +70,12 @@ final class BodyLimit extends HttpObjectAggregator {
             return res;
         }
         return super.newContinueResponse(start, maxContentLength, pipeline);
+    }
+
+    /** After a 413 to {@code Expect: 100-continue} the body is never sent: close, as the answer says. */
+    @Override
+    protected boolean closeAfterContinueResponse(Object msg) {
+        return msg instanceof HttpResponse r && r.status().code() == 413 || super.closeAfterContinueResponse(msg);
     }
 
     private ApiException tooLarge() {

@@ -100,6 +100,21 @@ class HttpServerTest {
         assertEquals(401, s.call("PUT", "/v2/api_auth", null, fits).status());
     }
 
+    /** Raw bytes: JDK 17's HttpClient waits for ever when an expect-continue request gets a final answer. */
+    @Test
+    void expectContinueWithATooLargeBodyGets413InsteadOf100() throws Exception {
+        try (Socket sock = new Socket("127.0.0.1", s.server.port())) {
+            sock.setSoTimeout(5000);
+            sock.getOutputStream().write(("PUT /v2/api_auth HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: " + (LIMIT + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            sock.getOutputStream().flush();
+            String reply = readAll(sock.getInputStream());
+            assertTrue(reply.startsWith("HTTP/1.1 413"), reply);
+            assertTrue(reply.contains("\"error\":\"413\""), reply);
+            assertFalse(reply.contains("100 Continue"), reply);
+        }
+    }
+
     @Test
     void chunkedBodyOverTheLimitIs413Too() throws Exception {
         try (Socket sock = new Socket("127.0.0.1", s.server.port())) {
