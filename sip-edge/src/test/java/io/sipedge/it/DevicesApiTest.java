@@ -119,6 +119,42 @@ class DevicesApiTest {
         assertEquals("alice-auth", edge.directory().device(id).orElseThrow().authUsername());
     }
 
+    /** PATCH reads, merges and writes back: concurrent patches of different fields must all land. */
+    @Test
+    void concurrentPatchesOfDifferentFieldsAllLand() throws Exception {
+        String acc = account();
+        for (int round = 0; round < 5; round++) {
+            String id = api.device(admin, acc, "busy" + round, "busy-pw-1");
+            String path = "/v2/accounts/" + acc + "/devices/" + id;
+            List<Map<String, Object>> patches = List.of(
+                    Map.of("name", "renamed"),
+                    Map.of("owner_id", "owner_" + round),
+                    Map.of("device_type", "sip_device"),
+                    Map.of("caller_id", Map.of("internal", Map.of("number", "100" + round))),
+                    Map.of("caller_id", Map.of("internal", Map.of("name", "Busy Bee"))),
+                    Map.of("caller_id", Map.of("external", Map.of("number", "+1555000" + round))));
+            List<java.util.concurrent.Future<Reply>> all = new ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            try {
+                for (Map<String, Object> p : patches) {
+                    all.add(pool.submit(() -> api.call("PATCH", path, admin, p)));
+                }
+                for (java.util.concurrent.Future<Reply> f : all) {
+                    assertEquals(200, f.get().status(), f.get().toString());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            JsonNode d = api.get(path, admin).data();
+            assertEquals("renamed", d.get("name").asText(), d.toString());
+            assertEquals("owner_" + round, d.get("owner_id").asText(), d.toString());
+            assertEquals("sip_device", d.get("device_type").asText(), d.toString());
+            assertEquals("100" + round, d.at("/caller_id/internal/number").asText(), d.toString());
+            assertEquals("Busy Bee", d.at("/caller_id/internal/name").asText(), d.toString());
+            assertEquals("+1555000" + round, d.at("/caller_id/external/number").asText(), d.toString());
+        }
+    }
+
     @Test
     void deleteRemovesTheDevice() throws Exception {
         String acc = account();

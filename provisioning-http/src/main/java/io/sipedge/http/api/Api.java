@@ -1,8 +1,10 @@
 package io.sipedge.http.api;
 
+import io.sipedge.http.routing.Route;
 import io.sipedge.http.routing.RouteDoc;
 import io.sipedge.http.routing.RouteDoc.Access;
 import io.sipedge.http.routing.Router;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The operator API's route table: every route, its guard and its documentation in one place. The
@@ -24,7 +26,7 @@ public final class Api {
         SipSettingsResource sip = new SipSettingsResource(ctx);
         OpsResource ops = new OpsResource(ctx);
         byte[][] openapi = new byte[1][];
-        Router<Handler> router = Router.<Handler>builder()
+        Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
                         Access.PUBLIC, null, "Health"))
                 .add("GET", "/readyz", ops::readyz, doc("Readiness: SIP listeners bound and stores loaded; 503 until then",
@@ -75,10 +77,34 @@ public final class Api {
                 .add("GET", A + "/registrations/count", status::count, doc("Number of live bindings of the account",
                         "status", Access.TOKEN, null, "Count"))
                 .add("DELETE", A + "/registrations/{username}", status::kick, doc("Remove every binding of a user (kick)",
-                        "status", Access.TOKEN, null, "Kick"))
-                .build();
+                        "status", Access.TOKEN, null, "Kick"));
+        Router<Handler> router = serialiseWrites(table.build());
         openapi[0] = OpenApi.document(router);
         return router;
+    }
+
+    /**
+     * Every Directory-changing route runs under one lock. Updates read, merge and write back (PATCH,
+     * sip_settings), so two at once could lose one; the Directory serialises its writes anyway, so
+     * the lock costs no throughput. Reads, token issue and kicks (LocationStore only) stay parallel.
+     */
+    private static Router<Handler> serialiseWrites(Router<Handler> router) {
+        ReentrantLock writes = new ReentrantLock();
+        Router.Builder<Handler> out = Router.builder();
+        for (Route<Handler> r : router.routes()) {
+            boolean write = !r.method().equals("GET") && !r.pattern().template().equals("/v2/api_auth")
+                    && !r.pattern().template().endsWith("/registrations/{username}");
+            Handler h = r.handler();
+            out.add(r.method(), r.pattern().template(), !write ? h : req -> {
+                writes.lock();
+                try {
+                    return h.handle(req);
+                } finally {
+                    writes.unlock();
+                }
+            }, r.doc());
+        }
+        return out.build();
     }
 
     private static RouteDoc doc(String summary, String tag, Access access, String request, String response) {
