@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sip.ListeningPoint;
 import javax.sip.address.SipURI;
 import org.cafesip.sipunit.Credential;
 import org.cafesip.sipunit.SipPhone;
@@ -198,7 +197,7 @@ class StatusApiTest {
             phone.addUpdateCredential(new Credential(p.realm(), "frank", "frank-pw-1"));
             SipURI registrar = stack.getAddressFactory().createSipURI(null, p.realm());
             assertTrue(phone.register(registrar, "frank", "frank-pw-1", null, 3600, 5000), phone.format());
-            int phonePort = ((ListeningPoint) stack.getSipProvider().getListeningPoints()[0]).getPort();
+            int phonePort = stack.getSipProvider().getListeningPoints()[0].getPort();
 
             JsonNode s = api.get(p.path("/devices/" + p.device() + "/status"), p.token()).data();
             assertTrue(s.get("registered").asBoolean(), s.toString());
