@@ -22,6 +22,12 @@ public interface Directory extends AutoCloseable {
 
     List<Tenant> tenants();
 
+    /**
+     * The tenant whose operator API key is {@code apiKey}. The key is hashed and the hash looked up
+     * and compared in constant time; the key itself is never kept in clear.
+     */
+    Optional<Tenant> tenantByApiKey(String apiKey);
+
     Optional<Device> device(String deviceId);
 
     /** The device whose SIP username (AOR user part) is {@code username} in the tenant. */
@@ -43,10 +49,22 @@ public interface Directory extends AutoCloseable {
      */
     Tenant updateTenant(String tenantId, String name, boolean md5Only);
 
+    /**
+     * Gives the tenant a new random API key (256 bits, base64url), replacing any previous one, and
+     * returns the tenant as stored. The clear key is read with {@link #revealApiKey}.
+     */
+    Tenant rotateApiKey(String tenantId);
+
+    /** The tenant's API key in clear (for the admin); empty when the tenant has none yet. */
+    Optional<String> revealApiKey(Tenant tenant);
+
     /** Creates a device; HA1s are computed for the tenant's realm and the password is sealed. */
     Device createDevice(String tenantId, DeviceSpec spec);
 
-    /** Replaces a device's username, auth username, password (when non-null) and enabled flag. */
+    /**
+     * Replaces a device's username, auth username, password (when non-null), enabled flag and
+     * profile (when non-null). HA1s are recomputed when the password or the digest username changes.
+     */
     Device updateDevice(String deviceId, DeviceSpec spec);
 
     void deleteDevice(String deviceId);
@@ -56,7 +74,7 @@ public interface Directory extends AutoCloseable {
 
     /**
      * Applies already validated import lines in one durable batch: tenants are created for unknown
-     * domains, a known username gets the new password (and auth username), others are created.
+     * domains (each with an API key), a known username gets the new password (and auth username), others are created.
      */
     ImportSummary importLines(List<ImportLine> lines);
 

@@ -15,9 +15,10 @@ import java.time.Instant;
  * @param secret       HA1s and the sealed password
  * @param createdAt    creation time
  * @param updatedAt    last change
+ * @param profile      name, type, owner, caller ids and SIP settings; never null (defaults from the username)
  */
 public record Device(String id, String tenantId, String username, String authUsername, boolean enabled,
-                     SipSecret secret, Instant createdAt, Instant updatedAt) {
+                     SipSecret secret, Instant createdAt, Instant updatedAt, DeviceProfile profile) {
     public Device {
         requireNonNull(id, "id");
         requireNonNull(tenantId, "tenantId");
@@ -28,6 +29,16 @@ public record Device(String id, String tenantId, String username, String authUse
         if (authUsername != null && (authUsername.isEmpty() || authUsername.equals(username))) {
             authUsername = null;
         }
+        // Records written before profiles existed (and bulk-imported devices) get the defaults.
+        if (profile == null) {
+            profile = DeviceProfile.defaultsFor(username);
+        }
+    }
+
+    /** A device with the default profile (bulk import, tests). */
+    public Device(String id, String tenantId, String username, String authUsername, boolean enabled,
+                  SipSecret secret, Instant createdAt, Instant updatedAt) {
+        this(id, tenantId, username, authUsername, enabled, secret, createdAt, updatedAt, null);
     }
 
     /** The username digest credentials carry: the auth username when set, else the SIP username. */
@@ -36,6 +47,6 @@ public record Device(String id, String tenantId, String username, String authUse
     }
 
     public Device withEnabled(boolean value, Instant now) {
-        return new Device(id, tenantId, username, authUsername, value, secret, createdAt, now);
+        return new Device(id, tenantId, username, authUsername, value, secret, createdAt, now, profile);
     }
 }

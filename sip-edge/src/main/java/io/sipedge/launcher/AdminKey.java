@@ -23,14 +23,31 @@ final class AdminKey {
     private AdminKey() {
     }
 
-    static void ensure(Path dataDir, String configured) throws IOException {
+    /** Shorter configured keys work but are worth a warning: generated keys have 43 characters. */
+    static final int RECOMMENDED_MIN_LENGTH = 16;
+
+    /**
+     * Makes sure an admin key exists and returns its SHA-256 (the operator API compares presented
+     * keys against it in constant time).
+     */
+    static byte[] ensure(Path dataDir, String configured) throws IOException {
         Path file = dataDir.resolve("admin.key.sha256");
         if (!configured.isEmpty()) {
-            write(file, sha256(configured));
-            return;
+            String hex = sha256(configured);
+            write(file, hex);
+            return HexFormat.of().parseHex(hex);
         }
         if (Files.exists(file)) {
-            return;
+            String hex = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            try {
+                byte[] hash = HexFormat.of().parseHex(hex);
+                if (hash.length == 32) {
+                    return hash;
+                }
+            } catch (IllegalArgumentException e) {
+                // fall through
+            }
+            throw new IOException(file + " does not hold a SHA-256; delete it to generate a new admin key");
         }
         byte[] b = new byte[KEY_BYTES];
         new SecureRandom().nextBytes(b);
@@ -38,6 +55,7 @@ final class AdminKey {
         write(file, sha256(key));
         // Printed once, to the console only (not the log), because it is never stored in clear.
         System.out.println("sip-edge: generated the admin API key (shown only this once): " + key);
+        return HexFormat.of().parseHex(sha256(key));
     }
 
     private static void write(Path file, String hex) throws IOException {

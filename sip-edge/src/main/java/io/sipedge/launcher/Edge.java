@@ -2,6 +2,9 @@ package io.sipedge.launcher;
 
 import io.sipedge.directory.Directory;
 import io.sipedge.directory.file.FileDirectory;
+import io.sipedge.http.api.Api;
+import io.sipedge.http.api.ApiContext;
+import io.sipedge.http.auth.TokenService;
 import io.sipedge.http.server.HttpServer;
 import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
@@ -19,6 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,14 +41,17 @@ public final class Edge implements AutoCloseable {
     private final ExpiryReaper reaper;
     private final SipTransport sip;
     private final HttpServer http;
+    /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
+    private final AtomicBoolean serving;
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper,
-                 SipTransport sip, HttpServer http) {
+                 SipTransport sip, HttpServer http, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
         this.sip = sip;
         this.http = http;
+        this.serving = serving;
     }
 
     /** Starts everything; on failure, closes what was started and rethrows. */
@@ -56,7 +65,12 @@ public final class Edge implements AutoCloseable {
         SipTransport sip = null;
         HttpServer http = null;
         try {
-            AdminKey.ensure(data, cfg.adminKey());
+            byte[] adminKeyHash = AdminKey.ensure(data, cfg.adminKey());
+            if (!cfg.adminKey().isEmpty() && cfg.adminKey().length() < AdminKey.RECOMMENDED_MIN_LENGTH) {
+                log.warn("admin-key is shorter than {} characters: anyone who guesses it owns the operator API",
+                        AdminKey.RECOMMENDED_MIN_LENGTH);
+            }
+            directory.addListener(new BindingCleanup(locations, clock));
             // Lookups already ignore lapsed bindings; the reaper frees them and tells listeners (metrics,
             // status). Every 5 s: each pass walks every AOR, which at a million AORs is not free.
             reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(5));
@@ -77,10 +91,21 @@ public final class Edge implements AutoCloseable {
             RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
                     sip.addressFactory());
             sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock));
+            AtomicBoolean serving = new AtomicBoolean(true);
             if (cfg.httpPort() >= 0) {
-                http = HttpServer.start(cfg.httpAddress(), cfg.httpPort(), directory, locations);
+                SipTransport sipRef = sip;
+                TokenService tokens = new TokenService(clock, Duration.ofSeconds(cfg.apiTokenTtl()));
+                String stun = cfg.apiStun();
+                int colon = stun.lastIndexOf(':');
+                ApiContext api = new ApiContext(directory, locations, clock, tokens, adminKeyHash,
+                        cfg.apiSipProxy().isEmpty() ? null : cfg.apiSipProxy(),
+                        stun.isEmpty() ? null : stun.substring(0, colon),
+                        stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
+                        () -> readiness(sipRef, serving));
+                http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
+                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads()), Api.router(api), tokens);
             }
-            Edge edge = new Edge(directory, locations, reaper, sip, http);
+            Edge edge = new Edge(directory, locations, reaper, sip, http, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, http {}; data in {}", cfg.sipAddress(),
                     sip.port(), sip.tlsPort() > 0 ? cfg.sipAddress() + ":" + sip.tlsPort() : "off",
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
@@ -89,6 +114,14 @@ public final class Edge implements AutoCloseable {
             closeAll(http, sip, reaper, directory);
             throw e;
         }
+    }
+
+    /** The stores are loaded before anything listens; SIP is ready while its listeners are bound. */
+    private static Map<String, Boolean> readiness(SipTransport sip, AtomicBoolean serving) {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        m.put("directory", serving.get());
+        m.put("sip", serving.get() && sip.port() > 0);
+        return m;
     }
 
     private static SSLContext loadConfiguredKeystore(EdgeConfig cfg) {
@@ -124,6 +157,7 @@ public final class Edge implements AutoCloseable {
 
     @Override
     public void close() {
+        serving.set(false);
         closeAll(http, sip, reaper, directory);
     }
 

@@ -30,7 +30,8 @@ public record EdgeConfig(
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
-        int congestionTimeoutMs) {
+        int congestionTimeoutMs, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
+        String apiStun) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -47,6 +48,28 @@ public record EdgeConfig(
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
     static final Setting<Integer> HTTP_PORT = Setting.optionalPort("http.port", 8080);
+    static final Setting<Integer> HTTP_MAX_BODY_SIZE =
+            Setting.intRange("http.max-body-size", 65_536, 1024, 16 * 1024 * 1024);
+    static final Setting<Integer> HTTP_WORKER_THREADS = Setting.intRange("http.worker-threads", 4, 1, 64);
+    static final Setting<Integer> API_TOKEN_TTL = Setting.intRange("api.token-ttl", 3600, 60, 86_400);
+    /** The seed's proxy pattern, reduced to what it means: sip: then an IPv4 address or a DNS name, optional port. */
+    static final Setting<String> API_SIP_PROXY = new Setting<>("api.sip-proxy", "",
+            "must be empty or sip:HOST[:PORT] (an IPv4 address or a DNS name)",
+            s -> {
+                if (!s.isEmpty() && !s.matches("sip:([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]*"
+                        + "[A-Za-z0-9])?)*(:\\d{1,5})?")) {
+                    throw new IllegalArgumentException();
+                }
+                return s;
+            });
+    static final Setting<String> API_STUN = new Setting<>("api.stun", "",
+            "must be empty or HOST:PORT (an IPv4 address or a DNS name)",
+            s -> {
+                if (!s.isEmpty() && !s.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:\\d{1,5}")) {
+                    throw new IllegalArgumentException();
+                }
+                return s;
+            });
     static final Setting<String> DATA_DIR = Setting.text("data-dir", "./data");
     static final Setting<String> ADMIN_KEY = Setting.text("admin-key", "");
     static final Setting<Integer> MIN_EXPIRES = Setting.intRange("registrar.min-expires", 60, 1, 86_400);
@@ -62,7 +85,8 @@ public record EdgeConfig(
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONGESTION_TIMEOUT, TLS_KEYSTORE,
             TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
-            DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS);
+            DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
+            HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN);
 
     /**
      * The SIP worker threads: the configured number, or one per CPU (at least 2) when it is 0. The
@@ -121,7 +145,8 @@ public record EdgeConfig(
                 get(v, TLS_KEYSTORE_PASSWORD), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
-                get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT));
+                get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT), get(v, HTTP_MAX_BODY_SIZE),
+                get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

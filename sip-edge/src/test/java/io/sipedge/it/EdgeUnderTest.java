@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  */
 public final class EdgeUnderTest implements AutoCloseable {
     public static final String DOMAIN = "example.com";
+    /** The operator API's admin key in every in-process test edge. */
+    public static final String ADMIN_KEY = "test-admin-key-for-the-operator-api";
 
     private final Path dataDir;
     private final MutableClock clock;
@@ -38,7 +40,7 @@ public final class EdgeUnderTest implements AutoCloseable {
     public static EdgeUnderTest start(String... sets) throws Exception {
         Path data = Files.createTempDirectory("sip-edge-it");
         List<String> all = new ArrayList<>(List.of("sip.address=127.0.0.1", "sip.port=0", "sip.tls-port=0",
-                "http.address=127.0.0.1", "http.port=0", "data-dir=" + data, "admin-key=test-admin-key"));
+                "http.address=127.0.0.1", "http.port=0", "data-dir=" + data, "admin-key=" + ADMIN_KEY));
         all.addAll(List.of(sets));
         EdgeConfig cfg = EdgeConfig.load(null, Map.of(), all);
         MutableClock clock = MutableClock.atNow();
@@ -57,6 +59,11 @@ public final class EdgeUnderTest implements AutoCloseable {
     public Device user(String domain, String user, String authUser, String password) {
         Tenant t = tenant(domain, false);
         return directory().createDevice(t.id(), new DeviceSpec(user, authUser, password, true));
+    }
+
+    /** A client of this edge's operator API. */
+    public ApiClient api() {
+        return new ApiClient(httpPort());
     }
 
     public Directory directory() {

@@ -114,7 +114,7 @@ class SipUnitRegistrationTest {
      * A SIPUnit stack on loopback. SIPUnit needs a concrete local port (the RI refuses 0), so one
      * that was free a moment ago is taken; a lost race is retried with another.
      */
-    private static SipStack startStack(String transport, int edgePort) throws Exception {
+    static SipStack startStack(String transport, int edgePort) throws Exception {
         Exception last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePort();

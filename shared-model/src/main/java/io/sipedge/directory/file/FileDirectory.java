@@ -11,10 +11,13 @@ import io.sipedge.directory.DirectoryException;
 import io.sipedge.directory.DirectoryListener;
 import io.sipedge.directory.ImportLine;
 import io.sipedge.directory.ImportSummary;
+import io.sipedge.model.ApiKey;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Device;
+import io.sipedge.model.DeviceProfile;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.rules.DeviceRules;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
 import java.io.IOException;
@@ -27,10 +30,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -67,6 +72,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileDirectory implements Directory {
     private static final Logger log = LoggerFactory.getLogger(FileDirectory.class);
+    /** API keys: 256 random bits, base64url (43 characters). */
+    private static final int API_KEY_BYTES = 32;
     /** Past this many journal lines the next write compacts, bounding start-up replay time. */
     private static final int COMPACT_AFTER_ENTRIES = 50_000;
     /**
@@ -88,6 +95,7 @@ public final class FileDirectory implements Directory {
 
     private final Map<String, Tenant> tenantsById = new ConcurrentHashMap<>();
     private final Map<String, Tenant> tenantsByDomain = new ConcurrentHashMap<>();
+    private final Map<String, Tenant> tenantsByKeyHash = new ConcurrentHashMap<>();
     private final Map<String, Device> devicesById = new ConcurrentHashMap<>();
     private final Map<String, Device> devicesByUsername = new ConcurrentHashMap<>();
     private final Map<String, Device> devicesByDigestUser = new ConcurrentHashMap<>();
@@ -191,6 +199,30 @@ public final class FileDirectory implements Directory {
     }
 
     @Override
+    public Optional<Tenant> tenantByApiKey(String apiKey) {
+        if (apiKey == null || apiKey.isEmpty()) {
+            return Optional.empty();
+        }
+        String hash = sha256Hex(apiKey);
+        Tenant t = tenantsByKeyHash.get(hash);
+        // The map lookup found a candidate by hash; the final comparison does not short-circuit.
+        if (t == null || t.apiKey() == null || !MessageDigest.isEqual(
+                t.apiKey().sha256().getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII))) {
+            return Optional.empty();
+        }
+        return Optional.of(t);
+    }
+
+    @Override
+    public Optional<String> revealApiKey(Tenant tenant) {
+        Tenant current = tenantsById.get(tenant.id());
+        if (current == null || current.apiKey() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.apiKey().sealed()));
+    }
+
+    @Override
     public Optional<Device> device(String deviceId) {
         return Optional.ofNullable(devicesById.get(deviceId));
     }
@@ -239,8 +271,9 @@ public final class FileDirectory implements Directory {
             if (tenantsByDomain.containsKey(domain.toLowerCase(Locale.ROOT))) {
                 throw DirectoryException.conflict("domain", "is already served by another tenant");
             }
+            Instant now = clock.instant();
             Tenant t = new Tenant(newId(), name == null || name.isBlank() ? domain : name, domain, md5Only,
-                    clock.instant());
+                    now, now, newApiKey());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
@@ -253,11 +286,27 @@ public final class FileDirectory implements Directory {
         writeLock.lock();
         try {
             Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
-            Tenant t = new Tenant(old.id(), name == null || name.isBlank() ? old.name() : name, old.domain(), md5Only,
-                    old.createdAt());
-            if (!t.equals(old)) {
-                commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            String newName = name == null || name.isBlank() ? old.name() : name;
+            if (newName.equals(old.name()) && md5Only == old.md5Only()) {
+                return old;
             }
+            Tenant t = new Tenant(old.id(), newName, old.domain(), md5Only, old.createdAt(), clock.instant(),
+                    old.apiKey());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Tenant rotateApiKey(String tenantId) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
+                    newApiKey());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
             writeLock.unlock();
@@ -272,8 +321,9 @@ public final class FileDirectory implements Directory {
             Tenant t = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
             checkUnique(tenantId, null, spec.username(), digestName(spec));
             Instant now = clock.instant();
+            DeviceProfile profile = spec.profile() != null ? spec.profile() : DeviceProfile.defaultsFor(spec.username());
             Device d = new Device(newId(), tenantId, spec.username(), spec.authUsername(), spec.enabled(),
-                    secretFor(t, digestName(spec), spec.password()), now, now);
+                    secretFor(t, digestName(spec), spec.password()), now, now, named(profile, spec.username()));
             commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
             return d;
         } finally {
@@ -289,9 +339,14 @@ public final class FileDirectory implements Directory {
             Device old = device(deviceId).orElseThrow(() -> DirectoryException.notFound("device " + deviceId));
             Tenant t = tenantsById.get(old.tenantId());
             checkUnique(old.tenantId(), deviceId, spec.username(), digestName(spec));
-            String password = spec.password() != null ? spec.password() : revealPassword(old);
+            // Re-hash only when something the HA1 covers changed: a new seal of the same password would
+            // make every unrelated update look like a credential change.
+            SipSecret secret = spec.password() == null && digestName(spec).equals(old.digestUsername())
+                    ? old.secret()
+                    : secretFor(t, digestName(spec), spec.password() != null ? spec.password() : revealPassword(old));
+            DeviceProfile profile = spec.profile() != null ? spec.profile() : old.profile();
             Device d = new Device(old.id(), old.tenantId(), spec.username(), spec.authUsername(), spec.enabled(),
-                    secretFor(t, digestName(spec), password), old.createdAt(), clock.instant());
+                    secret, old.createdAt(), clock.instant(), named(profile, spec.username()));
             commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
             return d;
         } finally {
@@ -341,7 +396,8 @@ public final class FileDirectory implements Directory {
                 String domain = line.domain().toLowerCase(Locale.ROOT);
                 Tenant t = tenantsByDomain.get(domain);
                 if (t == null) {
-                    t = newTenants.computeIfAbsent(domain, dom -> new Tenant(newId(), dom, dom, false, now));
+                    t = newTenants.computeIfAbsent(domain, dom -> new Tenant(newId(), dom, dom, false, now, now,
+                            newApiKey()));
                 }
                 DeviceSpec spec = new DeviceSpec(line.username(), line.authUsername(), line.password(), true);
                 String digest = digestName(spec);
@@ -357,7 +413,7 @@ public final class FileDirectory implements Directory {
                         ? new Device(newId(), t.id(), line.username(), line.authUsername(), true,
                                 secretFor(t, digest, line.password()), now, now)
                         : new Device(old.id(), t.id(), line.username(), line.authUsername(), old.enabled(),
-                                secretFor(t, digest, line.password()), old.createdAt(), now);
+                                secretFor(t, digest, line.password()), old.createdAt(), now, old.profile());
                 if (old == null) {
                     created++;
                 } else {
@@ -407,6 +463,10 @@ public final class FileDirectory implements Directory {
         if (passwordRequired || spec.password() != null) {
             v.addAll(TenantRules.password("password", spec.password()));
         }
+        if (spec.profile() != null) {
+            DeviceProfile p = named(spec.profile(), spec.username() == null ? "" : spec.username());
+            v.addAll(DeviceRules.profile(p));
+        }
         if (!v.isEmpty()) {
             throw DirectoryException.invalid(v);
         }
@@ -432,6 +492,22 @@ public final class FileDirectory implements Directory {
                 DigestAlgorithm.SHA_256.ha1(digestUser, t.domain(), password), sealer.seal(password));
     }
 
+    /** A profile without a name is named after the device's username. */
+    private static DeviceProfile named(DeviceProfile p, String username) {
+        return p.name() == null || p.name().isBlank() ? p.withName(username) : p;
+    }
+
+    private ApiKey newApiKey() {
+        byte[] b = new byte[API_KEY_BYTES];
+        random.nextBytes(b);
+        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return new ApiKey(sha256Hex(key), sealer.seal(key));
+    }
+
+    static String sha256Hex(String text) {
+        return DigestAlgorithm.SHA_256.hashHex(text);
+    }
+
     private String newId() {
         byte[] b = new byte[16];
         random.nextBytes(b);
@@ -445,7 +521,9 @@ public final class FileDirectory implements Directory {
     /** Appends the batch, fsyncs, then applies it in memory and tells listeners. Caller holds writeLock. */
     private void commit(List<Entry> batch) {
         List<Device> removed = new ArrayList<>();
+        List<Tenant> removedTenantOf = new ArrayList<>();
         List<Device[]> changed = new ArrayList<>();
+        List<Tenant> removedTenants = new ArrayList<>();
         long start = -1;
         try {
             String text = line(batch.size() == 1 ? batch.get(0) : new Entry(Entry.BATCH, null, null, null, batch));
@@ -470,20 +548,31 @@ public final class FileDirectory implements Directory {
         for (Entry e : batch) {
             Device before = e.device() != null ? devicesById.get(e.device().id())
                     : Entry.DELETE_DEVICE.equals(e.op()) ? devicesById.get(e.id()) : null;
+            Tenant tenantBefore = Entry.DELETE_TENANT.equals(e.op()) ? tenantsById.get(e.id())
+                    : before != null ? tenantsById.get(before.tenantId()) : null;
             apply(e);
             if (e.device() != null) {
                 changed.add(new Device[] {before, e.device()});
             } else if (before != null) {
                 removed.add(before);
+                removedTenantOf.add(tenantBefore);
+            } else if (tenantBefore != null) {
+                removedTenants.add(tenantBefore);
             }
         }
         journalEntries += batch.size();
         for (DirectoryListener l : listeners) {
             for (Device[] c : changed) {
-                safely(() -> l.deviceChanged(c[0], c[1]));
+                Tenant t = tenantsById.get(c[1].tenantId());
+                safely(() -> l.deviceChanged(c[0], c[1], t));
             }
-            for (Device d : removed) {
-                safely(() -> l.deviceRemoved(d));
+            for (int i = 0; i < removed.size(); i++) {
+                Device d = removed.get(i);
+                Tenant t = removedTenantOf.get(i);
+                safely(() -> l.deviceRemoved(d, t));
+            }
+            for (Tenant t : removedTenants) {
+                safely(() -> l.tenantRemoved(t));
             }
         }
         if (journalEntries >= COMPACT_AFTER_ENTRIES) {
@@ -517,8 +606,14 @@ public final class FileDirectory implements Directory {
                 Tenant old = tenantsById.put(e.tenant().id(), e.tenant());
                 if (old != null) {
                     tenantsByDomain.remove(old.domain());
+                    if (old.apiKey() != null) {
+                        tenantsByKeyHash.remove(old.apiKey().sha256());
+                    }
                 }
                 tenantsByDomain.put(e.tenant().domain(), e.tenant());
+                if (e.tenant().apiKey() != null) {
+                    tenantsByKeyHash.put(e.tenant().apiKey().sha256(), e.tenant());
+                }
             }
             case Entry.DEVICE -> {
                 Device old = devicesById.put(e.device().id(), e.device());
@@ -538,6 +633,9 @@ public final class FileDirectory implements Directory {
                 Tenant old = tenantsById.remove(e.id());
                 if (old != null) {
                     tenantsByDomain.remove(old.domain());
+                    if (old.apiKey() != null) {
+                        tenantsByKeyHash.remove(old.apiKey().sha256());
+                    }
                 }
             }
             default -> throw new IllegalStateException("unknown journal op " + e.op());

@@ -1,0 +1,113 @@
+package io.sipedge.http.api;
+
+import io.sipedge.http.routing.Route;
+import io.sipedge.http.routing.RouteDoc;
+import io.sipedge.http.routing.RouteDoc.Access;
+import io.sipedge.http.routing.Router;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The operator API's route table: every route, its guard and its documentation in one place. The
+ * OpenAPI document is generated from this table (see {@link OpenApi}), so the two cannot drift.
+ * Paths and verbs follow the devices seed where it speaks and Kazoo's crossbar elsewhere.
+ */
+public final class Api {
+    private static final String A = "/v2/accounts/{account}";
+    private static final String D = A + "/devices/{device}";
+
+    private Api() {
+    }
+
+    public static Router<Handler> router(ApiContext ctx) {
+        AuthResource auth = new AuthResource(ctx);
+        AccountsResource accounts = new AccountsResource(ctx);
+        DevicesResource devices = new DevicesResource(ctx);
+        StatusResource status = new StatusResource(ctx);
+        SipSettingsResource sip = new SipSettingsResource(ctx);
+        OpsResource ops = new OpsResource(ctx);
+        byte[][] openapi = new byte[1][];
+        Router.Builder<Handler> table = Router.<Handler>builder()
+                .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
+                        Access.PUBLIC, null, "Health"))
+                .add("GET", "/readyz", ops::readyz, doc("Readiness: SIP listeners bound and stores loaded; 503 until then",
+                        "operations", Access.PUBLIC, null, "Ready"))
+                .add("GET", "/openapi.json", r -> ApiResponse.raw(openapi[0]), doc("This OpenAPI 3 document (not enveloped)",
+                        "operations", Access.PUBLIC, null, null))
+                .add("PUT", "/v2/api_auth", auth::authenticate, doc("Exchange an API key (admin or account) for an auth token",
+                        "auth", Access.PUBLIC, "ApiAuthInput", "ApiAuth"))
+
+                .add("PUT", "/v2/accounts", accounts::create, doc("Create an account (tenant): name and realm (SIP domain)",
+                        "accounts", Access.ADMIN, "AccountInput", "Account"))
+                .add("GET", "/v2/accounts", accounts::list, doc("List accounts (paged)", "accounts", Access.ADMIN, null,
+                        "Account[]"))
+                .add("GET", A, accounts::get, doc("Read an account", "accounts", Access.TOKEN, null, "Account"))
+                .add("POST", A, accounts::update, doc("Update an account (name required; realm cannot change)", "accounts",
+                        Access.TOKEN, "AccountInput", "Account"))
+                .add("PATCH", A, accounts::patch, doc("Change some fields of an account", "accounts", Access.TOKEN,
+                        "AccountInput", "Account"))
+                .add("DELETE", A, accounts::delete, doc("Delete an account, its devices and their registrations",
+                        "accounts", Access.ADMIN, null, "Account"))
+                .add("GET", A + "/api_key", accounts::getApiKey, doc("Read the account's API key", "accounts",
+                        Access.ADMIN, null, "ApiKey"))
+                .add("PUT", A + "/api_key", accounts::rotateApiKey, doc("Replace the account's API key; tokens from "
+                        + "the old key stop working", "accounts", Access.ADMIN, null, "ApiKey"))
+
+                .add("PUT", A + "/devices", devices::create, doc("Create a device", "devices", Access.TOKEN,
+                        "DeviceInput", "Device"))
+                .add("GET", A + "/devices", devices::list, doc("List devices (filter_<field>, paging)", "devices",
+                        Access.TOKEN, null, "Device[]"))
+                .add("GET", A + "/devices/status", status::devices, doc("Registered or not, for every device",
+                        "status", Access.TOKEN, null, "DeviceRegistered[]"))
+                .add("GET", D, devices::get, doc("Read a device", "devices", Access.TOKEN, null, "Device"))
+                .add("POST", D, devices::update, doc("Update a device: each top-level field given replaces the stored one",
+                        "devices", Access.TOKEN, "DeviceInput", "Device"))
+                .add("PATCH", D, devices::patch, doc("Patch a device (JSON merge patch; null removes)", "devices",
+                        Access.TOKEN, "DeviceInput", "Device"))
+                .add("DELETE", D, devices::delete, doc("Delete a device; its registrations end at once", "devices",
+                        Access.TOKEN, null, "Device"))
+                .add("GET", D + "/status", status::device, doc("Registration status of a device", "status",
+                        Access.TOKEN, null, "DeviceStatus"))
+                .add("GET", D + "/sip_settings", sip::get, doc("SIP settings to configure the phone with",
+                        "sip settings", Access.TOKEN, null, "SipSettings").withUnauthorizedError("Log In"))
+                .add("POST", D + "/sip_settings", sip::update, doc("Change a device's SIP settings", "sip settings",
+                        Access.TOKEN, "SipSettings", "SipSettings").withUnauthorizedError("Log In"))
+
+                .add("GET", A + "/registrations", status::registrations, doc("Every live binding of the account",
+                        "status", Access.TOKEN, null, "Registration[]"))
+                .add("GET", A + "/registrations/count", status::count, doc("Number of live bindings of the account",
+                        "status", Access.TOKEN, null, "Count"))
+                .add("DELETE", A + "/registrations/{username}", status::kick, doc("Remove every binding of a user (kick)",
+                        "status", Access.TOKEN, null, "Kick"));
+        Router<Handler> router = serialiseWrites(table.build());
+        openapi[0] = OpenApi.document(router);
+        return router;
+    }
+
+    /**
+     * Every Directory-changing route runs under one lock. Updates read, merge and write back (PATCH,
+     * sip_settings), so two at once could lose one; the Directory serialises its writes anyway, so
+     * the lock costs no throughput. Reads, token issue and kicks (LocationStore only) stay parallel.
+     */
+    private static Router<Handler> serialiseWrites(Router<Handler> router) {
+        ReentrantLock writes = new ReentrantLock();
+        Router.Builder<Handler> out = Router.builder();
+        for (Route<Handler> r : router.routes()) {
+            boolean write = !r.method().equals("GET") && !r.pattern().template().equals("/v2/api_auth")
+                    && !r.pattern().template().endsWith("/registrations/{username}");
+            Handler h = r.handler();
+            out.add(r.method(), r.pattern().template(), !write ? h : req -> {
+                writes.lock();
+                try {
+                    return h.handle(req);
+                } finally {
+                    writes.unlock();
+                }
+            }, r.doc());
+        }
+        return out.build();
+    }
+
+    private static RouteDoc doc(String summary, String tag, Access access, String request, String response) {
+        return new RouteDoc(summary, tag, access, request, response);
+    }
+}

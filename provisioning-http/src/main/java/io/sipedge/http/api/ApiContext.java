@@ -1,0 +1,23 @@
+package io.sipedge.http.api;
+
+import io.sipedge.directory.Directory;
+import io.sipedge.http.auth.TokenService;
+import io.sipedge.location.LocationStore;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What the handlers share: the same Directory and LocationStore objects the SIP side uses, the
+ * clock, the tokens, the admin key's hash, and the edge-wide SIP settings handed to phones.
+ *
+ * @param adminKeySha256 SHA-256 of the admin API key (the key itself is never held)
+ * @param sipProxy       the proxy phones are told to use ({@code sip:host[:port]}), or null for {@code sip:<realm>}
+ * @param stunHost       STUN server host for sip_settings, or null when none is configured
+ * @param stunPort       its port
+ * @param readiness      named readiness checks for {@code /readyz} (e.g. "sip" → listeners bound)
+ */
+public record ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
+                         byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
+                         Supplier<Map<String, Boolean>> readiness) {
+}

@@ -1,0 +1,38 @@
+package io.sipedge.http.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a handler answers: a status and the envelope's {@code data}, plus optional top-level
+ * envelope fields (paging: {@code page_size}, {@code start_key}, {@code next_start_key}). A
+ * {@code raw} response (the OpenAPI document) is sent as it is, without the envelope.
+ *
+ * @param authToken the token to put in the envelope instead of the request's (only {@code PUT /v2/api_auth})
+ */
+public record ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken) {
+    public ApiResponse {
+        extras = extras == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extras));
+    }
+
+    public static ApiResponse ok(Object data) {
+        return new ApiResponse(200, data, null, null, null);
+    }
+
+    /** 201: Kazoo's answer to a PUT that created something. */
+    public static ApiResponse created(Object data) {
+        return new ApiResponse(201, data, null, null, null);
+    }
+
+    public static ApiResponse withExtras(Object data, Map<String, Object> extras) {
+        return new ApiResponse(200, data, extras, null, null);
+    }
+
+    public static ApiResponse raw(byte[] json) {
+        return new ApiResponse(200, null, null, json, null);
+    }
+
+    public static ApiResponse issuedToken(int status, Object data, String token) {
+        return new ApiResponse(status, data, null, null, token);
+    }
+}

@@ -1,0 +1,147 @@
+package io.sipedge.http.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sipedge.http.render.Json;
+import io.sipedge.http.routing.Route;
+import io.sipedge.http.routing.RouteDoc;
+import io.sipedge.http.routing.Router;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+/**
+ * Builds the OpenAPI 3 document from the route table and the hand-written component schemas in
+ * {@code openapi-components.json}: paths, verbs, guards and path parameters come from the routes,
+ * so a route cannot exist without being documented.
+ */
+public final class OpenApi {
+    private static final String COMPONENTS = "/io/sipedge/http/api/openapi-components.json";
+
+    private OpenApi() {
+    }
+
+    public static byte[] document(Router<Handler> router) {
+        ObjectNode root = Json.object();
+        root.put("openapi", "3.0.3");
+        ObjectNode info = root.putObject("info");
+        info.put("title", "sip-edge operator API");
+        info.put("version", "2");
+        info.put("description", "Accounts, devices, tokens, live registration status and SIP settings. Every "
+                + "response except this document is the envelope {auth_token, data, status, request_id}.");
+        ObjectNode paths = root.putObject("paths");
+        for (Route<Handler> r : router.routes()) {
+            ObjectNode item = paths.has(r.pattern().template()) ? (ObjectNode) paths.get(r.pattern().template())
+                    : paths.putObject(r.pattern().template());
+            item.set(r.method().toLowerCase(Locale.ROOT), operation(r));
+        }
+        root.set("components", components());
+        return Json.bytes(root);
+    }
+
+    private static ObjectNode operation(Route<Handler> r) {
+        RouteDoc doc = r.doc();
+        ObjectNode op = Json.object();
+        op.put("summary", doc.summary());
+        op.putArray("tags").add(doc.tag());
+        op.put("operationId", r.method().toLowerCase(Locale.ROOT) + r.pattern().template()
+                .replaceAll("[{}]", "").replaceAll("[^A-Za-z0-9]+", "_"));
+        ArrayNode security = op.putArray("security");
+        if (doc.access() != RouteDoc.Access.PUBLIC) {
+            security.addObject().putArray("authToken");
+            op.put("x-access", doc.access().name().toLowerCase(Locale.ROOT));
+        }
+        ArrayNode params = op.putArray("parameters");
+        for (String name : r.pattern().parameterNames()) {
+            ObjectNode p = params.addObject();
+            p.put("name", name);
+            p.put("in", "path");
+            p.put("required", true);
+            p.putObject("schema").put("type", "string");
+        }
+        if (doc.responseSchema() != null && doc.responseSchema().endsWith("[]") && r.method().equals("GET")
+                && !r.pattern().template().endsWith("/status") && !r.pattern().template().endsWith("/registrations")) {
+            query(params, "page_size", "integer", "items per page, 1..1000 (default 50)");
+            query(params, "start_key", "string", "next_start_key of the previous page");
+        }
+        if (r.pattern().template().endsWith("/devices") && r.method().equals("GET")) {
+            query(params, "filter_device_type", "string", "only devices of this type (any filter_<field> works, "
+                    + "dotted for nested fields, e.g. filter_sip.username; filter_not_<field> excludes)");
+        }
+        if (doc.requestSchema() != null) {
+            ObjectNode body = op.putObject("requestBody");
+            body.put("required", true);
+            ObjectNode schema = body.putObject("content").putObject("application/json").putObject("schema");
+            schema.put("type", "object");
+            schema.putArray("required").add("data");
+            schema.putObject("properties").set("data", ref(doc.requestSchema()));
+        }
+        ObjectNode responses = op.putObject("responses");
+        String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key") ? "201" : "200";
+        ObjectNode success = responses.putObject(ok);
+        success.put("description", "success");
+        ObjectNode schema = success.putObject("content").putObject("application/json").putObject("schema");
+        if (r.pattern().template().equals("/openapi.json")) {
+            schema.put("type", "object");
+        } else {
+            ObjectNode all = schema.putArray("allOf").addObject();
+            all.put("$ref", "#/components/schemas/Envelope");
+            if (doc.responseSchema() != null) {
+                ObjectNode data = schema.withArray("allOf").addObject().put("type", "object").putObject("properties");
+                data.set("data", ref(doc.responseSchema()));
+            }
+        }
+        error(responses, "400", "validation failed, malformed JSON or parameters");
+        if (doc.access() != RouteDoc.Access.PUBLIC) {
+            error(responses, "401", doc.unauthorizedError() == null ? "missing, unknown or expired token"
+                    : "missing, unknown or expired token; error is \"" + doc.unauthorizedError() + "\"");
+            if (doc.access() == RouteDoc.Access.ADMIN) {
+                error(responses, "403", "needs the admin's token");
+            }
+            error(responses, "404", "no such account or resource, or not the token's account");
+        }
+        error(responses, "405", "the path exists, the verb does not (see Allow)");
+        error(responses, "413", "body over the configured limit");
+        return op;
+    }
+
+    private static void query(ArrayNode params, String name, String type, String description) {
+        ObjectNode p = params.addObject();
+        p.put("name", name);
+        p.put("in", "query");
+        p.put("required", false);
+        p.put("description", description);
+        p.putObject("schema").put("type", type);
+    }
+
+    private static void error(ObjectNode responses, String code, String description) {
+        ObjectNode e = responses.putObject(code);
+        e.put("description", description);
+        e.putObject("content").putObject("application/json").putObject("schema")
+                .put("$ref", "#/components/schemas/Error");
+    }
+
+    /** A schema reference; {@code Name[]} is an array of Name. */
+    private static JsonNode ref(String schema) {
+        if (schema.endsWith("[]")) {
+            ObjectNode a = Json.object();
+            a.put("type", "array");
+            a.set("items", ref(schema.substring(0, schema.length() - 2)));
+            return a;
+        }
+        return Json.object().put("$ref", "#/components/schemas/" + schema);
+    }
+
+    private static JsonNode components() {
+        try (InputStream in = OpenApi.class.getResourceAsStream(COMPONENTS)) {
+            if (in == null) {
+                throw new IllegalStateException(COMPONENTS + " is missing from the jar");
+            }
+            return Json.MAPPER.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

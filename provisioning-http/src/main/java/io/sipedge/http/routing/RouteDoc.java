@@ -1,0 +1,39 @@
+package io.sipedge.http.routing;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How a route is described and guarded: an OpenAPI summary and tag, who may call it, whether it
+ * takes a {@code {"data": …}} body, and the component schemas of its request and response data
+ * (null for none), and the {@code error} value of its 401 (null: the code, "401").
+ */
+public record RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
+                       String unauthorizedError) {
+    public RouteDoc {
+        requireNonNull(summary, "summary");
+        requireNonNull(tag, "tag");
+        requireNonNull(access, "access");
+    }
+
+    public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema) {
+        this(summary, tag, access, requestSchema, responseSchema, null);
+    }
+
+    /**
+     * The same route answering an unauthenticated call with {@code "error": value} instead of
+     * {@code "401"} (the sip-settings seed's {@code {"error":"Log In"}}).
+     */
+    public RouteDoc withUnauthorizedError(String value) {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value);
+    }
+
+    /** Who may call a route. */
+    public enum Access {
+        /** Anyone (health, readiness, the OpenAPI document, getting a token). */
+        PUBLIC,
+        /** Any valid token; account tokens see only their own account. */
+        TOKEN,
+        /** Only a token issued from the admin key. */
+        ADMIN
+    }
+}

@@ -1,0 +1,137 @@
+package io.sipedge.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The launcher in a child JVM ({@code java ... io.sipedge.launcher.Main <loopback, ephemeral
+ * settings> args}), as an operator runs it, so a test can kill -9 it. Its merged stdout/stderr is
+ * drained on a thread, so it never blocks on a full pipe.
+ */
+final class ChildEdge {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern LISTENING =
+            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, http ([^;]+);");
+
+    private final String name;
+    private final Process process;
+    private final Thread drain;
+    private final StringBuilder output = new StringBuilder();
+    private boolean eof;
+
+    private ChildEdge(String name, Process process) {
+        this.name = name;
+        this.process = process;
+        this.drain = new Thread(this::drain, "drain-" + name + "-" + process.pid());
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    /** Starts the launcher on {@code dataDir} with the admin key; no args means {@code run}. */
+    static ChildEdge spawn(Path dataDir, String adminKey, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "io.sipedge.launcher.Main",
+                "--set", "sip.address=127.0.0.1", "--set", "sip.port=0", "--set", "sip.tls-port=0",
+                "--set", "http.port=0", "--set", "http.address=127.0.0.1"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // Only this test's settings: nothing inherited from the developer's or CI's environment.
+        pb.environment().keySet().removeIf(k -> k.startsWith("SIPEDGE_"));
+        pb.environment().put("SIPEDGE_DATA_DIR", dataDir.toString());
+        pb.environment().put("SIPEDGE_ADMIN_KEY", adminKey);
+        return new ChildEdge(String.join(" ", args.length == 0 ? List.of("run") : List.of(args)), pb.start());
+    }
+
+    private void drain() {
+        try (BufferedReader r = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (this) {
+                    output.append(line).append('\n');
+                    notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            // the process was killed and its pipe closed
+        } finally {
+            synchronized (this) {
+                eof = true;
+                notifyAll();
+            }
+        }
+    }
+
+    synchronized String output() {
+        return "--- " + name + " (pid " + process.pid() + ")\n" + output;
+    }
+
+    /** Waits for the startup line and returns the UDP/TCP port it names. */
+    int awaitListening() throws InterruptedException {
+        return Integer.parseInt(awaitStartLine().group(1));
+    }
+
+    /** Waits for the startup line and returns the HTTP port it names. */
+    int awaitHttpPort() throws InterruptedException {
+        String http = awaitStartLine().group(2);
+        return Integer.parseInt(http.substring(http.lastIndexOf(':') + 1));
+    }
+
+    private Matcher awaitStartLine() throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        synchronized (this) {
+            while (true) {
+                Matcher m = LISTENING.matcher(output);
+                if (m.find()) {
+                    return m;
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (eof) {
+                    fail("the edge exited before listening:\n" + output());
+                }
+                if (left <= 0) {
+                    fail("no 'sip-edge listening' line within " + START_TIMEOUT + ":\n" + output());
+                }
+                wait(left);
+            }
+        }
+    }
+
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            fail(name + " did not exit within " + timeout + ":\n" + output());
+        }
+        drain.join(TimeUnit.SECONDS.toMillis(10));
+        return process.exitValue();
+    }
+
+    /** SIGTERM, as systemd or docker stop would send; the shutdown hook closes the edge. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        waitForExit(EXIT_TIMEOUT);
+    }
+
+    /** kill -9 (destroyForcibly is SIGKILL on Linux), and wait until it is gone. */
+    void kill() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        drain.join(TimeUnit.SECONDS.toMillis(10));
+    }
+}
