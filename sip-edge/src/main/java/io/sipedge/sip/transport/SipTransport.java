@@ -47,7 +47,7 @@ public final class SipTransport implements AutoCloseable {
      * @param maxMessageSize        largest message accepted, bytes (the RI's floor is 4096)
      * @param readTimeoutMs         longest pause inside one TCP/TLS message before the connection is dropped
      * @param tlsHandshakeTimeoutMs longest TLS handshake
-     * @param workerThreads         threads that parse and handle UDP messages, and lanes that handle TCP/TLS ones
+     * @param workerThreads         threads that parse and handle UDP messages, and lanes that parse and handle TCP ones (handle TLS ones)
      * @param congestionTimeoutMs   queued UDP messages older than this are dropped rather than handled late
      */
     public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
@@ -63,13 +63,12 @@ public final class SipTransport implements AutoCloseable {
     private final String stackName;
 
     private final AtomicReference<InboundHandler> handler;
-    private final int workerThreads;
-    private volatile ReliableLanes lanes;
+    private final ReliableLanes lanes;
 
     private SipTransport(SipStack stack, SipProvider provider, SipFactory factory, int port, int tlsPort,
-                         String stackName, AtomicReference<InboundHandler> handler, int workerThreads) {
+                         String stackName, AtomicReference<InboundHandler> handler, ReliableLanes lanes) {
         this.handler = handler;
-        this.workerThreads = workerThreads;
+        this.lanes = lanes;
         this.stack = stack;
         this.provider = provider;
         this.factory = factory;
@@ -114,6 +113,8 @@ public final class SipTransport implements AutoCloseable {
         // auditor is off because it watched the RI's unbounded queue only every 2 s.
         p.setProperty("gov.nist.javax.sip.MESSAGE_PROCESSOR_FACTORY", EdgeMessageProcessorFactory.class.getName());
         p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", "0");
+        // TCP ingress is ours too (EdgeTcpMessageProcessor): one reader thread per connection frames
+        // the bytes and the lanes parse; it reads READ_TIMEOUT and MAX_MESSAGE_SIZE below.
         p.setProperty(EdgeMessageProcessorFactory.UDP_MAX_AGE_MS, Integer.toString(s.congestionTimeoutMs()));
         p.setProperty(EdgeMessageProcessorFactory.UDP_QUEUE_CAPACITY, Integer.toString(UDP_QUEUE_CAPACITY));
         p.setProperty("gov.nist.javax.sip.READ_TIMEOUT", Integer.toString(s.readTimeoutMs()));
@@ -133,10 +134,13 @@ public final class SipTransport implements AutoCloseable {
                     TlsPolicy.joined(TlsPolicy.cipherSuites(s.tls())));
             EdgeNetworkLayer.register(name, s.tls());
         }
+        // Before the stack: its TCP processor, created with the listening point, queues onto them.
+        ReliableLanes lanes = ReliableLanes.open(name, s.workerThreads(), LANE_QUEUE);
+        SipStack stack = null;
         SipFactory factory = SipFactory.getInstance();
-        factory.setPathName("gov.nist");
-        SipStack stack = factory.createSipStack(p);
         try {
+            factory.setPathName("gov.nist");
+            stack = factory.createSipStack(p);
             ListeningPoint udp = stack.createListeningPoint(s.address(), port, ListeningPoint.UDP);
             ListeningPoint tcp = stack.createListeningPoint(s.address(), port, ListeningPoint.TCP);
             SipProvider provider = stack.createSipProvider(udp);
@@ -147,9 +151,12 @@ public final class SipTransport implements AutoCloseable {
             }
             provider.addSipListener(listener);
             stack.start();
-            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler, s.workerThreads());
+            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler, lanes);
         } catch (Exception e) {
-            stack.stop();
+            if (stack != null) {
+                stack.stop();
+            }
+            lanes.close();
             EdgeNetworkLayer.unregister(name);
             StatelessRequestValve.forget(name);
             throw e;
@@ -184,13 +191,12 @@ public final class SipTransport implements AutoCloseable {
     }
 
     /**
-     * Routes every request to {@code h} before the transaction layer, TCP and TLS ones through
-     * worker lanes; until then requests are dropped.
+     * Routes every request to {@code h} before the transaction layer, TCP and TLS ones on the worker
+     * lanes; until then requests are dropped.
      */
     public void handleRequestsWith(InboundHandler h) {
-        ReliableLanes l = new ReliableLanes(stackName, workerThreads, LANE_QUEUE, h);
-        lanes = l;
-        handler.set(l);
+        lanes.handleWith(h);
+        handler.set(lanes);
     }
 
     public MessageFactory messageFactory() throws javax.sip.PeerUnavailableException {
@@ -236,10 +242,7 @@ public final class SipTransport implements AutoCloseable {
                 }
             }
         }
-        ReliableLanes l = lanes;
-        if (l != null) {
-            l.close();
-        }
+        lanes.close();
         EdgeNetworkLayer.unregister(stackName);
         StatelessRequestValve.forget(stackName);
     }
