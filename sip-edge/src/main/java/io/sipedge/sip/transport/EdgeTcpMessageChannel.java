@@ -323,8 +323,4 @@ final class EdgeTcpMessageChannel extends TCPMessageChannel {
             processor.forget(this);
         }
     }
-
-    boolean isClosed() {
-        return closed.get();
-    }
 }

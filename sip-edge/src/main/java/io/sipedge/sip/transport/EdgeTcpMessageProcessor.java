@@ -121,4 +121,9 @@ final class EdgeTcpMessageProcessor extends TCPMessageProcessor {
     int openConnections() {
         return incomingMessageChannels.size();
     }
+
+    /** Connections the stack would reuse to reach a peer (tests). */
+    int cachedConnections() {
+        return messageChannels.size();
+    }
 }

@@ -34,7 +34,7 @@ public final class SipTransport implements AutoCloseable {
     /** Attempts to find a free ephemeral port pair when a port is configured as 0. */
     private static final int EPHEMERAL_ATTEMPTS = 20;
     /** Requests waiting per TCP/TLS lane before new ones are refused with 503: about 0.2 s of work. */
-    private static final int LANE_QUEUE = 2048;
+    static final int LANE_QUEUE = 2048;
     private static final int UDP_SOCKET_BUFFER = 4 << 20;
     /** Datagrams waiting for a UDP worker; at 20 000 registrations/s (40 000 datagrams) about 100 ms. */
     private static final int UDP_QUEUE_CAPACITY = 4096;
