@@ -45,9 +45,9 @@ public final class SipTransport implements AutoCloseable {
      * @param tlsPort               TLS port; 0 picks a free one, -1 disables TLS
      * @param tls                   the TLS context, or null when TLS is disabled
      * @param maxMessageSize        largest message accepted, bytes (the RI's floor is 4096)
-     * @param readTimeoutMs         longest pause inside one TCP/TLS message before the connection is dropped
+     * @param readTimeoutMs         longest time one TCP/TLS message may take to arrive before the connection is dropped
      * @param tlsHandshakeTimeoutMs longest TLS handshake
-     * @param workerThreads         threads that parse and handle UDP messages, and lanes that parse and handle TCP ones (handle TLS ones)
+     * @param workerThreads         threads that parse and handle UDP messages; lanes that parse TCP and handle TCP and TLS ones
      * @param congestionTimeoutMs   queued UDP messages older than this are dropped rather than handled late
      */
     public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
