@@ -285,6 +285,22 @@ final class EdgeTcpMessageChannel extends TCPMessageChannel {
 
     // ------------------------------------------------------------------ sending and closing
 
+    /**
+     * Encodes and writes on this connection. The RI's version first compares the peer with every
+     * listening point of the stack, building their address strings, on each response, to detect a
+     * stack sending to itself: impossible here, since an accepted connection's peer cannot hold
+     * this stack's listening port on the same address. It also kept the Via port for reconnecting,
+     * which this channel never does.
+     */
+    @Override
+    public void sendMessage(SIPMessage sipMessage) throws IOException {
+        sendMessage(sipMessage.encodeAsBytes(getTransport()), sipMessage instanceof SIPRequest);
+        sipMessage.setRemoteAddress(peerAddress);
+        sipMessage.setRemotePort(peerPort);
+        sipMessage.setLocalAddress(processor.getIpAddress());
+        sipMessage.setLocalPort(myPort);
+    }
+
     /** Everything the RI sends on this channel (responses, its automatic answers, CRLF pongs). */
     @Override
     protected synchronized void sendMessage(byte[] msg, boolean isClient) throws IOException {
