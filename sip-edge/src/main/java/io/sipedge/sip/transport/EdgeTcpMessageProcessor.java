@@ -106,9 +106,15 @@ final class EdgeTcpMessageProcessor extends TCPMessageProcessor {
         cacheMessageChannel(channel);
     }
 
-    /** Removes a closed connection from both caches, so nothing is ever sent on it again. */
-    void forget(EdgeTcpMessageChannel channel) {
-        remove(channel);
+    /**
+     * Removes a closed connection from both caches, so nothing is ever sent on it again. Only its
+     * own entries: the RI's {@code remove} drops the incoming entry by key alone, so a connection
+     * ending late would uncache a newer one from the same address and port.
+     */
+    synchronized void forget(EdgeTcpMessageChannel channel) {
+        String key = channel.getKey();
+        messageChannels.remove(key, channel);
+        incomingMessageChannels.remove(key, channel);
     }
 
     /** In use while connections are open (the RI counted reader threads in an unsynchronised field). */
