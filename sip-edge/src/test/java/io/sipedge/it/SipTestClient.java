@@ -66,6 +66,7 @@ public final class SipTestClient implements AutoCloseable {
             case TCP -> {
                 stream = new Socket(edge, edgePort);
                 stream.setSoTimeout(5000);
+                stream.setTcpNoDelay(true); // a test's split writes leave as separate segments
             }
             case TLS -> {
                 SSLContext ctx = SSLContext.getInstance("TLS");
@@ -173,6 +174,11 @@ public final class SipTestClient implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             return null;
         }
+    }
+
+    /** Half-closes a stream connection: the edge reads end of stream, responses can still come back. */
+    public void shutdownOutput() throws IOException {
+        stream.shutdownOutput();
     }
 
     /** True when the edge has closed a stream connection (read returns end of stream). */

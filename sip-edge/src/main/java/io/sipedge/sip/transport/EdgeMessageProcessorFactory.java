@@ -5,6 +5,7 @@ import gov.nist.javax.sip.stack.MessageProcessor;
 import gov.nist.javax.sip.stack.MessageProcessorFactory;
 import gov.nist.javax.sip.stack.OIOMessageProcessorFactory;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
+import io.sipedge.sip.transport.EdgeTcpMessageProcessor.TcpIngress;
 import io.sipedge.sip.transport.EdgeUdpMessageProcessor.UdpIngress;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -14,12 +15,17 @@ import javax.sip.ListeningPoint;
 
 /**
  * Plugged in as {@code gov.nist.javax.sip.MESSAGE_PROCESSOR_FACTORY}: UDP gets the
- * {@link EdgeUdpMessageProcessor}, TCP and TLS the RI's own processors. The stack creates this class
- * by name, so its settings travel as extra stack properties (see {@link SipTransport}).
+ * {@link EdgeUdpMessageProcessor}, TCP the {@link EdgeTcpMessageProcessor}, TLS the RI's own
+ * processor. The stack creates this class by name, so its settings travel as extra stack properties
+ * and the TCP processor finds its stack's {@link ReliableLanes} by stack name (see
+ * {@link SipTransport}); a stack without lanes gets the RI's TCP processor.
  */
 public final class EdgeMessageProcessorFactory implements MessageProcessorFactory {
     static final String UDP_QUEUE_CAPACITY = "io.sipedge.UDP_QUEUE_CAPACITY";
     static final String UDP_MAX_AGE_MS = "io.sipedge.UDP_MAX_AGE_MS";
+
+    /** The framer's limit when the stack has none (MAX_MESSAGE_SIZE unset; the edge always sets it). */
+    private static final int UNLIMITED_MESSAGE_SIZE = 1 << 20;
 
     private final MessageProcessorFactory stock = new OIOMessageProcessorFactory();
 
@@ -30,11 +36,22 @@ public final class EdgeMessageProcessorFactory implements MessageProcessorFactor
     @Override
     public MessageProcessor createMessageProcessor(SIPTransactionStack stack, InetAddress address, int port,
                                                    String transport) throws IOException {
+        SipStackImpl impl = (SipStackImpl) stack;
+        Properties p = impl.getConfigurationProperties();
+        if (transport.equalsIgnoreCase(ListeningPoint.TCP)) {
+            ReliableLanes lanes = ReliableLanes.of(impl.getStackName());
+            if (lanes == null) {
+                return stock.createMessageProcessor(stack, address, port, transport);
+            }
+            int max = stack.getMaxMessageSize();
+            TcpIngress ingress = new TcpIngress(lanes, stack.getMessageParserFactory().createMessageParser(stack),
+                    max > 0 ? max : UNLIMITED_MESSAGE_SIZE,
+                    Math.max(0, Integer.parseInt(p.getProperty("gov.nist.javax.sip.READ_TIMEOUT", "0"))));
+            return new EdgeTcpMessageProcessor(address, stack, port, impl.getStackName(), ingress);
+        }
         if (!transport.equalsIgnoreCase(ListeningPoint.UDP)) {
             return stock.createMessageProcessor(stack, address, port, transport);
         }
-        SipStackImpl impl = (SipStackImpl) stack;
-        Properties p = impl.getConfigurationProperties();
         UdpIngress ingress = new UdpIngress(stack.getMaxMessageSize(),
                 Integer.parseInt(p.getProperty("gov.nist.javax.sip.THREAD_POOL_SIZE")),
                 Integer.parseInt(p.getProperty(UDP_QUEUE_CAPACITY)),

@@ -2,7 +2,10 @@ package io.sipedge.sip.transport;
 
 import gov.nist.javax.sip.message.SIPRequest;
 
-/** What the edge does with a request, called on the stack's thread before any transaction exists. */
+/**
+ * What the edge does with a request, called before any transaction exists: on a UDP worker, or on
+ * the TCP/TLS lane of its Call-ID ({@link ReliableLanes}).
+ */
 public interface InboundHandler {
 
     /**
@@ -11,6 +14,9 @@ public interface InboundHandler {
      */
     boolean handle(SIPRequest request, ReplyPath reply);
 
-    /** Answers a request the edge has no capacity for now (a 503 with Retry-After), on the reading thread. */
+    /**
+     * Answers a request the edge has no capacity for now (a 503 with Retry-After), on the thread
+     * that found its lane full (a TCP connection's reader, or the RI's TLS parser thread).
+     */
     void overloaded(SIPRequest request, ReplyPath reply);
 }

@@ -34,7 +34,7 @@ public final class SipTransport implements AutoCloseable {
     /** Attempts to find a free ephemeral port pair when a port is configured as 0. */
     private static final int EPHEMERAL_ATTEMPTS = 20;
     /** Requests waiting per TCP/TLS lane before new ones are refused with 503: about 0.2 s of work. */
-    private static final int LANE_QUEUE = 2048;
+    static final int LANE_QUEUE = 2048;
     private static final int UDP_SOCKET_BUFFER = 4 << 20;
     /** Datagrams waiting for a UDP worker; at 20 000 registrations/s (40 000 datagrams) about 100 ms. */
     private static final int UDP_QUEUE_CAPACITY = 4096;
@@ -45,9 +45,9 @@ public final class SipTransport implements AutoCloseable {
      * @param tlsPort               TLS port; 0 picks a free one, -1 disables TLS
      * @param tls                   the TLS context, or null when TLS is disabled
      * @param maxMessageSize        largest message accepted, bytes (the RI's floor is 4096)
-     * @param readTimeoutMs         longest pause inside one TCP/TLS message before the connection is dropped
+     * @param readTimeoutMs         longest time one TCP/TLS message may take to arrive before the connection is dropped
      * @param tlsHandshakeTimeoutMs longest TLS handshake
-     * @param workerThreads         threads that parse and handle UDP messages, and lanes that handle TCP/TLS ones
+     * @param workerThreads         threads that parse and handle UDP messages; lanes that parse TCP and handle TCP and TLS ones
      * @param congestionTimeoutMs   queued UDP messages older than this are dropped rather than handled late
      */
     public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
@@ -63,13 +63,12 @@ public final class SipTransport implements AutoCloseable {
     private final String stackName;
 
     private final AtomicReference<InboundHandler> handler;
-    private final int workerThreads;
-    private volatile ReliableLanes lanes;
+    private final ReliableLanes lanes;
 
     private SipTransport(SipStack stack, SipProvider provider, SipFactory factory, int port, int tlsPort,
-                         String stackName, AtomicReference<InboundHandler> handler, int workerThreads) {
+                         String stackName, AtomicReference<InboundHandler> handler, ReliableLanes lanes) {
         this.handler = handler;
-        this.workerThreads = workerThreads;
+        this.lanes = lanes;
         this.stack = stack;
         this.provider = provider;
         this.factory = factory;
@@ -114,6 +113,8 @@ public final class SipTransport implements AutoCloseable {
         // auditor is off because it watched the RI's unbounded queue only every 2 s.
         p.setProperty("gov.nist.javax.sip.MESSAGE_PROCESSOR_FACTORY", EdgeMessageProcessorFactory.class.getName());
         p.setProperty("gov.nist.javax.sip.CONGESTION_CONTROL_TIMEOUT", "0");
+        // TCP ingress is ours too (EdgeTcpMessageProcessor): one reader thread per connection frames
+        // the bytes and the lanes parse; it reads READ_TIMEOUT and MAX_MESSAGE_SIZE below.
         p.setProperty(EdgeMessageProcessorFactory.UDP_MAX_AGE_MS, Integer.toString(s.congestionTimeoutMs()));
         p.setProperty(EdgeMessageProcessorFactory.UDP_QUEUE_CAPACITY, Integer.toString(UDP_QUEUE_CAPACITY));
         p.setProperty("gov.nist.javax.sip.READ_TIMEOUT", Integer.toString(s.readTimeoutMs()));
@@ -133,10 +134,13 @@ public final class SipTransport implements AutoCloseable {
                     TlsPolicy.joined(TlsPolicy.cipherSuites(s.tls())));
             EdgeNetworkLayer.register(name, s.tls());
         }
+        // Before the stack: its TCP processor, created with the listening point, queues onto them.
+        ReliableLanes lanes = ReliableLanes.open(name, s.workerThreads(), LANE_QUEUE);
+        SipStack stack = null;
         SipFactory factory = SipFactory.getInstance();
-        factory.setPathName("gov.nist");
-        SipStack stack = factory.createSipStack(p);
         try {
+            factory.setPathName("gov.nist");
+            stack = factory.createSipStack(p);
             ListeningPoint udp = stack.createListeningPoint(s.address(), port, ListeningPoint.UDP);
             ListeningPoint tcp = stack.createListeningPoint(s.address(), port, ListeningPoint.TCP);
             SipProvider provider = stack.createSipProvider(udp);
@@ -147,9 +151,12 @@ public final class SipTransport implements AutoCloseable {
             }
             provider.addSipListener(listener);
             stack.start();
-            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler, s.workerThreads());
+            return new SipTransport(stack, provider, factory, port, tlsPort, name, handler, lanes);
         } catch (Exception e) {
-            stack.stop();
+            if (stack != null) {
+                stack.stop();
+            }
+            lanes.close();
             EdgeNetworkLayer.unregister(name);
             StatelessRequestValve.forget(name);
             throw e;
@@ -184,13 +191,12 @@ public final class SipTransport implements AutoCloseable {
     }
 
     /**
-     * Routes every request to {@code h} before the transaction layer, TCP and TLS ones through
-     * worker lanes; until then requests are dropped.
+     * Routes every request to {@code h} before the transaction layer, TCP and TLS ones on the worker
+     * lanes; until then requests are dropped.
      */
     public void handleRequestsWith(InboundHandler h) {
-        ReliableLanes l = new ReliableLanes(stackName, workerThreads, LANE_QUEUE, h);
-        lanes = l;
-        handler.set(l);
+        lanes.handleWith(h);
+        handler.set(lanes);
     }
 
     public MessageFactory messageFactory() throws javax.sip.PeerUnavailableException {
@@ -236,10 +242,7 @@ public final class SipTransport implements AutoCloseable {
                 }
             }
         }
-        ReliableLanes l = lanes;
-        if (l != null) {
-            l.close();
-        }
+        lanes.close();
         EdgeNetworkLayer.unregister(stackName);
         StatelessRequestValve.forget(stackName);
     }

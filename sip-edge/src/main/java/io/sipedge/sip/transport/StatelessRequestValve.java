@@ -17,6 +17,11 @@ import javax.sip.message.Response;
  * one as long as retransmissions are answered consistently (see NonceService). Responses pass
  * through untouched. The stack creates this class by name, so the handler is found through the
  * stack name, like {@link EdgeNetworkLayer}'s TLS context.
+ *
+ * <p>The handler is the stack's {@link ReliableLanes}: a TCP request arrives here already on its
+ * lane and is handled inline, and what the handler declines goes on to the transaction layer; a
+ * TLS request is queued onto its lane and counts as consumed; a UDP request is handled on the UDP
+ * worker that parsed it.
  */
 public final class StatelessRequestValve implements SIPMessageValve {
     private static final Map<String, AtomicReference<InboundHandler>> HANDLERS = new ConcurrentHashMap<>();
