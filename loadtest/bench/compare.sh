@@ -13,7 +13,7 @@
 # Settings (environment):
 #   ROUNDS=3 STEP_S=20 USERS=100000 START=4000 STEP=2000 MAX=40000 MILLION=1
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
-#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:+ExitOnOutOfMemoryError"
+#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError"
 #   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError" (the 1M run only)
 #   JAVA=java
 # Needs: JDK 17+, Maven, python3, kamailio + kamailio-sqlite-modules (Debian), sqlite3 not required.
@@ -23,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4000} STEP=${STEP:-2000}
 MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
-EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:+ExitOnOutOfMemoryError}
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:+ExitOnOutOfMemoryError}
 MILLION_JAVA_OPTS=${MILLION_JAVA_OPTS:--Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError}
 DOMAIN=bench.sipedge.test
 WORK=${WORK:-$(mktemp -d /tmp/sipedge-bench.XXXXXX)}
