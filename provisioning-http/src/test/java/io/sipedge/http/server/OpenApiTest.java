@@ -39,7 +39,7 @@ class OpenApiTest {
              TestServer s = new TestServer(data.resolve("other"), 4096)) {
             TokenService tokens = new TokenService(clock, Duration.ofHours(1));
             Router<Handler> router = Api.router(new ApiContext(dir, new InMemoryLocationStore(), clock, tokens,
-                    new byte[32], null, null, 0, Map::of));
+                    new byte[32], null, null, 0, Map::of, () -> new byte[0]));
             TestServer.Reply r = s.call("GET", "/openapi.json", null, null);
             assertEquals(200, r.status());
             JsonNode doc = r.body();
@@ -72,7 +72,13 @@ class OpenApiTest {
                 boolean guarded = route.doc().access() != RouteDoc.Access.PUBLIC;
                 assertEquals(guarded, op.get("security").size() > 0, where);
                 assertEquals(guarded, op.get("responses").has("401"), where);
+                if (route.doc().rawResponseType() != null) {
+                    assertTrue(op.at("/responses/200/content").has(route.doc().rawResponseType().split(";")[0]),
+                            where + " documents the media type it is sent with");
+                }
             }
+            assertEquals("string", doc.at("/paths/~1metrics/get/responses/200/content/text~1plain/schema/type")
+                    .asText(), "/metrics is documented as text, not the envelope");
             List<String> refs = new ArrayList<>();
             collectRefs(doc, refs);
             assertFalse(refs.isEmpty());
