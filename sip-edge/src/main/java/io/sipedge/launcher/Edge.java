@@ -10,6 +10,7 @@ import io.sipedge.http.server.HttpServer;
 import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
+import io.sipedge.observe.EdgeEvents;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
@@ -99,7 +100,8 @@ public final class Edge implements AutoCloseable {
                             cfg.maxContactsPolicy()));
             RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
                     sip.addressFactory());
-            sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock));
+            sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock,
+                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents()));
             AtomicBoolean serving = new AtomicBoolean(true);
             if (cfg.httpPort() >= 0) {
                 SipTransport sipRef = sip;
