@@ -79,7 +79,7 @@ public final class HttpServer implements AutoCloseable {
                         protected void initChannel(SocketChannel c) {
                             c.pipeline().addLast(
                                     new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192),
-                                    new BodyLimit(settings.maxBodyBytes()),
+                                    new BodyLimit(settings.maxBodyBytes(), router, observer),
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                     dispatch);
                         }

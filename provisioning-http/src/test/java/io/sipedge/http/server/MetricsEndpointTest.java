@@ -2,11 +2,15 @@ package io.sipedge.http.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.testing.PrometheusText;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -78,6 +82,31 @@ class MetricsEndpointTest {
                 admin, TestServer.ADMIN_KEY, "metrics.example"}) {
             assertFalse(after.text().contains(secret), "the scrape must not contain " + secret);
         }
+    }
+
+    @Test
+    void aBodyOverTheLimitIsCountedUnderItsRouteAsA413() throws Exception {
+        PrometheusText before = scrape();
+        String big = "{\"data\":{\"name\":\"" + "x".repeat(10_000) + "\"}}";
+        assertEquals(413, s.call("PUT", "/v2/accounts", null, big).status()); // refused on its Content-Length
+        try (Socket sock = new Socket("127.0.0.1", s.server.port())) {               // refused while it arrives
+            sock.setSoTimeout(5000);
+            OutputStream out = sock.getOutputStream();
+            out.write("PUT /v2/accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String chunk = "y".repeat(1000);
+            for (int i = 0; i < 5; i++) {
+                out.write((Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String reply = new String(sock.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(reply.startsWith("HTTP/1.1 413"), reply);
+        }
+        PrometheusText after = scrape();
+        assertEquals(2, requests(after, "PUT", "/v2/accounts", 413) - requests(before, "PUT", "/v2/accounts", 413),
+                after.text());
     }
 
     @Test
