@@ -5,10 +5,12 @@ import io.sipedge.directory.file.FileDirectory;
 import io.sipedge.http.api.Api;
 import io.sipedge.http.api.ApiContext;
 import io.sipedge.http.auth.TokenService;
+import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.server.HttpServer;
 import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
+import io.sipedge.observe.EdgeEvents;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
@@ -41,16 +43,18 @@ public final class Edge implements AutoCloseable {
     private final ExpiryReaper reaper;
     private final SipTransport sip;
     private final HttpServer http;
+    private final EdgeMetrics metrics;
     /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
     private final AtomicBoolean serving;
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper,
-                 SipTransport sip, HttpServer http, AtomicBoolean serving) {
+                 SipTransport sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
         this.sip = sip;
         this.http = http;
+        this.metrics = metrics;
         this.serving = serving;
     }
 
@@ -64,6 +68,7 @@ public final class Edge implements AutoCloseable {
         ExpiryReaper reaper = null;
         SipTransport sip = null;
         HttpServer http = null;
+        EdgeMetrics metrics = null;
         try {
             byte[] adminKeyHash = AdminKey.ensure(data, cfg.adminKey());
             if (!cfg.adminKey().isEmpty() && cfg.adminKey().length() < AdminKey.RECOMMENDED_MIN_LENGTH) {
@@ -75,6 +80,11 @@ public final class Edge implements AutoCloseable {
             // status). Every 5 s: each pass walks every AOR, which at a million AORs is not free.
             reaper = new ExpiryReaper(locations, clock, Duration.ofSeconds(5));
             NonceService nonces = new NonceService(Duration.ofSeconds(cfg.nonceTtl()));
+            // Metrics exist to be scraped over HTTP; without it there is nothing to count for. Before SIP
+            // starts: the per-transport binding counts must see every binding from the first.
+            if (cfg.httpPort() >= 0) {
+                metrics = new EdgeMetrics(locations);
+            }
 
             SSLContext tls = null;
             if (cfg.sipTlsPort() >= 0) {
@@ -90,7 +100,8 @@ public final class Edge implements AutoCloseable {
                             cfg.maxContactsPolicy()));
             RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
                     sip.addressFactory());
-            sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock));
+            sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock,
+                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents()));
             AtomicBoolean serving = new AtomicBoolean(true);
             if (cfg.httpPort() >= 0) {
                 SipTransport sipRef = sip;
@@ -101,17 +112,18 @@ public final class Edge implements AutoCloseable {
                         cfg.apiSipProxy().isEmpty() ? null : cfg.apiSipProxy(),
                         stun.isEmpty() ? null : stun.substring(0, colon),
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
-                        () -> readiness(sipRef, serving));
+                        () -> readiness(sipRef, serving), metrics::scrape);
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
-                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads()), Api.router(api), tokens);
+                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads()), Api.router(api), tokens,
+                        metrics.httpRequests());
             }
-            Edge edge = new Edge(directory, locations, reaper, sip, http, serving);
+            Edge edge = new Edge(directory, locations, reaper, sip, http, metrics, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, http {}; data in {}", cfg.sipAddress(),
                     sip.port(), sip.tlsPort() > 0 ? cfg.sipAddress() + ":" + sip.tlsPort() : "off",
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, sip, reaper, directory);
+            closeAll(http, sip, reaper, metrics, directory);
             throw e;
         }
     }
@@ -158,12 +170,12 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, sip, reaper, directory);
+        closeAll(http, sip, reaper, metrics, directory);
     }
 
-    /** Shutdown order: front doors first, then timers, then the durable store. Nulls were never started. */
+    /** Shutdown order: front doors first, then timers and metrics, then the durable store. Nulls were never started. */
     private static void closeAll(HttpServer http, SipTransport sip,
-                                 ExpiryReaper reaper, FileDirectory directory) {
+                                 ExpiryReaper reaper, EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();
         }
@@ -172,6 +184,9 @@ public final class Edge implements AutoCloseable {
         }
         if (reaper != null) {
             reaper.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         directory.close();
     }

@@ -1,5 +1,6 @@
 package io.sipedge.http.api;
 
+import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.routing.Route;
 import io.sipedge.http.routing.RouteDoc;
 import io.sipedge.http.routing.RouteDoc.Access;
@@ -32,7 +33,11 @@ public final class Api {
                 .add("GET", "/readyz", ops::readyz, doc("Readiness: SIP listeners bound and stores loaded; 503 until then",
                         "operations", Access.PUBLIC, null, "Ready"))
                 .add("GET", "/openapi.json", r -> ApiResponse.raw(openapi[0]), doc("This OpenAPI 3 document (not enveloped)",
-                        "operations", Access.PUBLIC, null, null))
+                        "operations", Access.PUBLIC, null, null).withRawResponse("application/json"))
+                // Public like /healthz: Prometheus scrapes without credentials, and the text holds only
+                // counts, never a user, AOR, address or token (README, "Metrics").
+                .add("GET", "/metrics", ops::metrics, doc("Prometheus metrics in the text format 0.0.4 (not enveloped)",
+                        "operations", Access.PUBLIC, null, null).withRawResponse(EdgeMetrics.CONTENT_TYPE))
                 .add("PUT", "/v2/api_auth", auth::authenticate, doc("Exchange an API key (admin or account) for an auth token",
                         "auth", Access.PUBLIC, "ApiAuthInput", "ApiAuth"))
 

@@ -16,8 +16,9 @@ import java.util.function.Supplier;
  * @param stunHost       STUN server host for sip_settings, or null when none is configured
  * @param stunPort       its port
  * @param readiness      named readiness checks for {@code /readyz} (e.g. "sip" → listeners bound)
+ * @param metrics        the body of {@code GET /metrics}: Prometheus text ({@code EdgeMetrics::scrape})
  */
 public record ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
                          byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
-                         Supplier<Map<String, Boolean>> readiness) {
+                         Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics) {
 }

@@ -82,10 +82,13 @@ public final class OpenApi {
         String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key") ? "201" : "200";
         ObjectNode success = responses.putObject(ok);
         success.put("description", "success");
-        ObjectNode schema = success.putObject("content").putObject("application/json").putObject("schema");
-        if (r.pattern().template().equals("/openapi.json")) {
-            schema.put("type", "object");
+        if (doc.rawResponseType() != null) {
+            // Sent as it is: this document (a JSON object) or the metrics (text).
+            String mediaType = doc.rawResponseType();
+            success.putObject("content").putObject(mediaType.split(";")[0].strip()).putObject("schema")
+                    .put("type", mediaType.startsWith("application/json") ? "object" : "string");
         } else {
+            ObjectNode schema = success.putObject("content").putObject("application/json").putObject("schema");
             ObjectNode all = schema.putArray("allOf").addObject();
             all.put("$ref", "#/components/schemas/Envelope");
             if (doc.responseSchema() != null) {

@@ -1,9 +1,13 @@
 package io.sipedge.http.api;
 
+import io.sipedge.http.metrics.EdgeMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code /healthz} (the process answers) and {@code /readyz} (SIP listening and stores loaded). */
+/**
+ * {@code /healthz} (the process answers), {@code /readyz} (SIP listening and stores loaded) and
+ * {@code /metrics} (Prometheus text).
+ */
 final class OpsResource {
     private final ApiContext ctx;
 
@@ -26,5 +30,10 @@ final class OpsResource {
             throw new ApiException(503, "503", "not ready", data, Map.of("Retry-After", "1"));
         }
         return ApiResponse.ok(data);
+    }
+
+    /** The registry as Prometheus scrapes it; rendered on the worker pool, never on the event loop. */
+    ApiResponse metrics(ApiRequest req) {
+        return ApiResponse.raw(ctx.metrics().get(), EdgeMetrics.CONTENT_TYPE);
     }
 }

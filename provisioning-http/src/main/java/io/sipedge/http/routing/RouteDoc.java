@@ -5,10 +5,11 @@ import static java.util.Objects.requireNonNull;
 /**
  * How a route is described and guarded: an OpenAPI summary and tag, who may call it, whether it
  * takes a {@code {"data": …}} body, and the component schemas of its request and response data
- * (null for none), and the {@code error} value of its 401 (null: the code, "401").
+ * (null for none), the {@code error} value of its 401 (null: the code, "401"), and the media type
+ * of a response sent without the envelope (null: the JSON envelope).
  */
 public record RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
-                       String unauthorizedError) {
+                       String unauthorizedError, String rawResponseType) {
     public RouteDoc {
         requireNonNull(summary, "summary");
         requireNonNull(tag, "tag");
@@ -16,7 +17,7 @@ public record RouteDoc(String summary, String tag, Access access, String request
     }
 
     public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema) {
-        this(summary, tag, access, requestSchema, responseSchema, null);
+        this(summary, tag, access, requestSchema, responseSchema, null, null);
     }
 
     /**
@@ -24,7 +25,12 @@ public record RouteDoc(String summary, String tag, Access access, String request
      * {@code "401"} (the sip-settings seed's {@code {"error":"Log In"}}).
      */
     public RouteDoc withUnauthorizedError(String value) {
-        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value);
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value, rawResponseType);
+    }
+
+    /** The same route answering 200 with a body of {@code mediaType}, not the envelope. */
+    public RouteDoc withRawResponse(String mediaType) {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, mediaType);
     }
 
     /** Who may call a route. */

@@ -76,11 +76,13 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
     private final Router<Handler> router;
     private final TokenService tokens;
     private final Executor pool;
+    private final RequestObserver observer;
 
-    Dispatcher(Router<Handler> router, TokenService tokens, Executor pool) {
+    Dispatcher(Router<Handler> router, TokenService tokens, Executor pool, RequestObserver observer) {
         this.router = router;
         this.tokens = tokens;
         this.pool = pool;
+        this.observer = observer;
     }
 
     @Override
@@ -149,7 +151,7 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (!req.decoderResult().isSuccess()) {
             // A request line or header Netty could not parse: answer and close (the stream may be out of step).
             send(ctx, "- -", errorResponse(ApiException.badRequest("malformed HTTP request"), requestId), false,
-                    null, start, false);
+                    null, start, false, "OTHER", RequestObserver.UNMATCHED);
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
@@ -157,6 +159,7 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         String method = req.method().name();
         boolean head = method.equals("HEAD");
         String what = method + " " + path;
+        String verb = methodLabel(method);
         String token = token(req);
 
         RouteMatch<Handler> match = self.router.match(method, path);
@@ -164,12 +167,12 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
             FullHttpResponse res = errorResponse(new ApiException(405, "method not allowed; allowed: "
                     + String.join(", ", m.allow()), null), requestId);
             res.headers().set(HttpHeaderNames.ALLOW, String.join(", ", m.allow()));
-            send(ctx, what, res, keepAlive, null, start, head);
+            send(ctx, what, res, keepAlive, null, start, head, verb, RequestObserver.UNMATCHED);
             return;
         }
         if (!(match instanceof RouteMatch.Found<Handler> found)) {
             send(ctx, what, errorResponse(new ApiException(404, "not found: no such route", null), requestId),
-                    keepAlive, null, start, head);
+                    keepAlive, null, start, head, verb, RequestObserver.UNMATCHED);
             return;
         }
         Route<Handler> route = found.route();
@@ -193,12 +196,12 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
                     log.warn("{} {} failed (request {})", method, route.pattern().template(), requestId, e);
                     res = errorResponse(new ApiException(500, "internal error", null), token, requestId);
                 }
-                send(ctx, what, res, keepAlive, principal, start, head);
+                send(ctx, what, res, keepAlive, principal, start, head, verb, route.pattern().template());
             });
         } catch (RejectedExecutionException e) {
             FullHttpResponse res = errorResponse(new ApiException(503, "503", "busy: try again shortly", null,
                     Map.of("Retry-After", "1")), token, requestId);
-            send(ctx, what, res, keepAlive, null, start, head);
+            send(ctx, what, res, keepAlive, null, start, head, verb, route.pattern().template());
         }
     }
 
@@ -235,7 +238,11 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         byte[] body = out.raw() != null ? out.raw()
                 : Envelope.success(out.authToken() != null ? out.authToken() : visibleToken(token), out.data(),
                         out.extras(), requestId);
-        return response(HttpResponseStatus.valueOf(out.status()), body, requestId);
+        FullHttpResponse res = response(HttpResponseStatus.valueOf(out.status()), body, requestId);
+        if (out.contentType() != null) {
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, out.contentType());
+        }
+        return res;
     }
 
     static FullHttpResponse errorResponse(ApiException e, String requestId) {
@@ -269,9 +276,13 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         return r;
     }
 
-    /** Writes the answer (from any thread), logs it, then asks for the next request or closes. */
+    /**
+     * Writes the answer (from any thread), logs and counts it, then asks for the next request or
+     * closes. {@code verb} and {@code route} are the metric labels: a known verb or OTHER, the route
+     * template or {@link RequestObserver#UNMATCHED}.
+     */
     private static void send(ChannelHandlerContext ctx, String what, FullHttpResponse res, boolean keepAlive,
-                             Principal principal, long start, boolean head) {
+                             Principal principal, long start, boolean head, String verb, String route) {
         if (head) {
             // HEAD: the headers of the GET, Content-Length included, and no body (RFC 9110 §9.3.2).
             res.content().clear();
@@ -282,6 +293,7 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         accessLog(ctx, what, res, principal, start);
+        ((Dispatcher) ctx.handler()).observer.answered(verb, route, res.status().code(), System.nanoTime() - start);
         ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !keepAlive) {
                 f.channel().close();
@@ -302,6 +314,14 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
                 res.headers().getInt(HttpHeaderNames.CONTENT_LENGTH, 0),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                 principal == null ? "-" : principal, res.headers().get(X_REQUEST_ID));
+    }
+
+    /** The verb as a metric label: a client may send any token as a method, so only the standard ones pass. */
+    static String methodLabel(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" -> method;
+            default -> "OTHER";
+        };
     }
 
     private static String token(FullHttpRequest req) {

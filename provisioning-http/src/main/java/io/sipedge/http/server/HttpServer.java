@@ -53,9 +53,15 @@ public final class HttpServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code address:port} (port 0 = ephemeral; {@link #port()} tells the bound one). */
+    /** Binds {@code address:port} (port 0 = ephemeral; {@link #port()} tells the bound one), without metrics. */
     public static HttpServer start(Settings settings, Router<Handler> router, TokenService tokens)
             throws InterruptedException {
+        return start(settings, router, tokens, RequestObserver.NONE);
+    }
+
+    /** As {@link #start(Settings, Router, TokenService)}, telling {@code observer} about every answer. */
+    public static HttpServer start(Settings settings, Router<Handler> router, TokenService tokens,
+                                   RequestObserver observer) throws InterruptedException {
         EventLoopGroup boss = new NioEventLoopGroup(1);
         EventLoopGroup workers = new NioEventLoopGroup(2);
         AtomicInteger n = new AtomicInteger();
@@ -65,7 +71,7 @@ public final class HttpServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        Dispatcher dispatch = new Dispatcher(router, tokens, pool);
+        Dispatcher dispatch = new Dispatcher(router, tokens, pool, observer);
         try {
             Channel ch = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -73,7 +79,7 @@ public final class HttpServer implements AutoCloseable {
                         protected void initChannel(SocketChannel c) {
                             c.pipeline().addLast(
                                     new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192),
-                                    new BodyLimit(settings.maxBodyBytes()),
+                                    new BodyLimit(settings.maxBodyBytes(), router, observer),
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                     dispatch);
                         }

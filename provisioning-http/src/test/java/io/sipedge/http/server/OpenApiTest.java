@@ -19,7 +19,6 @@ import io.sipedge.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +38,7 @@ class OpenApiTest {
              TestServer s = new TestServer(data.resolve("other"), 4096)) {
             TokenService tokens = new TokenService(clock, Duration.ofHours(1));
             Router<Handler> router = Api.router(new ApiContext(dir, new InMemoryLocationStore(), clock, tokens,
-                    new byte[32], null, null, 0, Map::of));
+                    new byte[32], null, null, 0, Map::of, () -> new byte[0]));
             TestServer.Reply r = s.call("GET", "/openapi.json", null, null);
             assertEquals(200, r.status());
             JsonNode doc = r.body();
@@ -50,8 +49,7 @@ class OpenApiTest {
                 fromRouter.add(route.method().toLowerCase(Locale.ROOT) + " " + route.pattern().template());
             }
             TreeSet<String> fromDoc = new TreeSet<>();
-            for (Iterator<Map.Entry<String, JsonNode>> p = doc.get("paths").fields(); p.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = p.next();
+            for (Map.Entry<String, JsonNode> e : doc.get("paths").properties()) {
                 e.getValue().fieldNames().forEachRemaining(m -> fromDoc.add(m + " " + e.getKey()));
             }
             assertEquals(fromRouter, fromDoc);
@@ -72,7 +70,13 @@ class OpenApiTest {
                 boolean guarded = route.doc().access() != RouteDoc.Access.PUBLIC;
                 assertEquals(guarded, op.get("security").size() > 0, where);
                 assertEquals(guarded, op.get("responses").has("401"), where);
+                if (route.doc().rawResponseType() != null) {
+                    assertTrue(op.at("/responses/200/content").has(route.doc().rawResponseType().split(";")[0]),
+                            where + " documents the media type it is sent with");
+                }
             }
+            assertEquals("string", doc.at("/paths/~1metrics/get/responses/200/content/text~1plain/schema/type")
+                    .asText(), "/metrics is documented as text, not the envelope");
             List<String> refs = new ArrayList<>();
             collectRefs(doc, refs);
             assertFalse(refs.isEmpty());
@@ -86,7 +90,7 @@ class OpenApiTest {
 
     private static void collectRefs(JsonNode n, List<String> out) {
         if (n.isObject()) {
-            n.fields().forEachRemaining(e -> {
+            n.properties().forEach(e -> {
                 if (e.getKey().equals("$ref")) {
                     out.add(e.getValue().asText());
                 } else {

@@ -7,6 +7,7 @@ import io.sipedge.http.api.Api;
 import io.sipedge.http.api.ApiContext;
 import io.sipedge.http.auth.Secrets;
 import io.sipedge.http.auth.TokenService;
+import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.testing.MutableClock;
 import java.net.URI;
@@ -26,6 +27,7 @@ final class TestServer implements AutoCloseable {
     final FileDirectory directory;
     final InMemoryLocationStore locations = new InMemoryLocationStore();
     final TokenService tokens = new TokenService(clock, Duration.ofHours(1));
+    final EdgeMetrics metrics = new EdgeMetrics(locations);
     final HttpServer server;
     /** What /readyz reports for "sip"; a test may flip it. */
     final java.util.concurrent.atomic.AtomicBoolean sipReady = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -34,8 +36,9 @@ final class TestServer implements AutoCloseable {
     TestServer(Path data, int maxBody) throws InterruptedException {
         directory = FileDirectory.open(data, clock);
         ApiContext ctx = new ApiContext(directory, locations, clock, tokens, Secrets.sha256(ADMIN_KEY), null, null, 0,
-                () -> Map.of("sip", sipReady.get()));
-        server = HttpServer.start(new HttpServer.Settings("127.0.0.1", 0, maxBody, 2), Api.router(ctx), tokens);
+                () -> Map.of("sip", sipReady.get()), metrics::scrape);
+        server = HttpServer.start(new HttpServer.Settings("127.0.0.1", 0, maxBody, 2), Api.router(ctx), tokens,
+                metrics.httpRequests());
     }
 
     URI uri(String path) {
@@ -64,6 +67,7 @@ final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        metrics.close();
         directory.close();
     }
 }

@@ -2,6 +2,8 @@ package io.sipedge.sip.dispatch;
 
 import gov.nist.javax.sip.header.Via;
 import gov.nist.javax.sip.message.SIPRequest;
+import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.transport.InboundHandler;
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Also the boundary of the stack's threads: nothing thrown while handling a request may reach
  * them (an escaped Error would kill a worker). Failures are logged with the exception class and
  * Call-ID only, never the message, which may carry credentials.
+ *
+ * <p>Every REGISTER that reaches it is reported once to {@link EdgeEvents}: its outcome and the
+ * time from here to the answer being handed to the transport.
  */
 public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -38,14 +43,16 @@ public final class Dispatcher implements InboundHandler {
     private final RegisterMessages registerMessages;
     private final Registrar registrar;
     private final InstantSource clock;
+    private final EdgeEvents events;
 
     public Dispatcher(MessageFactory messages, HeaderFactory headers, RegisterMessages registerMessages,
-                      Registrar registrar, InstantSource clock) {
+                      Registrar registrar, InstantSource clock, EdgeEvents events) {
         this.messages = messages;
         this.headers = headers;
         this.registerMessages = registerMessages;
         this.registrar = registrar;
         this.clock = clock;
+        this.events = events;
     }
 
     @Override
@@ -73,32 +80,50 @@ public final class Dispatcher implements InboundHandler {
         if (Request.ACK.equals(request.getMethod())) {
             return;
         }
+        long start = System.nanoTime();
+        RegisterOutcome outcome = RegisterOutcome.ERROR;
         try {
             Response r = messages.createResponse(Response.SERVICE_UNAVAILABLE, request);
             Responses.tagTo(r);
             r.setHeader(headers.createRetryAfterHeader(RETRY_AFTER_SECONDS));
             reply.send(r);
+            outcome = RegisterOutcome.OVERLOADED;
         } catch (Exception e) { // NOPMD: boundary of a stack reader thread
             log.debug("503 for {} not sent: {}", request.getMethod(), e.toString());
+        } finally {
+            if (Request.REGISTER.equals(request.getMethod())) {
+                events.registerHandled(outcome, System.nanoTime() - start);
+            }
         }
     }
 
     private void register(SIPRequest request, ReplyPath reply) throws Exception {
-        Instant now = clock.instant(); // read once per request
-        Via via = request.getTopmostVia();
-        Response response;
+        long start = System.nanoTime();
+        RegisterOutcome reported = RegisterOutcome.ERROR; // until the answer is out
         try {
-            RegisterReply result = registrar.handle(registerMessages.read(request, via == null ? null : via.getBranch(),
-                    reply.transport(), reply.sourceIp(), reply.sourcePort()), now);
-            response = registerMessages.write(result, request);
-        } catch (RegisterMessages.UnsupportedUriException e) {
-            response = messages.createResponse(Response.UNSUPPORTED_URI_SCHEME, request);
-            Responses.tagTo(response);
-        }
-        reply.send(response);
-        if (log.isDebugEnabled()) {
-            log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
-                    response.getStatusCode());
+            Instant now = clock.instant(); // read once per request
+            Via via = request.getTopmostVia();
+            Response response;
+            RegisterOutcome outcome;
+            try {
+                RegisterReply result = registrar.handle(registerMessages.read(request,
+                        via == null ? null : via.getBranch(), reply.transport(), reply.sourceIp(), reply.sourcePort()),
+                        now);
+                response = registerMessages.write(result, request);
+                outcome = result.outcome();
+            } catch (RegisterMessages.UnsupportedUriException e) {
+                response = messages.createResponse(Response.UNSUPPORTED_URI_SCHEME, request);
+                Responses.tagTo(response);
+                outcome = RegisterOutcome.UNSUPPORTED_URI;
+            }
+            reply.send(response);
+            reported = outcome;
+            if (log.isDebugEnabled()) {
+                log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
+                        response.getStatusCode());
+            }
+        } finally {
+            events.registerHandled(reported, System.nanoTime() - start); // pre-registered meters only
         }
     }
 

@@ -9,6 +9,7 @@ import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Tenant;
+import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.sip.auth.AuthOutcome;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
@@ -42,7 +43,8 @@ public final class Registrar {
 
     public RegisterReply handle(RegisterRequest req, Instant now) {
         if (req.malformed() != null) {
-            return new RegisterReply(400, "Malformed " + req.malformed() + " header", List.of(), List.of(), 0, now);
+            return new RegisterReply(400, "Malformed " + req.malformed() + " header", List.of(), List.of(), 0, now,
+                    RegisterError.MALFORMED_HEADER.outcome);
         }
         // Step 1: is this registrar responsible for the Request-URI's domain?
         Tenant tenant = directory.tenantByDomain(req.requestUriHost()).orElse(null);
@@ -61,12 +63,14 @@ public final class Registrar {
                 req.cseq(), req.sourceIp(), req.sourcePort());
         AuthOutcome outcome = auth.verify(req.credentials(), tenant, "REGISTER", fingerprint, now);
         if (outcome instanceof AuthOutcome.Challenge c) {
-            return challenge(tenant, c.stale(), now);
+            return challenge(tenant, c.stale(), now,
+                    c.stale() ? RegisterOutcome.CHALLENGED_STALE : RegisterOutcome.CHALLENGED);
         }
         if (outcome instanceof AuthOutcome.Rejected r) {
             log.info("REGISTER for {}@{} from {}:{} refused: {}", req.toUser(), tenant.domain(), req.sourceIp(),
                     req.sourcePort(), r.reason());
-            return challenge(tenant, false, now); // indistinguishable from the first challenge
+            // Indistinguishable from the first challenge on the wire; metrics keep the reason.
+            return challenge(tenant, false, now, refusal(r.reason()));
         }
         AuthOutcome.Authenticated ok = (AuthOutcome.Authenticated) outcome;
         if (!ok.device().username().equals(req.toUser())) {
@@ -102,7 +106,7 @@ public final class Registrar {
             }
             if (expires != 0 && expires < policy.minExpires()) {
                 return new RegisterReply(RegisterError.INTERVAL_TOO_BRIEF.code, RegisterError.INTERVAL_TOO_BRIEF.reason,
-                        List.of(), List.of(), policy.minExpires(), now);
+                        List.of(), List.of(), policy.minExpires(), now, RegisterError.INTERVAL_TOO_BRIEF.outcome);
             }
             expires = Math.min(expires, policy.maxExpires());
             float q = c.q() == null ? 1.0f : c.q();
@@ -131,17 +135,33 @@ public final class Registrar {
                     : RegisterReply.error(RegisterError.OUT_OF_ORDER, now);
             case TOO_MANY_CONTACTS -> new RegisterReply(RegisterError.TOO_MANY_CONTACTS.code,
                     RegisterError.TOO_MANY_CONTACTS.reason + " (limit " + policy.maxContacts() + ")",
-                    List.of(), List.of(), 0, now);
+                    List.of(), List.of(), 0, now, RegisterError.TOO_MANY_CONTACTS.outcome);
+        };
+    }
+
+    /**
+     * Each refusal of credentials as metrics count it. A switch without default: a new reason does
+     * not compile until it has its outcome.
+     */
+    static RegisterOutcome refusal(AuthOutcome.Reason reason) {
+        return switch (reason) {
+            case NO_SUCH_USER -> RegisterOutcome.NO_SUCH_USER;
+            case WRONG_PASSWORD -> RegisterOutcome.WRONG_PASSWORD;
+            case DEVICE_DISABLED -> RegisterOutcome.DEVICE_DISABLED;
+            case NONCE_REUSED -> RegisterOutcome.NONCE_REUSED;
+            case NONCE_INVALID -> RegisterOutcome.NONCE_INVALID;
+            case MALFORMED -> RegisterOutcome.MALFORMED_CREDENTIALS;
+            case ALGORITHM_NOT_OFFERED -> RegisterOutcome.ALGORITHM_NOT_OFFERED;
         };
     }
 
     /** 401 with one WWW-Authenticate per offered algorithm, all carrying the same fresh nonce. */
-    private RegisterReply challenge(Tenant tenant, boolean stale, Instant now) {
+    private RegisterReply challenge(Tenant tenant, boolean stale, Instant now, RegisterOutcome outcome) {
         String nonce = auth.nonces().issue(tenant.domain(), now);
         List<RegisterReply.Challenge> headers = new ArrayList<>(2);
         for (DigestAlgorithm a : auth.offeredTo(tenant)) {
             headers.add(new RegisterReply.Challenge(tenant.domain(), nonce, a, stale));
         }
-        return new RegisterReply(401, "Unauthorized", List.of(), headers, 0, now);
+        return new RegisterReply(401, "Unauthorized", List.of(), headers, 0, now, outcome);
     }
 }

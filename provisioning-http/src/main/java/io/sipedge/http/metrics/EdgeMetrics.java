@@ -1,0 +1,176 @@
+package io.sipedge.http.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sipedge.http.server.RequestObserver;
+import io.sipedge.location.BindingsByTransport;
+import io.sipedge.location.LocationStore;
+import io.sipedge.model.Transport;
+import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.RegisterOutcome;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every meter of {@code GET /metrics}, in one Prometheus registry. The SIP meters are registered
+ * here, once, and {@link #sipEvents()} only increments them (as Micrometer's own
+ * {@code CaffeineStatsCounter} does): one counter per {@link RegisterOutcome}, picked by ordinal,
+ * plus one timer. Gauges read counts the stores keep anyway, at scrape time. No label ever holds a
+ * user, AOR, IP address, token or raw path.
+ */
+public final class EdgeMetrics implements AutoCloseable {
+    /** What {@link #scrape()} returns: the Prometheus text format 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    /**
+     * Buckets of the REGISTER handling-time histogram. A REGISTER costs tens of microseconds when
+     * all is well; the upper buckets show queueing behind a slow Directory or a stalled thread.
+     * Few on purpose: each one is a word to update per REGISTER and a line per scrape.
+     */
+    static final Duration[] REGISTER_BUCKETS = {
+        Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+        Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
+        Duration.ofMillis(500),
+    };
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final SipMeters sip;
+    private final HttpMeters http = new HttpMeters();
+
+    /**
+     * Registers everything. Call it before SIP starts: it attaches a listener to {@code locations}
+     * to count bindings per transport, which must see every binding from the first one.
+     */
+    public EdgeMetrics(LocationStore locations) {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+
+        BindingsByTransport byTransport = new BindingsByTransport();
+        locations.addListener(byTransport);
+        for (Transport t : Transport.values()) {
+            Gauge.builder("sip.bindings", byTransport, b -> b.count(t))
+                    .description("Bindings stored, by the transport they were registered over (lapsed ones count "
+                            + "until the reaper removes them, within seconds)")
+                    .tag("transport", t.token())
+                    .register(registry);
+        }
+        Gauge.builder("sip.registered.aors", locations, LocationStore::aorCount)
+                .description("Addresses of record with at least one stored binding")
+                .register(registry);
+        sip = new SipMeters();
+    }
+
+    /** The SIP side's reporting hook: increments only. */
+    public EdgeEvents sipEvents() {
+        return sip;
+    }
+
+    /** The HTTP server's reporting hook. */
+    public RequestObserver httpRequests() {
+        return http;
+    }
+
+    /** The whole registry in the Prometheus text format ({@link #CONTENT_TYPE}). */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(32 * 1024);
+        try {
+            registry.scrape(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+
+    /** REGISTER outcomes, auth failures and handling time: arrays indexed by outcome ordinal, filled once. */
+    private final class SipMeters implements EdgeEvents {
+        private final Counter[] outcomes;
+        /** Null where the outcome is not an auth failure. */
+        private final Counter[] authFailures;
+        private final Timer duration;
+
+        SipMeters() {
+            RegisterOutcome[] all = RegisterOutcome.values();
+            outcomes = new Counter[all.length];
+            authFailures = new Counter[all.length];
+            for (RegisterOutcome o : all) {
+                outcomes[o.ordinal()] = Counter.builder("sip.register.requests")
+                        .description("REGISTER requests answered, by result and reason")
+                        .tag("result", o.result().label())
+                        .tag("reason", o.reason())
+                        .register(registry);
+                if (o.isAuthFailure()) {
+                    authFailures[o.ordinal()] = Counter.builder("sip.auth.failures")
+                            .description("Digest credentials refused, by reason (answered like a first challenge)")
+                            .tag("reason", o.reason())
+                            .register(registry);
+                }
+            }
+            duration = Timer.builder("sip.register.duration")
+                    .description("Time from a REGISTER reaching the handler to its answer going to the transport")
+                    .serviceLevelObjectives(REGISTER_BUCKETS)
+                    .register(registry);
+        }
+
+        @Override
+        public void registerHandled(RegisterOutcome outcome, long elapsedNanos) {
+            int i = outcome.ordinal();
+            outcomes[i].increment();
+            Counter auth = authFailures[i];
+            if (auth != null) {
+                auth.increment();
+            }
+            duration.record(elapsedNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * HTTP requests by method, route template and status. The operator API is not a hot path, so
+     * timers are looked up per request (in a small map, the label set is bounded: the route table
+     * times the status codes the API answers).
+     */
+    private final class HttpMeters implements RequestObserver {
+        private record Key(String method, String route, int status) {
+        }
+
+        private final Map<Key, Timer> timers = new ConcurrentHashMap<>();
+
+        @Override
+        public void answered(String method, String route, int status, long elapsedNanos) {
+            timers.computeIfAbsent(new Key(method, route, status), k -> Timer.builder("http.server.requests")
+                    .description("Operator API requests answered, by method, route template and status")
+                    .tag("method", k.method())
+                    .tag("route", k.route())
+                    .tag("status", Integer.toString(k.status()))
+                    .register(registry)).record(elapsedNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+}
