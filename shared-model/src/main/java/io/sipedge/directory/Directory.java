@@ -104,6 +104,12 @@ public interface Directory extends AutoCloseable {
     Optional<ProvisioningToken> provisioningToken(String deviceId, ProvisioningToken.Kind kind);
 
     /**
+     * A live token of {@code kind} by its clear value (looked up by hash, compared in constant time):
+     * empty when unknown, expired at {@code now}, used up or revoked. Reads only; nothing is consumed.
+     */
+    Optional<ProvisioningToken> findProvisioningToken(String token, ProvisioningToken.Kind kind, java.time.Instant now);
+
+    /**
      * Redeems a token, atomically and durably: a token of {@code kind} that exists and has not
      * expired at {@code fetch.at()} is consumed if single-use; its device is enabled, recorded as
      * provisioned by {@code fetch} on its first provisioning, and given {@code newPassword} when

@@ -16,8 +16,17 @@ import java.util.function.Supplier;
  * @param stunHost       STUN server host for sip_settings, or null when none is configured
  * @param stunPort       its port
  * @param readiness      named readiness checks for {@code /readyz} (e.g. "sip" → listeners bound)
+ * @param provisioning   what provisioning tells phones and how it issues tokens
  */
 public record ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
                          byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
-                         Supplier<Map<String, Boolean>> readiness) {
+                         Supplier<Map<String, Boolean>> readiness, ProvisioningSettings provisioning) {
+
+    /** With the default provisioning settings (tests of the HTTP side alone). */
+    public ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
+                      byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
+                      Supplier<Map<String, Boolean>> readiness) {
+        this(directory, locations, clock, tokens, adminKeySha256, sipProxy, stunHost, stunPort, readiness,
+                ProvisioningSettings.defaults());
+    }
 }

@@ -9,10 +9,23 @@ import java.util.Map;
  * {@code raw} response (the OpenAPI document) is sent as it is, without the envelope.
  *
  * @param authToken the token to put in the envelope instead of the request's (only {@code PUT /v2/api_auth})
+ * @param contentType the content type of a raw body; null means JSON
+ * @param headers   extra response headers
  */
-public record ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken) {
+public record ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken,
+                          String contentType, Map<String, String> headers) {
     public ApiResponse {
         extras = extras == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extras));
+        headers = headers == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    }
+
+    public ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken) {
+        this(status, data, extras, raw, authToken, null, null);
+    }
+
+    /** A body sent as it is, not enveloped (XML, PNG, text), with its content type and extra headers. */
+    public static ApiResponse bytes(int status, String contentType, byte[] body, Map<String, String> headers) {
+        return new ApiResponse(status, null, null, body, null, contentType, headers);
     }
 
     public static ApiResponse ok(Object data) {

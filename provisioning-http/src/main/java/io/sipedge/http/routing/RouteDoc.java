@@ -8,7 +8,7 @@ import static java.util.Objects.requireNonNull;
  * (null for none), and the {@code error} value of its 401 (null: the code, "401").
  */
 public record RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
-                       String unauthorizedError) {
+                       String unauthorizedError, String produces, boolean secretPath) {
     public RouteDoc {
         requireNonNull(summary, "summary");
         requireNonNull(tag, "tag");
@@ -16,7 +16,23 @@ public record RouteDoc(String summary, String tag, Access access, String request
     }
 
     public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema) {
-        this(summary, tag, access, requestSchema, responseSchema, null);
+        this(summary, tag, access, requestSchema, responseSchema, null, null, false);
+    }
+
+    public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
+                    String unauthorizedError) {
+        this(summary, tag, access, requestSchema, responseSchema, unauthorizedError, null, false);
+    }
+
+    /** The route answers {@code contentType} (XML, PNG, text) as it is, not the JSON envelope. */
+    public RouteDoc producing(String contentType) {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, contentType,
+                secretPath);
+    }
+
+    /** The path carries a secret (a provisioning token): the access log shows the template instead. */
+    public RouteDoc withSecretPath() {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, produces, true);
     }
 
     /**
@@ -24,7 +40,7 @@ public record RouteDoc(String summary, String tag, Access access, String request
      * {@code "401"} (the sip-settings seed's {@code {"error":"Log In"}}).
      */
     public RouteDoc withUnauthorizedError(String value) {
-        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value);
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value, produces, secretPath);
     }
 
     /** Who may call a route. */
@@ -34,6 +50,8 @@ public record RouteDoc(String summary, String tag, Access access, String request
         /** Any valid token; account tokens see only their own account. */
         TOKEN,
         /** Only a token issued from the admin key. */
-        ADMIN
+        ADMIN,
+        /** A device's own SIP credentials by HTTP Digest, which the handler checks itself. */
+        DEVICE
     }
 }

@@ -156,10 +156,11 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         String path = uri.rawPath();
         String method = req.method().name();
         boolean head = method.equals("HEAD");
-        String what = method + " " + path;
         String token = token(req);
 
         RouteMatch<Handler> match = self.router.match(method, path);
+        String what = method + " " + (match instanceof RouteMatch.Found<Handler> f && f.route().doc().secretPath()
+                ? f.route().pattern().template() : redacted(path));
         if (match instanceof RouteMatch.MethodNotAllowed<Handler> m) {
             FullHttpResponse res = errorResponse(new ApiException(405, "method not allowed; allowed: "
                     + String.join(", ", m.allow()), null), requestId);
@@ -176,7 +177,7 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         Map<String, List<String>> query = uri.parameters();
         byte[] body = ByteBufUtil.getBytes(req.content());
         ApiRequest apiRequest = new ApiRequest(route.method(), path, found.params(), query, body, token, null,
-                requestId);
+                requestId, headers(req), remoteIp(ctx), head);
         try {
             self.pool.execute(() -> {
                 Principal principal = null;
@@ -204,8 +205,8 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private Principal authorise(Route<Handler> route, String token) {
         Access a = route.doc().access();
-        if (a == Access.PUBLIC) {
-            return null;
+        if (a == Access.PUBLIC || a == Access.DEVICE) {
+            return null; // DEVICE: the handler checks the device's digest credentials itself
         }
         Principal p = tokens.verify(token).orElse(null);
         if (p == null) {
@@ -235,7 +236,42 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         byte[] body = out.raw() != null ? out.raw()
                 : Envelope.success(out.authToken() != null ? out.authToken() : visibleToken(token), out.data(),
                         out.extras(), requestId);
-        return response(HttpResponseStatus.valueOf(out.status()), body, requestId);
+        FullHttpResponse res = response(HttpResponseStatus.valueOf(out.status()), body, requestId);
+        if (out.contentType() != null) {
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, out.contentType());
+        }
+        out.headers().forEach((k, v) -> res.headers().set(k, v));
+        return res;
+    }
+
+    /**
+     * The path as the access log shows it: anything under {@code /provisioning/} may be a token
+     * (even on a 404 or 405, where no route says so), so only the first segment after it stays.
+     */
+    static String redacted(String path) {
+        if (!path.startsWith("/provisioning/")) {
+            return path;
+        }
+        String rest = path.substring("/provisioning/".length());
+        int slash = rest.indexOf('/');
+        String first = slash < 0 ? rest : rest.substring(0, slash);
+        if (first.equals("qrcode") || first.equals("auth_token")) {
+            return "/provisioning/" + first + "/<redacted>";
+        }
+        return first.equals("me") && slash < 0 ? path : "/provisioning/<redacted>";
+    }
+
+    private static Map<String, String> headers(FullHttpRequest req) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Map.Entry<String, String> h : req.headers()) {
+            out.putIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue());
+        }
+        return out;
+    }
+
+    private static String remoteIp(ChannelHandlerContext ctx) {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        return remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
     }
 
     static FullHttpResponse errorResponse(ApiException e, String requestId) {

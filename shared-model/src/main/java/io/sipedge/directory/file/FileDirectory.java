@@ -518,6 +518,22 @@ public final class FileDirectory implements Directory {
     }
 
     @Override
+    public Optional<ProvisioningToken> findProvisioningToken(String token, ProvisioningToken.Kind kind,
+                                                             Instant now) {
+        if (token == null || token.isEmpty() || token.length() > 256) {
+            return Optional.empty();
+        }
+        String hash = sha256Hex(token);
+        ProvisioningToken t = tokensByHash.get(hash);
+        if (t == null || t.kind() != kind || t.expiredAt(now) || !devicesById.containsKey(t.deviceId())
+                || !MessageDigest.isEqual(t.sha256().getBytes(StandardCharsets.US_ASCII),
+                        hash.getBytes(StandardCharsets.US_ASCII))) {
+            return Optional.empty();
+        }
+        return Optional.of(t);
+    }
+
+    @Override
     public Optional<Device> provision(String token, ProvisioningToken.Kind kind, Provisioned fetch,
                                       String newPassword) {
         if (token == null || token.isEmpty() || token.length() > 256) {
