@@ -6,8 +6,4 @@ package io.sipedge.model;
  */
 public record Features(Boolean srtp, Boolean messaging, Boolean video, Boolean callRecording) {
     public static final Features UNSET = new Features(null, null, null, null);
-
-    public boolean isUnset() {
-        return srtp == null && messaging == null && video == null && callRecording == null;
-    }
 }

@@ -15,7 +15,6 @@ import io.sipedge.model.rules.DeviceRules;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,7 +178,7 @@ final class DevicesResource {
         Device d = Scope.device(ctx.directory(), req, t);
         ObjectNode doc = Json.MAPPER.valueToTree(render(d, t));
         ObjectNode body = req.data();
-        body.fields().forEachRemaining(e -> doc.set(e.getKey(), e.getValue()));
+        body.properties().forEach(e -> doc.set(e.getKey(), e.getValue()));
         return save(d, t, doc);
     }
 
@@ -209,8 +208,7 @@ final class DevicesResource {
 
     /** RFC 7396: objects merge recursively, null removes, anything else replaces. */
     static void mergePatch(ObjectNode target, ObjectNode patch) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : patch.properties()) {
             JsonNode value = e.getValue();
             if (value.isNull()) {
                 target.remove(e.getKey());

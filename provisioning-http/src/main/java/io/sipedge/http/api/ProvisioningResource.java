@@ -222,10 +222,9 @@ final class ProvisioningResource {
         for (DigestAlgorithm a : offered(t)) {
             challenges.add(digest.challenge(t.domain(), a, stale, now));
         }
-        // Netty sends one header line per value only through a list; two challenges joined by a comma
-        // are still one valid WWW-Authenticate field (RFC 9110 §11.6.1).
+        // One WWW-Authenticate field per algorithm, the preferred first (RFC 7616 §3.7).
         return ApiResponse.bytes(401, TEXT, "401 Unauthorized\n".getBytes(StandardCharsets.UTF_8),
-                Map.of("WWW-Authenticate", String.join(", ", challenges)));
+                Map.of("WWW-Authenticate", String.join("\n", challenges)));
     }
 
     private Tenant tenantForDigest(ApiRequest req) {

@@ -240,7 +240,13 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (out.contentType() != null) {
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, out.contentType());
         }
-        out.headers().forEach((k, v) -> res.headers().set(k, v));
+        // A value with line breaks is several fields of the same name (two WWW-Authenticate challenges).
+        out.headers().forEach((k, v) -> {
+            res.headers().remove(k);
+            for (String one : v.split("\n")) {
+                res.headers().add(k, one);
+            }
+        });
         return res;
     }
 

@@ -19,7 +19,6 @@ import io.sipedge.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,8 +49,7 @@ class OpenApiTest {
                 fromRouter.add(route.method().toLowerCase(Locale.ROOT) + " " + route.pattern().template());
             }
             TreeSet<String> fromDoc = new TreeSet<>();
-            for (Iterator<Map.Entry<String, JsonNode>> p = doc.get("paths").fields(); p.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = p.next();
+            for (Map.Entry<String, JsonNode> e : doc.get("paths").properties()) {
                 e.getValue().fieldNames().forEachRemaining(m -> fromDoc.add(m + " " + e.getKey()));
             }
             assertEquals(fromRouter, fromDoc);
@@ -86,7 +84,7 @@ class OpenApiTest {
 
     private static void collectRefs(JsonNode n, List<String> out) {
         if (n.isObject()) {
-            n.fields().forEachRemaining(e -> {
+            n.properties().forEach(e -> {
                 if (e.getKey().equals("$ref")) {
                     out.add(e.getValue().asText());
                 } else {
