@@ -88,7 +88,9 @@ class LinphonecProvisioningTest {
             assertTrue(d.enabled(), "the fetch enabled the device");
             assertNotNull(d.provisioned(), "the fetch recorded the provisioning");
             assertEquals("127.0.0.1", d.provisioned().ip());
-            assertEquals(404, new ProvisioningClient(edge.httpPort()).get(ProvisioningClient.pathOf(url)).statusCode(),
+            // A spent token is unknown, so the account's header exemption no longer applies: with the
+            // header it is the 404, without it the 400 every header-less request for an unknown token gets.
+            assertEquals(404, new ProvisioningClient(edge.httpPort()).fetch(ProvisioningClient.pathOf(url)).statusCode(),
                     "single use: the token is spent");
             try {
                 stdin.write("quit\n".getBytes(StandardCharsets.US_ASCII));
