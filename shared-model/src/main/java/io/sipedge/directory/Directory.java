@@ -1,7 +1,10 @@
 package io.sipedge.directory;
 
 import io.sipedge.model.Device;
+import io.sipedge.model.Provisioned;
+import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.TenantProvisioning;
 import java.util.List;
 import java.util.Optional;
 
@@ -82,6 +85,45 @@ public interface Directory extends AutoCloseable {
     String revealPassword(Device device);
 
     void addListener(DirectoryListener listener);
+
+    // ---------------------------------------------------------------- provisioning
+
+    /** Replaces a tenant's provisioning settings. */
+    Tenant updateTenantProvisioning(String tenantId, TenantProvisioning settings);
+
+    /**
+     * Stores a token (by its hash only), replacing the device's previous token of the same kind.
+     * The clear token never reaches the Directory.
+     */
+    ProvisioningToken putProvisioningToken(ProvisioningToken token);
+
+    /** Revokes the device's token of that kind; false when it had none. */
+    boolean revokeProvisioningTokens(String deviceId, ProvisioningToken.Kind kind);
+
+    /** The device's live or expired token of that kind, if one is stored. */
+    Optional<ProvisioningToken> provisioningToken(String deviceId, ProvisioningToken.Kind kind);
+
+    /**
+     * A live token of {@code kind} by its clear value (looked up by hash, compared in constant time):
+     * empty when unknown, expired at {@code now}, used up or revoked. Reads only; nothing is consumed.
+     */
+    Optional<ProvisioningToken> findProvisioningToken(String token, ProvisioningToken.Kind kind, java.time.Instant now);
+
+    /**
+     * Redeems a token, atomically and durably: a token of {@code kind} that exists and has not
+     * expired at {@code fetch.at()} is consumed if single-use; its device is enabled, recorded as
+     * provisioned by {@code fetch} on its first provisioning, and given {@code newPassword} when
+     * non-null (validated by the password rules). Empty for an unknown, expired, used-up or revoked
+     * token, which callers must not tell apart. The token is looked up by hash and compared in
+     * constant time.
+     */
+    Optional<Device> provision(String token, ProvisioningToken.Kind kind, Provisioned fetch, String newPassword);
+
+    /** Seals a secret (an XMPP password) with the key that seals SIP passwords. */
+    String sealSecret(String clear);
+
+    /** Opens what {@link #sealSecret} sealed. */
+    String revealSecret(String sealed);
 
     @Override
     void close();

@@ -16,9 +16,11 @@ import java.time.Instant;
  * @param createdAt    creation time
  * @param updatedAt    last change
  * @param profile      name, type, owner, caller ids and SIP settings; never null (defaults from the username)
+ * @param provisioned  the first successful provisioning fetch, or null when never provisioned
  */
 public record Device(String id, String tenantId, String username, String authUsername, boolean enabled,
-                     SipSecret secret, Instant createdAt, Instant updatedAt, DeviceProfile profile) {
+                     SipSecret secret, Instant createdAt, Instant updatedAt, DeviceProfile profile,
+                     Provisioned provisioned) {
     public Device {
         requireNonNull(id, "id");
         requireNonNull(tenantId, "tenantId");
@@ -35,10 +37,16 @@ public record Device(String id, String tenantId, String username, String authUse
         }
     }
 
+    /** A device never provisioned. */
+    public Device(String id, String tenantId, String username, String authUsername, boolean enabled,
+                  SipSecret secret, Instant createdAt, Instant updatedAt, DeviceProfile profile) {
+        this(id, tenantId, username, authUsername, enabled, secret, createdAt, updatedAt, profile, null);
+    }
+
     /** A device with the default profile (bulk import, tests). */
     public Device(String id, String tenantId, String username, String authUsername, boolean enabled,
                   SipSecret secret, Instant createdAt, Instant updatedAt) {
-        this(id, tenantId, username, authUsername, enabled, secret, createdAt, updatedAt, null);
+        this(id, tenantId, username, authUsername, enabled, secret, createdAt, updatedAt, null, null);
     }
 
     /** The username digest credentials carry: the auth username when set, else the SIP username. */
@@ -47,6 +55,6 @@ public record Device(String id, String tenantId, String username, String authUse
     }
 
     public Device withEnabled(boolean value, Instant now) {
-        return new Device(id, tenantId, username, authUsername, value, secret, createdAt, now, profile);
+        return new Device(id, tenantId, username, authUsername, value, secret, createdAt, now, profile, provisioned);
     }
 }

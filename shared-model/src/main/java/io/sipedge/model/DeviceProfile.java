@@ -12,9 +12,12 @@ package io.sipedge.model;
  * @param externalCallerId     caller id towards the outside, or null
  * @param transport            the transport a phone is told to use (sip_settings); defaults to UDP
  * @param registrationInterval seconds between re-registrations a phone is told to use, 30..900
+ * @param features             softphone features (scloc srtp, messaging, video, callrecording); never null
+ * @param xmppAccounts         XMPP accounts handed out with the SIP account (scloc); never null
  */
 public record DeviceProfile(String name, String deviceType, String ownerId, CallerId internalCallerId,
-                            CallerId externalCallerId, Transport transport, int registrationInterval) {
+                            CallerId externalCallerId, Transport transport, int registrationInterval,
+                            Features features, java.util.List<XmppAccount> xmppAccounts) {
     /** Every device this edge serves registers over SIP; most are softphones (the devices seed). */
     public static final String DEFAULT_TYPE = "softphone";
     /** sip-settings seed: registration_interval is 30..900 s. */
@@ -29,6 +32,21 @@ public record DeviceProfile(String name, String deviceType, String ownerId, Call
         transport = transport == null ? Transport.UDP : transport;
         // 0 is what a record written before this field existed reads as.
         registrationInterval = registrationInterval == 0 ? DEFAULT_REGISTRATION_INTERVAL : registrationInterval;
+        features = features == null ? Features.UNSET : features;
+        xmppAccounts = xmppAccounts == null ? java.util.List.of() : java.util.List.copyOf(xmppAccounts);
+    }
+
+    /** A profile without softphone features or XMPP accounts. */
+    public DeviceProfile(String name, String deviceType, String ownerId, CallerId internalCallerId,
+                         CallerId externalCallerId, Transport transport, int registrationInterval) {
+        this(name, deviceType, ownerId, internalCallerId, externalCallerId, transport, registrationInterval, null,
+                null);
+    }
+
+    /** The same profile with other SIP settings (sip_settings). */
+    public DeviceProfile withSip(Transport newTransport, int newRegistrationInterval) {
+        return new DeviceProfile(name, deviceType, ownerId, internalCallerId, externalCallerId, newTransport,
+                newRegistrationInterval, features, xmppAccounts);
     }
 
     /** The profile of a device created without one (bulk import, older records): named after its user. */
@@ -39,6 +57,6 @@ public record DeviceProfile(String name, String deviceType, String ownerId, Call
 
     public DeviceProfile withName(String value) {
         return new DeviceProfile(value, deviceType, ownerId, internalCallerId, externalCallerId, transport,
-                registrationInterval);
+                registrationInterval, features, xmppAccounts);
     }
 }

@@ -16,9 +16,10 @@ import java.util.Locale;
  * @param createdAt creation time
  * @param updatedAt last change; the creation time for records written before it existed
  * @param apiKey    the account's operator API key (hash and sealed copy), or null when it has none yet
+ * @param provisioning provisioning settings; the defaults for records written before they existed
  */
 public record Tenant(String id, String name, String domain, boolean md5Only, Instant createdAt, Instant updatedAt,
-                     ApiKey apiKey) {
+                     ApiKey apiKey, TenantProvisioning provisioning) {
     public Tenant {
         requireNonNull(id, "id");
         requireNonNull(name, "name");
@@ -27,6 +28,15 @@ public record Tenant(String id, String name, String domain, boolean md5Only, Ins
         if (updatedAt == null) {
             updatedAt = createdAt;
         }
+        if (provisioning == null) {
+            provisioning = TenantProvisioning.DEFAULTS;
+        }
+    }
+
+    /** A tenant with the default provisioning settings. */
+    public Tenant(String id, String name, String domain, boolean md5Only, Instant createdAt, Instant updatedAt,
+                  ApiKey apiKey) {
+        this(id, name, domain, md5Only, createdAt, updatedAt, apiKey, null);
     }
 
     /** A tenant without an API key, never updated. */
@@ -35,6 +45,6 @@ public record Tenant(String id, String name, String domain, boolean md5Only, Ins
     }
 
     public Tenant withMd5Only(boolean value) {
-        return new Tenant(id, name, domain, value, createdAt, updatedAt, apiKey);
+        return new Tenant(id, name, domain, value, createdAt, updatedAt, apiKey, provisioning);
     }
 }

@@ -4,6 +4,7 @@ import io.sipedge.directory.Directory;
 import io.sipedge.directory.file.FileDirectory;
 import io.sipedge.http.api.Api;
 import io.sipedge.http.api.ApiContext;
+import io.sipedge.http.api.ProvisioningSettings;
 import io.sipedge.http.auth.TokenService;
 import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.server.HttpServer;
@@ -108,14 +109,23 @@ public final class Edge implements AutoCloseable {
                 TokenService tokens = new TokenService(clock, Duration.ofSeconds(cfg.apiTokenTtl()));
                 String stun = cfg.apiStun();
                 int colon = stun.lastIndexOf(':');
+                HttpServer[] bound = new HttpServer[1];
+                ProvisioningSettings prov = new ProvisioningSettings(cfg.provisioningPublicUrl(),
+                        advertisedHost(cfg), cfg.provisioningSipPort() > 0 ? cfg.provisioningSipPort() : sip.port(),
+                        sip.tlsPort() <= 0 ? -1
+                                : cfg.provisioningSipTlsPort() > 0 ? cfg.provisioningSipTlsPort() : sip.tlsPort(),
+                        Duration.ofSeconds(cfg.provisioningTokenTtl()), Duration.ofSeconds(cfg.provisioningAuthTokenTtl()),
+                        cfg.digestAlgorithms(), () -> bound[0] == null ? cfg.httpPort() : bound[0].port());
                 ApiContext api = new ApiContext(directory, locations, clock, tokens, adminKeyHash,
                         cfg.apiSipProxy().isEmpty() ? null : cfg.apiSipProxy(),
                         stun.isEmpty() ? null : stun.substring(0, colon),
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
-                        () -> readiness(sipRef, serving), metrics::scrape);
+                        () -> readiness(sipRef, serving), metrics::scrape, prov);
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
                         cfg.httpMaxBodySize(), cfg.httpWorkerThreads()), Api.router(api), tokens,
                         metrics.httpRequests());
+                bound[0] = http;
+                log.info("provisioning links start with {}", prov.baseUrl());
             }
             Edge edge = new Edge(directory, locations, reaper, sip, http, metrics, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, http {}; data in {}", cfg.sipAddress(),
@@ -126,6 +136,36 @@ public final class Edge implements AutoCloseable {
             closeAll(http, sip, reaper, metrics, directory);
             throw e;
         }
+    }
+
+    /**
+     * The host phones are told to register at: the configured one, else the SIP address, else (a
+     * wildcard) this machine's first non-loopback IPv4 address, else loopback.
+     */
+    static String advertisedHost(EdgeConfig cfg) {
+        if (!cfg.provisioningSipHost().isEmpty()) {
+            return cfg.provisioningSipHost();
+        }
+        String a = cfg.sipAddress();
+        if (!a.equals("0.0.0.0") && !a.equals("::") && !a.equals("[::]")) {
+            return a;
+        }
+        try {
+            for (java.net.NetworkInterface ni : java.util.Collections.list(
+                    java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback()) {
+                    continue;
+                }
+                for (java.net.InetAddress ia : java.util.Collections.list(ni.getInetAddresses())) {
+                    if (ia instanceof java.net.Inet4Address && !ia.isLoopbackAddress() && !ia.isLinkLocalAddress()) {
+                        return ia.getHostAddress();
+                    }
+                }
+            }
+        } catch (java.net.SocketException e) {
+            log.debug("listing interfaces: {}", e.toString());
+        }
+        return "127.0.0.1";
     }
 
     /** The stores are loaded before anything listens; SIP is ready while its listeners are bound. */

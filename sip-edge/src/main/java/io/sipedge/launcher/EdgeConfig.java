@@ -31,7 +31,8 @@ public record EdgeConfig(
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
         int congestionTimeoutMs, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
-        String apiStun) {
+        String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
+        int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -70,6 +71,31 @@ public record EdgeConfig(
                 }
                 return s;
             });
+    /** Where links and QR codes point: http(s)://host[:port][/prefix]. Empty: http://<sip host>:<http port>. */
+    static final Setting<String> PROVISIONING_PUBLIC_URL = new Setting<>("provisioning.public-url", "",
+            "must be empty or http(s)://HOST[:PORT][/PATH], without query or trailing spaces",
+            s -> {
+                if (!s.isEmpty() && !s.matches("https?://[A-Za-z0-9.\\[\\]:-]+(/[A-Za-z0-9._~/-]*)?")) {
+                    throw new IllegalArgumentException();
+                }
+                return s;
+            });
+    /** The host phones register at. Empty: sip.address, or this machine's address when that is a wildcard. */
+    static final Setting<String> PROVISIONING_SIP_HOST = new Setting<>("provisioning.sip-host", "",
+            "must be empty, a DNS name or an IP address",
+            s -> {
+                if (!s.isEmpty() && !s.matches("[A-Za-z0-9.-]+") && !isIpLiteral(s)) {
+                    throw new IllegalArgumentException();
+                }
+                return s;
+            });
+    static final Setting<Integer> PROVISIONING_SIP_PORT = Setting.intRange("provisioning.sip-port", 0, 0, 65535);
+    static final Setting<Integer> PROVISIONING_SIP_TLS_PORT =
+            Setting.intRange("provisioning.sip-tls-port", 0, 0, 65535);
+    static final Setting<Integer> PROVISIONING_TOKEN_TTL =
+            Setting.intRange("provisioning.token-ttl", 86_400, 60, 2_592_000);
+    static final Setting<Integer> PROVISIONING_AUTH_TOKEN_TTL =
+            Setting.intRange("provisioning.auth-token-ttl", 600, 60, 86_400);
     static final Setting<String> DATA_DIR = Setting.text("data-dir", "./data");
     static final Setting<String> ADMIN_KEY = Setting.text("admin-key", "");
     static final Setting<Integer> MIN_EXPIRES = Setting.intRange("registrar.min-expires", 60, 1, 86_400);
@@ -86,7 +112,9 @@ public record EdgeConfig(
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONGESTION_TIMEOUT, TLS_KEYSTORE,
             TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
-            HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN);
+            HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
+            PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
+            PROVISIONING_AUTH_TOKEN_TTL);
 
     /**
      * The SIP worker threads: the configured number, or one per CPU (at least 2) when it is 0. The
@@ -146,7 +174,9 @@ public record EdgeConfig(
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
                 get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT), get(v, HTTP_MAX_BODY_SIZE),
-                get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN));
+                get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
+                get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
+                get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sipedge.directory.DirectoryException;
 import io.sipedge.http.render.Json;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.TenantProvisioning;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
 import java.util.ArrayList;
@@ -20,7 +21,11 @@ import java.util.Set;
  */
 final class AccountsResource {
     static final int NAME_MAX = 128;
-    private static final Set<String> FIELDS = Set.of("name", "realm", "md5_only", "id", "created_at", "updated_at");
+    private static final Set<String> FIELDS = Set.of("name", "realm", "md5_only", "id", "created_at", "updated_at",
+            "linphone_header_required", "scloc_provider_id", "scloc_subdomain");
+    /** One DNS label: what a PBX subdomain is. */
+    private static final java.util.regex.Pattern SUBDOMAIN = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     private final ApiContext ctx;
 
@@ -34,6 +39,13 @@ final class AccountsResource {
         m.put("name", t.name());
         m.put("realm", t.domain());
         m.put("md5_only", t.md5Only());
+        m.put("linphone_header_required", t.provisioning().linphoneHeaderRequired());
+        if (t.provisioning().sclocProviderId() != null) {
+            m.put("scloc_provider_id", t.provisioning().sclocProviderId());
+        }
+        if (t.provisioning().sclocSubdomain() != null) {
+            m.put("scloc_subdomain", t.provisioning().sclocSubdomain());
+        }
         m.put("created_at", Json.time(t.createdAt()));
         m.put("updated_at", Json.time(t.updatedAt()));
         return m;
@@ -49,11 +61,15 @@ final class AccountsResource {
         if (v.stream().noneMatch(x -> x.field().equals("realm"))) {
             v.addAll(TenantRules.domain("realm", realm));
         }
+        TenantProvisioning prov = provisioning(data, TenantProvisioning.DEFAULTS, v);
         if (!v.isEmpty()) {
             throw ApiException.invalid(v);
         }
         try {
             Tenant t = ctx.directory().createTenant(name, realm.toLowerCase(Locale.ROOT), md5 != null && md5);
+            if (!prov.equals(t.provisioning())) {
+                t = ctx.directory().updateTenantProvisioning(t.id(), prov);
+            }
             return ApiResponse.created(render(t));
         } catch (DirectoryException e) {
             throw mapped(e);
@@ -91,11 +107,15 @@ final class AccountsResource {
             // The realm is in every stored HA1 and every AOR: changing it would invalidate all of them.
             v.add(new Violation("realm", "read_only", "cannot change after the account is created"));
         }
+        TenantProvisioning prov = provisioning(data, t.provisioning(), v);
         if (!v.isEmpty()) {
             throw ApiException.invalid(v);
         }
         Tenant u = ctx.directory().updateTenant(t.id(), name != null ? name : t.name(),
                 md5 != null ? md5 : t.md5Only());
+        if (!prov.equals(u.provisioning())) {
+            u = ctx.directory().updateTenantProvisioning(t.id(), prov);
+        }
         return ApiResponse.ok(render(u));
     }
 
@@ -122,6 +142,26 @@ final class AccountsResource {
         Tenant u = ctx.directory().rotateApiKey(t.id());
         ctx.tokens().revokeAccount(t.id());
         return ApiResponse.ok(Map.of("api_key", ctx.directory().revealApiKey(u).orElseThrow()));
+    }
+
+    /**
+     * The provisioning fields given replace those of {@code base}; JSON null clears a provider id or
+     * subdomain (and is the default for the header rule: on).
+     */
+    private static TenantProvisioning provisioning(ObjectNode data, TenantProvisioning base, List<Violation> v) {
+        Boolean header = Fields.bool(data, "linphone_header_required", "linphone_header_required", v);
+        String provider = Fields.string(data, "scloc_provider_id", "scloc_provider_id", v);
+        String sub = Fields.string(data, "scloc_subdomain", "scloc_subdomain", v);
+        if (provider != null && !provider.isEmpty() && !SclocResource.PROVIDER_ID.matcher(provider).matches()) {
+            v.add(new Violation("scloc_provider_id", "pattern", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
+        }
+        if (sub != null && !sub.isEmpty() && !SUBDOMAIN.matcher(sub).matches()) {
+            v.add(new Violation("scloc_subdomain", "pattern", "must be one DNS label (letters, digits, '-')"));
+        }
+        return new TenantProvisioning(
+                data.has("linphone_header_required") ? header == null || header : base.linphoneHeaderRequired(),
+                data.has("scloc_provider_id") ? provider : base.sclocProviderId(),
+                data.has("scloc_subdomain") ? sub : base.sclocSubdomain());
     }
 
     private static String name(ObjectNode data, List<Violation> v, boolean required) {

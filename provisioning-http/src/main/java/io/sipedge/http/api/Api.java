@@ -26,6 +26,8 @@ public final class Api {
         StatusResource status = new StatusResource(ctx);
         SipSettingsResource sip = new SipSettingsResource(ctx);
         OpsResource ops = new OpsResource(ctx);
+        ProvisioningResource prov = new ProvisioningResource(ctx);
+        SclocResource scloc = new SclocResource(ctx);
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
@@ -33,11 +35,11 @@ public final class Api {
                 .add("GET", "/readyz", ops::readyz, doc("Readiness: SIP listeners bound and stores loaded; 503 until then",
                         "operations", Access.PUBLIC, null, "Ready"))
                 .add("GET", "/openapi.json", r -> ApiResponse.raw(openapi[0]), doc("This OpenAPI 3 document (not enveloped)",
-                        "operations", Access.PUBLIC, null, null).withRawResponse("application/json"))
+                        "operations", Access.PUBLIC, null, null).producing("application/json"))
                 // Public like /healthz: Prometheus scrapes without credentials, and the text holds only
                 // counts, never a user, AOR, address or token (README, "Metrics").
                 .add("GET", "/metrics", ops::metrics, doc("Prometheus metrics in the text format 0.0.4 (not enveloped)",
-                        "operations", Access.PUBLIC, null, null).withRawResponse(EdgeMetrics.CONTENT_TYPE))
+                        "operations", Access.PUBLIC, null, null).producing(EdgeMetrics.CONTENT_TYPE))
                 .add("PUT", "/v2/api_auth", auth::authenticate, doc("Exchange an API key (admin or account) for an auth token",
                         "auth", Access.PUBLIC, "ApiAuthInput", "ApiAuth"))
 
@@ -82,7 +84,38 @@ public final class Api {
                 .add("GET", A + "/registrations/count", status::count, doc("Number of live bindings of the account",
                         "status", Access.TOKEN, null, "Count"))
                 .add("DELETE", A + "/registrations/{username}", status::kick, doc("Remove every binding of a user (kick)",
-                        "status", Access.TOKEN, null, "Kick"));
+                        "status", Access.TOKEN, null, "Kick"))
+
+                .add("POST", D + "/provisioning_token", prov::issue, doc("Issue a provisioning token (replaces the "
+                        + "device's previous one): its URL and QR code URL", "provisioning", Access.TOKEN,
+                        "ProvisioningTokenInput", "ProvisioningToken"))
+                .add("DELETE", D + "/provisioning_token", prov::revoke, doc("Revoke the device's provisioning token",
+                        "provisioning", Access.TOKEN, null, "Revoked"))
+                .add("POST", D + "/auth_token", prov::issueAuthToken, doc("Issue a one-use auth token for "
+                        + "/provisioning/auth_token/{auth_token}", "provisioning", Access.TOKEN, "AuthTokenInput",
+                        "AuthToken"))
+                .add("DELETE", D + "/auth_token", prov::revokeAuthToken, doc("Revoke the device's auth token",
+                        "provisioning", Access.TOKEN, null, "Revoked"))
+                .add("GET", D + "/qrcode", scloc::device, doc("scloc QR code of the device (format=scloc; "
+                        + "output=text for the payload)", "provisioning", Access.TOKEN, null, null)
+                        .producing("image/png, text/plain"))
+                .add("GET", A + "/users/{owner_id}/qrcode", scloc::user, doc("One scloc QR code with every device "
+                        + "of an owner (format=scloc)", "provisioning", Access.TOKEN, null, null)
+                        .producing("image/png, text/plain"))
+                .add("GET", "/provisioning", prov::server, doc("Server-level Linphone configuration, no credentials",
+                        "provisioning", Access.PUBLIC, null, null).producing("application/xml"))
+                .add("GET", "/provisioning/me", prov::me, doc("The device's Linphone configuration, by HTTP Digest "
+                        + "with its own SIP credentials", "provisioning", Access.DEVICE, null, null)
+                        .producing("application/xml"))
+                .add("GET", "/provisioning/{token}", prov::byToken, doc("Linphone remote provisioning: needs the "
+                        + "x-linphone-provisioning header unless the account turned it off", "provisioning",
+                        Access.PUBLIC, null, null).producing("application/xml").withSecretPath())
+                .add("GET", "/provisioning/qrcode/{token}", prov::qrcode, doc("QR code (PNG) of the provisioning URL; "
+                        + "the URL is in X-Qrcode-URL", "provisioning", Access.PUBLIC, null, null)
+                        .producing("image/png").withSecretPath())
+                .add("GET", "/provisioning/auth_token/{auth_token}", prov::byAuthToken, doc("Linphone remote "
+                        + "provisioning with a one-use auth token", "provisioning", Access.PUBLIC, null, null)
+                        .producing("application/xml").withSecretPath());
         Router<Handler> router = serialiseWrites(table.build());
         openapi[0] = OpenApi.document(router);
         return router;

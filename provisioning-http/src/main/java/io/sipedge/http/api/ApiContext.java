@@ -17,8 +17,18 @@ import java.util.function.Supplier;
  * @param stunPort       its port
  * @param readiness      named readiness checks for {@code /readyz} (e.g. "sip" → listeners bound)
  * @param metrics        the body of {@code GET /metrics}: Prometheus text ({@code EdgeMetrics::scrape})
+ * @param provisioning   what provisioning tells phones and how it issues tokens
  */
 public record ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
                          byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
-                         Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics) {
+                         Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics,
+                         ProvisioningSettings provisioning) {
+
+    /** With the default provisioning settings (tests of the HTTP side alone). */
+    public ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
+                      byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
+                      Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics) {
+        this(directory, locations, clock, tokens, adminKeySha256, sipProxy, stunHost, stunPort, readiness, metrics,
+                ProvisioningSettings.defaults());
+    }
 }

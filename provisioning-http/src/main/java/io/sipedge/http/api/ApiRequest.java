@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sipedge.http.render.Json;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -17,9 +18,28 @@ import java.util.Map;
  * @param token     the presented auth token, or null
  * @param principal who the token speaks for; null on public routes
  * @param requestId the id echoed in the envelope and the access log
+ * @param headers   request headers, names in lower case, the first value of each
+ * @param remoteIp  the client's address as text ("-" when unknown)
+ * @param head      true when the request was a HEAD (served by the GET route, which must then change nothing)
  */
 public record ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
-                         byte[] body, String token, Principal principal, String requestId) {
+                         byte[] body, String token, Principal principal, String requestId,
+                         Map<String, String> headers, String remoteIp, boolean head) {
+
+    public ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
+                      byte[] body, String token, Principal principal, String requestId) {
+        this(method, path, params, query, body, token, principal, requestId, Map.of(), "-", false);
+    }
+
+    /** A request header by name (case-insensitive), or null. */
+    public String header(String name) {
+        return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** True when the query has the parameter, with or without a value ({@code ?reset_password}). */
+    public boolean hasQuery(String name) {
+        return query.containsKey(name);
+    }
 
     public String param(String name) {
         String v = params.get(name);
@@ -64,6 +84,6 @@ public record ApiRequest(String method, String path, Map<String, String> params,
     }
 
     public ApiRequest withPrincipal(Principal p) {
-        return new ApiRequest(method, path, params, query, body, token, p, requestId);
+        return new ApiRequest(method, path, params, query, body, token, p, requestId, headers, remoteIp, head);
     }
 }

@@ -10,11 +10,27 @@ import java.util.Map;
  *
  * @param authToken   the token to put in the envelope instead of the request's (only {@code PUT /v2/api_auth})
  * @param contentType the Content-Type of a {@code raw} body; null for JSON
+ * @param headers     extra response headers
  */
 public record ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken,
-                          String contentType) {
+                          String contentType, Map<String, String> headers) {
     public ApiResponse {
         extras = extras == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extras));
+        headers = headers == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    }
+
+    public ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken) {
+        this(status, data, extras, raw, authToken, null, null);
+    }
+
+    public ApiResponse(int status, Object data, Map<String, Object> extras, byte[] raw, String authToken,
+                       String contentType) {
+        this(status, data, extras, raw, authToken, contentType, null);
+    }
+
+    /** A body sent as it is, not enveloped (XML, PNG, text), with its content type and extra headers. */
+    public static ApiResponse bytes(int status, String contentType, byte[] body, Map<String, String> headers) {
+        return new ApiResponse(status, null, null, body, null, contentType, headers);
     }
 
     public static ApiResponse ok(Object data) {

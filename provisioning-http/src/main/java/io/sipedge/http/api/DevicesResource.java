@@ -8,7 +8,9 @@ import io.sipedge.http.render.Json;
 import io.sipedge.model.CallerId;
 import io.sipedge.model.Device;
 import io.sipedge.model.DeviceProfile;
+import io.sipedge.model.Features;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.XmppAccount;
 import io.sipedge.model.rules.DeviceRules;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
@@ -32,7 +34,14 @@ import java.util.Set;
  */
 final class DevicesResource {
     private static final Set<String> TOP = Set.of("id", "name", "device_type", "owner_id", "enabled", "sip",
-            "caller_id", "created_at", "updated_at");
+            "caller_id", "created_at", "updated_at", "features", "xmppaccounts", "provisioned", "provisioning");
+    private static final Set<String> FEATURES = Set.of("srtp", "messaging", "video", "callrecording");
+    private static final Set<String> XMPP = Set.of("jid", "password", "domain", "server", "port", "resource", "usetls",
+            "verifycert", "priority", "displayname", "accountname");
+    /** More would not fit a QR code anyway. */
+    static final int MAX_XMPP_ACCOUNTS = 8;
+    private static final java.util.regex.Pattern JID = java.util.regex.Pattern.compile("[^@\\s/]{1,255}@[^@\\s/]{1,255}");
+    private static final int XMPP_TEXT_MAX = 255;
     private static final Set<String> SIP = Set.of("username", "password", "realm", "auth_username");
     private static final Set<String> CALLER_ID = Set.of("internal", "external");
     private static final Set<String> CALLER_ID_PARTS = Set.of("number", "name");
@@ -66,8 +75,59 @@ final class DevicesResource {
         if (!cid.isEmpty()) {
             m.put("caller_id", cid);
         }
+        Map<String, Object> features = new LinkedHashMap<>();
+        putFlag(features, "srtp", p.features().srtp());
+        putFlag(features, "messaging", p.features().messaging());
+        putFlag(features, "video", p.features().video());
+        putFlag(features, "callrecording", p.features().callRecording());
+        if (!features.isEmpty()) {
+            m.put("features", features);
+        }
+        if (!p.xmppAccounts().isEmpty()) {
+            // The password is write-only, like sip.password.
+            m.put("xmppaccounts", p.xmppAccounts().stream().map(DevicesResource::renderXmpp).toList());
+        }
+        m.put("provisioned", d.provisioned() != null);
+        if (d.provisioned() != null) {
+            Map<String, Object> prov = new LinkedHashMap<>();
+            prov.put("provisioned_at", Json.time(d.provisioned().at()));
+            prov.put("ip", d.provisioned().ip());
+            if (d.provisioned().userAgent() != null) {
+                prov.put("user_agent", d.provisioned().userAgent());
+            }
+            m.put("provisioning", prov);
+        }
         m.put("created_at", Json.time(d.createdAt()));
         m.put("updated_at", Json.time(d.updatedAt()));
+        return m;
+    }
+
+    private static void putFlag(Map<String, Object> out, String key, Boolean value) {
+        if (value != null) {
+            out.put(key, value);
+        }
+    }
+
+    private static Map<String, Object> renderXmpp(XmppAccount x) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jid", x.jid());
+        m.put("domain", x.domain());
+        if (x.server() != null) {
+            m.put("server", x.server());
+        }
+        m.put("port", x.port());
+        if (x.resource() != null) {
+            m.put("resource", x.resource());
+        }
+        m.put("usetls", x.useTls());
+        m.put("verifycert", x.verifyCert());
+        m.put("priority", x.priority());
+        if (x.displayName() != null) {
+            m.put("displayname", x.displayName());
+        }
+        if (x.accountName() != null) {
+            m.put("accountname", x.accountName());
+        }
         return m;
     }
 
@@ -210,9 +270,11 @@ final class DevicesResource {
             internal = callerId(cid, "internal", v);
             external = callerId(cid, "external", v);
         }
+        Features features = features(doc, v);
+        List<XmppAccount> xmpp = xmppAccounts(doc, existing, v);
         DeviceProfile base = existing != null ? existing.profile() : DeviceProfile.defaultsFor(username);
         DeviceProfile profile = new DeviceProfile(name == null || name.isEmpty() ? username : name, type, owner,
-                internal, external, base.transport(), base.registrationInterval());
+                internal, external, base.transport(), base.registrationInterval(), features, xmpp);
         if (name != null && name.isEmpty()) {
             v.add(new Violation("name", "required", "must not be empty"));
         }
@@ -228,6 +290,110 @@ final class DevicesResource {
         }
         return new DeviceSpec(username, authUsername == null || authUsername.isEmpty() ? null : authUsername,
                 password, enabled == null || enabled, profile);
+    }
+
+    private static Features features(ObjectNode doc, List<Violation> v) {
+        ObjectNode f = Fields.object(doc, "features", "features", v);
+        if (f == null) {
+            return Features.UNSET;
+        }
+        Fields.onlyKnown(f, FEATURES, "features.", v);
+        return new Features(Fields.bool(f, "srtp", "features.srtp", v),
+                Fields.bool(f, "messaging", "features.messaging", v), Fields.bool(f, "video", "features.video", v),
+                Fields.bool(f, "callrecording", "features.callrecording", v));
+    }
+
+    /**
+     * The scloc seed's XMPP accounts: jid, password and domain required; port 1..65535 (5222);
+     * priority -128..127 (5); usetls and verifycert (true); server, resource, displayname and
+     * accountname optional. A password left out keeps the stored one of the same jid, so a read,
+     * changed and written back device keeps its XMPP passwords. Passwords are sealed at once.
+     */
+    private List<XmppAccount> xmppAccounts(ObjectNode doc, Device existing, List<Violation> v) {
+        JsonNode n = doc.get("xmppaccounts");
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            v.add(new Violation("xmppaccounts", "type", "must be an array"));
+            return List.of();
+        }
+        if (n.size() > MAX_XMPP_ACCOUNTS) {
+            v.add(new Violation("xmppaccounts", "max_items", "must have at most " + MAX_XMPP_ACCOUNTS + " entries"));
+            return List.of();
+        }
+        List<XmppAccount> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            String at = "xmppaccounts[" + i + "]";
+            if (!n.get(i).isObject()) {
+                v.add(new Violation(at, "type", "must be an object"));
+                continue;
+            }
+            ObjectNode o = (ObjectNode) n.get(i);
+            int before = v.size();
+            Fields.onlyKnown(o, XMPP, at + ".", v);
+            String jid = xmppText(o, "jid", at, true, v);
+            String password = xmppText(o, "password", at, false, v);
+            String domain = xmppText(o, "domain", at, true, v);
+            String server = xmppText(o, "server", at, false, v);
+            String resource = xmppText(o, "resource", at, false, v);
+            String displayName = xmppText(o, "displayname", at, false, v);
+            String accountName = xmppText(o, "accountname", at, false, v);
+            Integer port = Fields.integer(o, "port", at + ".port", v);
+            Integer priority = Fields.integer(o, "priority", at + ".priority", v);
+            Boolean useTls = Fields.bool(o, "usetls", at + ".usetls", v);
+            Boolean verifyCert = Fields.bool(o, "verifycert", at + ".verifycert", v);
+            if (jid != null && !JID.matcher(jid).matches()) {
+                v.add(new Violation(at + ".jid", "pattern", "must be an XMPP address such as user@chat.example.com"));
+            }
+            if (port != null && (port < 1 || port > 65535)) {
+                v.add(new Violation(at + ".port", "range", "must be from 1 to 65535"));
+            }
+            if (priority != null && (priority < -128 || priority > 127)) {
+                v.add(new Violation(at + ".priority", "range", "must be from -128 to 127"));
+            }
+            String sealed = null;
+            if (password != null) {
+                if (password.isEmpty()) {
+                    v.add(new Violation(at + ".password", "required", "must not be empty"));
+                }
+            } else if (jid != null && existing != null) {
+                sealed = existing.profile().xmppAccounts().stream().filter(x -> x.jid().equals(jid)).findFirst()
+                        .map(XmppAccount::sealedPassword).orElse(null);
+            }
+            if (password == null && sealed == null && v.stream().noneMatch(x -> x.field().equals(at + ".password"))) {
+                v.add(new Violation(at + ".password", "required", "is required"));
+            }
+            if (v.size() > before) {
+                continue;
+            }
+            if (sealed == null) {
+                sealed = ctx.directory().sealSecret(password);
+            }
+            out.add(new XmppAccount(jid, sealed, domain, server, port == null ? XmppAccount.DEFAULT_PORT : port,
+                    resource, useTls == null || useTls, verifyCert == null || verifyCert,
+                    priority == null ? XmppAccount.DEFAULT_PRIORITY : priority, displayName, accountName));
+        }
+        return out;
+    }
+
+    private static String xmppText(ObjectNode o, String key, String at, boolean required, List<Violation> v) {
+        String field = at + "." + key;
+        String s = Fields.string(o, key, field, v);
+        if (s == null) {
+            if (required && v.stream().noneMatch(x -> x.field().equals(field))) {
+                v.add(new Violation(field, "required", "is required"));
+            }
+            return null;
+        }
+        if (required && s.isBlank()) {
+            v.add(new Violation(field, "required", "must not be blank"));
+        } else if (s.length() > XMPP_TEXT_MAX) {
+            v.add(new Violation(field, "max_length", "must be at most " + XMPP_TEXT_MAX + " characters"));
+        } else if (s.chars().anyMatch(Character::isISOControl)) {
+            v.add(new Violation(field, "characters", "must not contain control characters"));
+        }
+        return s.isEmpty() && !required && !key.equals("password") && !key.equals("resource") ? null : s;
     }
 
     private static CallerId callerId(ObjectNode cid, String key, List<Violation> v) {

@@ -50,7 +50,7 @@ public final class OpenApi {
                 .replaceAll("[{}]", "").replaceAll("[^A-Za-z0-9]+", "_"));
         ArrayNode security = op.putArray("security");
         if (doc.access() != RouteDoc.Access.PUBLIC) {
-            security.addObject().putArray("authToken");
+            security.addObject().putArray(doc.access() == RouteDoc.Access.DEVICE ? "sipDigest" : "authToken");
             op.put("x-access", doc.access().name().toLowerCase(Locale.ROOT));
         }
         ArrayNode params = op.putArray("parameters");
@@ -70,23 +70,53 @@ public final class OpenApi {
             query(params, "filter_device_type", "string", "only devices of this type (any filter_<field> works, "
                     + "dotted for nested fields, e.g. filter_sip.username; filter_not_<field> excludes)");
         }
+        if (r.pattern().template().endsWith("/qrcode") && r.pattern().template().startsWith("/v2/")) {
+            query(params, "format", "string", "scloc (required)");
+            query(params, "output", "string", "png (default) or text: the payload itself");
+            query(params, "provider_id", "string", "generic code for this provider instead of the account's");
+        }
+        if (r.pattern().template().startsWith("/provisioning/") && !r.pattern().template().endsWith("/me")
+                && !r.pattern().template().contains("auth_token")) {
+            query(params, "reset_password", "string", "present: the device gets a new random password first");
+        }
+        if (r.pattern().template().equals("/provisioning/me")) {
+            query(params, "domain", "string", "the account's SIP domain (realm); else the Host header's");
+        }
         if (doc.requestSchema() != null) {
             ObjectNode body = op.putObject("requestBody");
-            body.put("required", true);
+            body.put("required", !r.pattern().template().endsWith("_token"));
             ObjectNode schema = body.putObject("content").putObject("application/json").putObject("schema");
             schema.put("type", "object");
             schema.putArray("required").add("data");
             schema.putObject("properties").set("data", ref(doc.requestSchema()));
         }
         ObjectNode responses = op.putObject("responses");
-        String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key") ? "201" : "200";
+        String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key")
+                || r.method().equals("POST") && r.pattern().template().endsWith("_token") ? "201" : "200";
         ObjectNode success = responses.putObject(ok);
         success.put("description", "success");
-        if (doc.rawResponseType() != null) {
-            // Sent as it is: this document (a JSON object) or the metrics (text).
-            String mediaType = doc.rawResponseType();
-            success.putObject("content").putObject(mediaType.split(";")[0].strip()).putObject("schema")
-                    .put("type", mediaType.startsWith("application/json") ? "object" : "string");
+        if (doc.produces() != null) {
+            // Sent as it is, not in the envelope: this document (JSON), the metrics (text), provisioning
+            // XML and QR codes. Provisioning's own failures are short text/plain bodies.
+            ObjectNode content = success.putObject("content");
+            for (String type : doc.produces().split(",")) {
+                String mediaType = type.split(";")[0].strip();
+                ObjectNode s = content.putObject(mediaType).putObject("schema");
+                s.put("type", mediaType.equals("application/json") ? "object" : "string");
+                if (mediaType.startsWith("image/")) {
+                    s.put("format", "binary");
+                }
+            }
+            if (r.pattern().template().startsWith("/provisioning")
+                    && (doc.access() == RouteDoc.Access.PUBLIC || doc.access() == RouteDoc.Access.DEVICE)) {
+                text(responses, "400", "x-linphone-provisioning header missing (tokens), or no realm named (me)");
+                if (doc.access() == RouteDoc.Access.DEVICE) {
+                    text(responses, "401", "digest challenge (WWW-Authenticate) or wrong credentials");
+                } else if (!r.pattern().parameterNames().isEmpty()) {
+                    text(responses, "404", "unknown, expired, used-up or revoked token: one answer for all");
+                }
+                return op;
+            }
         } else {
             ObjectNode schema = success.putObject("content").putObject("application/json").putObject("schema");
             ObjectNode all = schema.putArray("allOf").addObject();
@@ -108,6 +138,12 @@ public final class OpenApi {
         error(responses, "405", "the path exists, the verb does not (see Allow)");
         error(responses, "413", "body over the configured limit");
         return op;
+    }
+
+    private static void text(ObjectNode responses, String code, String description) {
+        ObjectNode e = responses.putObject(code);
+        e.put("description", description);
+        e.putObject("content").putObject("text/plain").putObject("schema").put("type", "string");
     }
 
     private static void query(ArrayNode params, String name, String type, String description) {

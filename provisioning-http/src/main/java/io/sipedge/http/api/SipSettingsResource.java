@@ -111,8 +111,7 @@ final class SipSettingsResource {
             throw ApiException.invalid(dedupe(v));
         }
         DeviceProfile p = d.profile();
-        DeviceProfile np = new DeviceProfile(p.name(), p.deviceType(), p.ownerId(), p.internalCallerId(),
-                p.externalCallerId(), tr, interval != null ? interval : p.registrationInterval());
+        DeviceProfile np = p.withSip(tr, interval != null ? interval : p.registrationInterval());
         String newUser = user != null ? user : d.username();
         String newAuth = userId == null ? d.authUsername() : userId.isEmpty() ? null : userId;
         String newPassword = password == null || password.equals(PLACEHOLDER) ? null : password;

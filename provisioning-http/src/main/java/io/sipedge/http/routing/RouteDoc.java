@@ -9,7 +9,7 @@ import static java.util.Objects.requireNonNull;
  * of a response sent without the envelope (null: the JSON envelope).
  */
 public record RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
-                       String unauthorizedError, String rawResponseType) {
+                       String unauthorizedError, String produces, boolean secretPath) {
     public RouteDoc {
         requireNonNull(summary, "summary");
         requireNonNull(tag, "tag");
@@ -17,7 +17,23 @@ public record RouteDoc(String summary, String tag, Access access, String request
     }
 
     public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema) {
-        this(summary, tag, access, requestSchema, responseSchema, null, null);
+        this(summary, tag, access, requestSchema, responseSchema, null, null, false);
+    }
+
+    public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
+                    String unauthorizedError) {
+        this(summary, tag, access, requestSchema, responseSchema, unauthorizedError, null, false);
+    }
+
+    /** The route answers {@code contentType} (XML, PNG, text) as it is, not the JSON envelope. */
+    public RouteDoc producing(String contentType) {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, contentType,
+                secretPath);
+    }
+
+    /** The path carries a secret (a provisioning token): the access log shows the template instead. */
+    public RouteDoc withSecretPath() {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, produces, true);
     }
 
     /**
@@ -25,12 +41,7 @@ public record RouteDoc(String summary, String tag, Access access, String request
      * {@code "401"} (the sip-settings seed's {@code {"error":"Log In"}}).
      */
     public RouteDoc withUnauthorizedError(String value) {
-        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value, rawResponseType);
-    }
-
-    /** The same route answering 200 with a body of {@code mediaType}, not the envelope. */
-    public RouteDoc withRawResponse(String mediaType) {
-        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, mediaType);
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value, produces, secretPath);
     }
 
     /** Who may call a route. */
@@ -40,6 +51,8 @@ public record RouteDoc(String summary, String tag, Access access, String request
         /** Any valid token; account tokens see only their own account. */
         TOKEN,
         /** Only a token issued from the admin key. */
-        ADMIN
+        ADMIN,
+        /** A device's own SIP credentials by HTTP Digest, which the handler checks itself. */
+        DEVICE
     }
 }

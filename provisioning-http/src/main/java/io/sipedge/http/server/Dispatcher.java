@@ -158,11 +158,12 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         String path = uri.rawPath();
         String method = req.method().name();
         boolean head = method.equals("HEAD");
-        String what = method + " " + path;
         String verb = methodLabel(method);
         String token = token(req);
 
         RouteMatch<Handler> match = self.router.match(method, path);
+        String what = method + " " + (match instanceof RouteMatch.Found<Handler> f && f.route().doc().secretPath()
+                ? f.route().pattern().template() : redacted(path));
         if (match instanceof RouteMatch.MethodNotAllowed<Handler> m) {
             FullHttpResponse res = errorResponse(new ApiException(405, "method not allowed; allowed: "
                     + String.join(", ", m.allow()), null), requestId);
@@ -179,7 +180,7 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         Map<String, List<String>> query = uri.parameters();
         byte[] body = ByteBufUtil.getBytes(req.content());
         ApiRequest apiRequest = new ApiRequest(route.method(), path, found.params(), query, body, token, null,
-                requestId);
+                requestId, headers(req), remoteIp(ctx), head);
         try {
             self.pool.execute(() -> {
                 Principal principal = null;
@@ -207,8 +208,8 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private Principal authorise(Route<Handler> route, String token) {
         Access a = route.doc().access();
-        if (a == Access.PUBLIC) {
-            return null;
+        if (a == Access.PUBLIC || a == Access.DEVICE) {
+            return null; // DEVICE: the handler checks the device's digest credentials itself
         }
         Principal p = tokens.verify(token).orElse(null);
         if (p == null) {
@@ -242,7 +243,44 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (out.contentType() != null) {
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, out.contentType());
         }
+        // A value with line breaks is several fields of the same name (two WWW-Authenticate challenges).
+        out.headers().forEach((k, v) -> {
+            res.headers().remove(k);
+            for (String one : v.split("\n")) {
+                res.headers().add(k, one);
+            }
+        });
         return res;
+    }
+
+    /**
+     * The path as the access log shows it: anything under {@code /provisioning/} may be a token
+     * (even on a 404 or 405, where no route says so), so only the first segment after it stays.
+     */
+    static String redacted(String path) {
+        if (!path.startsWith("/provisioning/")) {
+            return path;
+        }
+        String rest = path.substring("/provisioning/".length());
+        int slash = rest.indexOf('/');
+        String first = slash < 0 ? rest : rest.substring(0, slash);
+        if (first.equals("qrcode") || first.equals("auth_token")) {
+            return "/provisioning/" + first + "/<redacted>";
+        }
+        return first.equals("me") && slash < 0 ? path : "/provisioning/<redacted>";
+    }
+
+    private static Map<String, String> headers(FullHttpRequest req) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Map.Entry<String, String> h : req.headers()) {
+            out.putIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue());
+        }
+        return out;
+    }
+
+    private static String remoteIp(ChannelHandlerContext ctx) {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        return remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
     }
 
     static FullHttpResponse errorResponse(ApiException e, String requestId) {

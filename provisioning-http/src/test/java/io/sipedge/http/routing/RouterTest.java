@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("unchecked") // assertInstanceOf with a generic record class
 class RouterTest {
     private static final RouteDoc DOC = new RouteDoc("s", "t", Access.PUBLIC, null, null);
 

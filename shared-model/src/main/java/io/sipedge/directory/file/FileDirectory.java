@@ -15,6 +15,9 @@ import io.sipedge.model.ApiKey;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Device;
 import io.sipedge.model.DeviceProfile;
+import io.sipedge.model.Provisioned;
+import io.sipedge.model.ProvisioningToken;
+import io.sipedge.model.TenantProvisioning;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
 import io.sipedge.model.rules.DeviceRules;
@@ -99,6 +102,8 @@ public final class FileDirectory implements Directory {
     private final Map<String, Device> devicesById = new ConcurrentHashMap<>();
     private final Map<String, Device> devicesByUsername = new ConcurrentHashMap<>();
     private final Map<String, Device> devicesByDigestUser = new ConcurrentHashMap<>();
+    /** Provisioning and auth tokens by the SHA-256 of the token. */
+    private final Map<String, ProvisioningToken> tokensByHash = new ConcurrentHashMap<>();
 
     private long generation;
     private FileChannel journal;
@@ -106,9 +111,21 @@ public final class FileDirectory implements Directory {
 
     /** One journal line: an upsert of a tenant or a device, or a deletion by id. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries) {
+    record Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries, ProvisioningToken token) {
         Entry(String op, Tenant tenant, Device device, String id) {
-            this(op, tenant, device, id, null);
+            this(op, tenant, device, id, null, null);
+        }
+
+        Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries) {
+            this(op, tenant, device, id, entries, null);
+        }
+
+        static Entry token(ProvisioningToken t) {
+            return new Entry(TOKEN, null, null, null, null, t);
+        }
+
+        static Entry deleteToken(String sha256) {
+            return new Entry(DELETE_TOKEN, null, null, sha256, null, null);
         }
 
         /** Several changes that must land together: one journal line, so a torn write loses all or none. */
@@ -117,9 +134,11 @@ public final class FileDirectory implements Directory {
         static final String DEVICE = "device";
         static final String DELETE_TENANT = "delete_tenant";
         static final String DELETE_DEVICE = "delete_device";
+        static final String TOKEN = "token";
+        static final String DELETE_TOKEN = "delete_token";
     }
 
-    record Snapshot(long generation, List<Tenant> tenants, List<Device> devices) {
+    record Snapshot(long generation, List<Tenant> tenants, List<Device> devices, List<ProvisioningToken> tokens) {
     }
 
     private FileDirectory(Path dir, InstantSource clock, FileChannel lockChannel, FileLock lock) {
@@ -291,7 +310,7 @@ public final class FileDirectory implements Directory {
                 return old;
             }
             Tenant t = new Tenant(old.id(), newName, old.domain(), md5Only, old.createdAt(), clock.instant(),
-                    old.apiKey());
+                    old.apiKey(), old.provisioning());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
@@ -305,7 +324,7 @@ public final class FileDirectory implements Directory {
         try {
             Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
             Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
-                    newApiKey());
+                    newApiKey(), old.provisioning());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
@@ -346,7 +365,7 @@ public final class FileDirectory implements Directory {
                     : secretFor(t, digestName(spec), spec.password() != null ? spec.password() : revealPassword(old));
             DeviceProfile profile = spec.profile() != null ? spec.profile() : old.profile();
             Device d = new Device(old.id(), old.tenantId(), spec.username(), spec.authUsername(), spec.enabled(),
-                    secret, old.createdAt(), clock.instant(), named(profile, spec.username()));
+                    secret, old.createdAt(), clock.instant(), named(profile, spec.username()), old.provisioned());
             commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
             return d;
         } finally {
@@ -359,7 +378,10 @@ public final class FileDirectory implements Directory {
         writeLock.lock();
         try {
             device(deviceId).orElseThrow(() -> DirectoryException.notFound("device " + deviceId));
-            commit(List.of(new Entry(Entry.DELETE_DEVICE, null, null, deviceId)));
+            List<Entry> batch = new ArrayList<>();
+            tokensOf(deviceId).forEach(tk -> batch.add(Entry.deleteToken(tk.sha256())));
+            batch.add(new Entry(Entry.DELETE_DEVICE, null, null, deviceId));
+            commit(batch);
         } finally {
             writeLock.unlock();
         }
@@ -372,6 +394,7 @@ public final class FileDirectory implements Directory {
             tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
             List<Entry> batch = new ArrayList<>();
             for (Device d : devices(tenantId)) {
+                tokensOf(d.id()).forEach(tk -> batch.add(Entry.deleteToken(tk.sha256())));
                 batch.add(new Entry(Entry.DELETE_DEVICE, null, null, d.id()));
             }
             batch.add(new Entry(Entry.DELETE_TENANT, null, null, tenantId));
@@ -413,7 +436,8 @@ public final class FileDirectory implements Directory {
                         ? new Device(newId(), t.id(), line.username(), line.authUsername(), true,
                                 secretFor(t, digest, line.password()), now, now)
                         : new Device(old.id(), t.id(), line.username(), line.authUsername(), old.enabled(),
-                                secretFor(t, digest, line.password()), old.createdAt(), now, old.profile());
+                                secretFor(t, digest, line.password()), old.createdAt(), now, old.profile(),
+                                old.provisioned());
                 if (old == null) {
                     created++;
                 } else {
@@ -434,6 +458,136 @@ public final class FileDirectory implements Directory {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- provisioning
+
+    @Override
+    public Tenant updateTenantProvisioning(String tenantId, TenantProvisioning settings) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            if (old.provisioning().equals(settings)) {
+                return old;
+            }
+            Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
+                    old.apiKey(), settings);
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public ProvisioningToken putProvisioningToken(ProvisioningToken token) {
+        writeLock.lock();
+        try {
+            device(token.deviceId()).orElseThrow(() -> DirectoryException.notFound("device " + token.deviceId()));
+            List<Entry> batch = new ArrayList<>();
+            // One live token of each kind per device: a new one replaces the old.
+            tokensOf(token.deviceId()).filter(t -> t.kind() == token.kind())
+                    .forEach(t -> batch.add(Entry.deleteToken(t.sha256())));
+            batch.add(Entry.token(token));
+            commit(batch);
+            return token;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean revokeProvisioningTokens(String deviceId, ProvisioningToken.Kind kind) {
+        writeLock.lock();
+        try {
+            List<Entry> batch = new ArrayList<>();
+            tokensOf(deviceId).filter(t -> t.kind() == kind).forEach(t -> batch.add(Entry.deleteToken(t.sha256())));
+            if (batch.isEmpty()) {
+                return false;
+            }
+            commit(batch);
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<ProvisioningToken> provisioningToken(String deviceId, ProvisioningToken.Kind kind) {
+        return tokensOf(deviceId).filter(t -> t.kind() == kind).findFirst();
+    }
+
+    @Override
+    public Optional<ProvisioningToken> findProvisioningToken(String token, ProvisioningToken.Kind kind,
+                                                             Instant now) {
+        if (token == null || token.isEmpty() || token.length() > 256) {
+            return Optional.empty();
+        }
+        String hash = sha256Hex(token);
+        ProvisioningToken t = tokensByHash.get(hash);
+        if (t == null || t.kind() != kind || t.expiredAt(now) || !devicesById.containsKey(t.deviceId())
+                || !MessageDigest.isEqual(t.sha256().getBytes(StandardCharsets.US_ASCII),
+                        hash.getBytes(StandardCharsets.US_ASCII))) {
+            return Optional.empty();
+        }
+        return Optional.of(t);
+    }
+
+    @Override
+    public Optional<Device> provision(String token, ProvisioningToken.Kind kind, Provisioned fetch,
+                                      String newPassword) {
+        if (token == null || token.isEmpty() || token.length() > 256) {
+            return Optional.empty();
+        }
+        String hash = sha256Hex(token);
+        writeLock.lock();
+        try {
+            ProvisioningToken t = tokensByHash.get(hash);
+            // The map found a candidate by hash; the final comparison does not short-circuit.
+            if (t == null || t.kind() != kind || t.expiredAt(fetch.at()) || !MessageDigest.isEqual(
+                    t.sha256().getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII))) {
+                return Optional.empty();
+            }
+            Device old = devicesById.get(t.deviceId());
+            if (old == null) {
+                return Optional.empty();
+            }
+            if (newPassword != null) {
+                validate(new DeviceSpec(old.username(), old.authUsername(), newPassword, true), true);
+            }
+            Tenant tenant = tenantsById.get(old.tenantId());
+            SipSecret secret = newPassword == null ? old.secret() : secretFor(tenant, old.digestUsername(), newPassword);
+            Provisioned first = old.provisioned() != null ? old.provisioned() : fetch;
+            Device d = new Device(old.id(), old.tenantId(), old.username(), old.authUsername(), true, secret,
+                    old.createdAt(), fetch.at(), old.profile(), first);
+            List<Entry> batch = new ArrayList<>();
+            if (t.singleUse()) {
+                batch.add(Entry.deleteToken(hash));
+            }
+            if (!d.equals(old)) {
+                batch.add(new Entry(Entry.DEVICE, null, d, null));
+            }
+            if (!batch.isEmpty()) {
+                commit(batch);
+            }
+            return Optional.of(d);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public String sealSecret(String clear) {
+        return sealer.seal(clear);
+    }
+
+    @Override
+    public String revealSecret(String sealed) {
+        return sealer.unseal(sealed);
+    }
+
+    private Stream<ProvisioningToken> tokensOf(String deviceId) {
+        return tokensByHash.values().stream().filter(t -> t.deviceId().equals(deviceId));
     }
 
     @Override
@@ -546,6 +700,10 @@ public final class FileDirectory implements Directory {
                     List.of(), e);
         }
         for (Entry e : batch) {
+            if (Entry.TOKEN.equals(e.op()) || Entry.DELETE_TOKEN.equals(e.op())) {
+                apply(e);
+                continue;
+            }
             Device before = e.device() != null ? devicesById.get(e.device().id())
                     : Entry.DELETE_DEVICE.equals(e.op()) ? devicesById.get(e.id()) : null;
             Tenant tenantBefore = Entry.DELETE_TENANT.equals(e.op()) ? tenantsById.get(e.id())
@@ -629,6 +787,8 @@ public final class FileDirectory implements Directory {
                     unindex(old);
                 }
             }
+            case Entry.TOKEN -> tokensByHash.put(e.token().sha256(), e.token());
+            case Entry.DELETE_TOKEN -> tokensByHash.remove(e.id());
             case Entry.DELETE_TENANT -> {
                 Tenant old = tenantsById.remove(e.id());
                 if (old != null) {
@@ -654,6 +814,9 @@ public final class FileDirectory implements Directory {
             generation = s.generation();
             s.tenants().forEach(t -> apply(new Entry(Entry.TENANT, t, null, null)));
             s.devices().forEach(d -> apply(new Entry(Entry.DEVICE, null, d, null)));
+            if (s.tokens() != null) {
+                s.tokens().forEach(t -> apply(Entry.token(t)));
+            }
         }
         Path jp = journalPath(generation);
         int replayed = 0;
@@ -731,7 +894,10 @@ public final class FileDirectory implements Directory {
     private void compact() {
         try {
             long next = generation + 1;
-            Snapshot s = new Snapshot(next, List.copyOf(tenantsById.values()), List.copyOf(devicesById.values()));
+            // Expired tokens are refused anyway; compaction is where they are finally dropped.
+            Instant now = clock.instant();
+            Snapshot s = new Snapshot(next, List.copyOf(tenantsById.values()), List.copyOf(devicesById.values()),
+                    tokensByHash.values().stream().filter(t -> !t.expiredAt(now)).toList());
             Path jpNext = journalPath(next);
             Files.deleteIfExists(jpNext); // a leftover from a compaction that crashed before its rename
             Durable.writeAtomically(dir.resolve("snapshot.json"), json.writeValueAsBytes(s), true);
