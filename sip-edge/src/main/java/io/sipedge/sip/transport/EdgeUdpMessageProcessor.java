@@ -43,7 +43,6 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
     private final AgedQueue queue;
     private final LongAdder shedOld = new LongAdder();
     private final LongAdder shedFull = new LongAdder();
-    private final LongAdder oversize = new LongAdder();
 
     EdgeUdpMessageProcessor(InetAddress address, SIPTransactionStack stack, int port, String stackName,
                             UdpIngress ingress) throws IOException {
@@ -58,11 +57,6 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
 
     /** How the reader queues datagrams; read from the stack's properties by the factory. */
     record UdpIngress(int maxMessageSize, int workers, int queueCapacity, long maxAgeMs) {
-    }
-
-    /** Datagrams dropped so far: too old when their turn came, queue full, larger than the limit. */
-    long[] shedCounts() {
-        return new long[] {shedOld.sum(), shedFull.sum(), oversize.sum()};
     }
 
     @Override
@@ -81,8 +75,7 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
                 sock.receive(in);
                 int length = in.getLength();
                 if (length > maxMessageSize) {
-                    oversize.increment();
-                    continue;
+                    continue; // dropped whole: a parser would only see a cut-off message
                 }
                 DatagramPacket copy = new DatagramPacket(Arrays.copyOf(buffer, length), length,
                         in.getAddress(), in.getPort());
