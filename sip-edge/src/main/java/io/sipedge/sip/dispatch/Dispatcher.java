@@ -7,6 +7,9 @@ import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.transport.InboundHandler;
+import io.sipedge.sip.transport.RawReply;
+import io.sipedge.sip.wire.RawRegister;
+import io.sipedge.sip.wire.RawResponses;
 import io.sipedge.sip.transport.ReplyPath;
 import io.sipedge.sip.wire.RegisterMessages;
 import io.sipedge.sip.wire.Responses;
@@ -125,6 +128,38 @@ public final class Dispatcher implements InboundHandler {
         } finally {
             events.registerHandled(reported, System.nanoTime() - start); // pre-registered meters only
         }
+    }
+
+    /**
+     * The fast path: a REGISTER of the common shape is read from its bytes and answered with bytes
+     * ({@link RawRegister}, {@link RawResponses}); the same registrar decides. Anything else is left
+     * to the stack's parser and {@link #handle}.
+     */
+    @Override
+    public boolean handleRaw(byte[] message, RawReply reply) {
+        RawRegister raw = RawRegister.scan(message);
+        if (raw == null) {
+            return false;
+        }
+        long start = System.nanoTime();
+        RegisterOutcome reported = RegisterOutcome.ERROR; // until the answer is out
+        try {
+            Instant now = clock.instant();
+            RegisterReply result = registrar.handle(
+                    raw.request(reply.transport(), reply.sourceIp(), reply.sourcePort()), now);
+            reply.send(RawResponses.register(result, raw, reply.transport(), reply.sourceIp(), reply.sourcePort()),
+                    RawResponses.udpPort(raw, reply.sourcePort()));
+            reported = result.outcome();
+            if (log.isDebugEnabled()) {
+                log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
+                        result.status());
+            }
+        } catch (Throwable t) { // NOPMD: boundary of a stack worker thread
+            log.warn("request REGISTER (Call-ID {}) failed: {}", raw.callId(), t.toString());
+        } finally {
+            events.registerHandled(reported, System.nanoTime() - start);
+        }
+        return true;
     }
 
     /** OPTIONS to the edge itself (no user part) is a keepalive or probe: 200, no challenge. */

@@ -55,7 +55,7 @@ public final class EdgeMessageProcessorFactory implements MessageProcessorFactor
         UdpIngress ingress = new UdpIngress(stack.getMaxMessageSize(),
                 Integer.parseInt(p.getProperty("gov.nist.javax.sip.THREAD_POOL_SIZE")),
                 Integer.parseInt(p.getProperty(UDP_QUEUE_CAPACITY)),
-                Long.parseLong(p.getProperty(UDP_MAX_AGE_MS)));
+                Long.parseLong(p.getProperty(UDP_MAX_AGE_MS)), ReliableLanes.of(impl.getStackName()));
         EdgeUdpMessageProcessor processor = new EdgeUdpMessageProcessor(address, stack, port,
                 impl.getStackName(), ingress);
         markUdpListening(stack);

@@ -15,6 +15,7 @@ import gov.nist.javax.sip.stack.SIPTransactionStack;
 import gov.nist.javax.sip.stack.TCPMessageChannel;
 import io.sipedge.sip.transport.EdgeTcpMessageProcessor.TcpIngress;
 import io.sipedge.sip.transport.StreamFramer.FramingException;
+import io.sipedge.model.Transport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -76,6 +77,8 @@ final class EdgeTcpMessageChannel extends TCPMessageChannel {
     /** One for the reader, one per message queued on a lane; whoever drops it to zero closes. */
     private final AtomicInteger holds = new AtomicInteger(1);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The fast path's answers go back on this connection. */
+    private final RawReply raw;
 
     EdgeTcpMessageChannel(Socket socket, SIPTransactionStack stack, EdgeTcpMessageProcessor processor,
                           TcpIngress ingress) throws IOException {
@@ -95,6 +98,7 @@ final class EdgeTcpMessageChannel extends TCPMessageChannel {
         myClientOutputStream = socket.getOutputStream();
         key = MessageChannel.getKey(peerAddress, peerPort, "TCP");
         messageProcessor = processor;
+        raw = new RawReply(Transport.TCP, peerAddress, peerPort, (bytes, to, port) -> sendMessage(bytes, false));
     }
 
     /**
@@ -199,6 +203,9 @@ final class EdgeTcpMessageChannel extends TCPMessageChannel {
         try {
             if (closed.get()) {
                 return; // an earlier message broke the connection: nobody would get the answer
+            }
+            if (ingress.lanes().handleRaw(message, raw)) {
+                return; // answered from its bytes: the fast path
             }
             SIPMessage m = parse(message);
             if (m != null) {

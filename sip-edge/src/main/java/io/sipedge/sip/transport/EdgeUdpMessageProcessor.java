@@ -4,6 +4,7 @@ import gov.nist.javax.sip.stack.DatagramQueuedMessageDispatch;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
 import gov.nist.javax.sip.stack.UDPMessageChannel;
 import gov.nist.javax.sip.stack.UDPMessageProcessor;
+import io.sipedge.model.Transport;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
@@ -13,6 +14,7 @@ import java.util.LinkedList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,7 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
 
     private final int maxMessageSize;
     private final int workers;
+    private final InboundHandler rawHandler;
     private final String stackName;
     private final AgedQueue queue;
     private final LongAdder shedOld = new LongAdder();
@@ -50,13 +53,33 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
         this.stackName = stackName;
         this.maxMessageSize = ingress.maxMessageSize();
         this.workers = ingress.workers();
-        this.queue = new AgedQueue(ingress.queueCapacity(), ingress.maxAgeMs(), shedOld);
+        this.rawHandler = ingress.rawHandler();
+        this.queue = new AgedQueue(ingress.queueCapacity(), ingress.maxAgeMs(), shedOld, this::answeredRaw);
         this.messageQueue = queue;
         this.messageChannels = new LinkedList<UDPMessageChannel>(); // stop() may come before run()
     }
 
-    /** How the reader queues datagrams; read from the stack's properties by the factory. */
-    record UdpIngress(int maxMessageSize, int workers, int queueCapacity, long maxAgeMs) {
+    /**
+     * How the reader queues datagrams; read from the stack's properties by the factory.
+     *
+     * @param rawHandler offered each datagram before the RI parses it; null for none
+     */
+    record UdpIngress(int maxMessageSize, int workers, int queueCapacity, long maxAgeMs, InboundHandler rawHandler) {
+    }
+
+    /** On a worker: true when the edge answered the datagram from its bytes (the RI never sees it). */
+    private boolean answeredRaw(DatagramQueuedMessageDispatch work) {
+        InboundHandler h = rawHandler;
+        if (h == null || work.packet.getLength() == 0) {
+            return false;
+        }
+        DatagramPacket p = work.packet;
+        return h.handleRaw(p.getData(), new RawReply(Transport.UDP, p.getAddress(), p.getPort(), this::sendRaw));
+    }
+
+    /** From the listening socket, like the RI's replies (so they pass back through the phone's NAT). */
+    private void sendRaw(byte[] bytes, InetAddress to, int port) throws IOException {
+        sock.send(new DatagramPacket(bytes, bytes.length, to, port));
     }
 
     @Override
@@ -131,21 +154,32 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
         private static final long serialVersionUID = 1L;
         private final long maxAgeMs;
         private final transient LongAdder shed;
+        /** The fast path: a datagram it answers is never handed to the RI's worker loop. */
+        private final transient Predicate<DatagramQueuedMessageDispatch> answered;
 
-        AgedQueue(int capacity, long maxAgeMs, LongAdder shed) {
+        AgedQueue(int capacity, long maxAgeMs, LongAdder shed, Predicate<DatagramQueuedMessageDispatch> answered) {
             super(capacity);
             this.maxAgeMs = maxAgeMs;
             this.shed = shed;
+            this.answered = answered;
+        }
+
+        /** Taken by a worker: ripe enough, and not answered by the fast path on the way. */
+        private boolean forTheStack(DatagramQueuedMessageDispatch d) {
+            if (System.currentTimeMillis() - d.getReceptionTime() > maxAgeMs) {
+                shed.increment();
+                return false;
+            }
+            return !answered.test(d);
         }
 
         @Override
         public DatagramQueuedMessageDispatch take() throws InterruptedException {
             while (true) {
                 DatagramQueuedMessageDispatch d = super.take();
-                if (System.currentTimeMillis() - d.getReceptionTime() <= maxAgeMs) {
+                if (forTheStack(d)) {
                     return d;
                 }
-                shed.increment();
             }
         }
 
@@ -155,10 +189,9 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
             while (true) {
                 DatagramQueuedMessageDispatch d = super.poll(Math.max(0, deadline - System.nanoTime()),
                         TimeUnit.NANOSECONDS);
-                if (d == null || System.currentTimeMillis() - d.getReceptionTime() <= maxAgeMs) {
+                if (d == null || forTheStack(d)) {
                     return d;
                 }
-                shed.increment();
             }
         }
     }

@@ -19,4 +19,15 @@ public interface InboundHandler {
      * that found its lane full (a TCP connection's reader, or the RI's TLS parser thread).
      */
     void overloaded(SIPRequest request, ReplyPath reply);
+
+    /**
+     * Offered every UDP datagram and TCP message before the stack parses it (on the thread that
+     * would parse it: a UDP worker or the message's lane).
+     *
+     * @return true when answered from the bytes alone; false lets the stack parse it and
+     *         {@link #handle} it as usual
+     */
+    default boolean handleRaw(byte[] message, RawReply reply) {
+        return false;
+    }
 }

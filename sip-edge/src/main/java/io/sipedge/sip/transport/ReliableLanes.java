@@ -105,6 +105,13 @@ final class ReliableLanes implements InboundHandler, AutoCloseable {
         return true;
     }
 
+    /** The handler's fast path, where the message is (a UDP worker, or the lane of a TCP message). */
+    @Override
+    public boolean handleRaw(byte[] message, RawReply reply) {
+        InboundHandler h = handler;
+        return h != null && h.handleRaw(message, reply);
+    }
+
     /** Answers a request no lane has room for, and counts it for the periodic warning. */
     @Override
     public void overloaded(SIPRequest request, ReplyPath reply) {

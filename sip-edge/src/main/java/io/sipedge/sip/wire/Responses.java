@@ -48,16 +48,23 @@ public final class Responses {
         if (to == null || to.getTag() != null) {
             return;
         }
-        Mac mac = TAG_MAC.get();
         CallIdHeader callId = (CallIdHeader) r.getHeader(CallIdHeader.NAME);
         FromHeader from = (FromHeader) r.getHeader(FromHeader.NAME);
         CSeqHeader cseq = (CSeqHeader) r.getHeader(CSeqHeader.NAME);
         ViaHeader via = (ViaHeader) r.getHeader(ViaHeader.NAME);
-        update(mac, callId == null ? null : callId.getCallId());
-        update(mac, from == null ? null : from.getTag());
-        update(mac, cseq == null ? null : cseq.getSeqNumber() + " " + cseq.getMethod());
-        update(mac, via == null ? null : via.getBranch());
-        to.setTag(HexFormat.of().formatHex(mac.doFinal(), 0, 8));
+        to.setTag(tag(callId == null ? null : callId.getCallId(), from == null ? null : from.getTag(),
+                cseq == null ? null : cseq.getSeqNumber() + " " + cseq.getMethod(),
+                via == null ? null : via.getBranch()));
+    }
+
+    /** The To tag for a request with these identifiers (any may be null); {@code cseq} is "number METHOD". */
+    public static String tag(String callId, String fromTag, String cseq, String branch) {
+        Mac mac = TAG_MAC.get();
+        update(mac, callId);
+        update(mac, fromTag);
+        update(mac, cseq);
+        update(mac, branch);
+        return HexFormat.of().formatHex(mac.doFinal(), 0, 8);
     }
 
     private static void update(Mac mac, String field) {

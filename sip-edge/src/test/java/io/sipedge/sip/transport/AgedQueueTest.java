@@ -19,7 +19,7 @@ class AgedQueueTest {
     @Test
     void workersSkipDatagramsOlderThanTheLimitAndCountThem() throws Exception {
         LongAdder shed = new LongAdder();
-        AgedQueue q = new AgedQueue(8, 500, shed);
+        AgedQueue q = new AgedQueue(8, 500, shed, d -> false);
         long now = System.currentTimeMillis();
         q.offer(receivedAt(now - 5_000));
         q.offer(receivedAt(now - 501));
@@ -35,7 +35,7 @@ class AgedQueueTest {
 
     @Test
     void theQueueIsBounded() {
-        AgedQueue q = new AgedQueue(2, 500, new LongAdder());
+        AgedQueue q = new AgedQueue(2, 500, new LongAdder(), d -> false);
         long now = System.currentTimeMillis();
         q.offer(receivedAt(now));
         q.offer(receivedAt(now));

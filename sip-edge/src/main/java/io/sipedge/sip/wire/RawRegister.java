@@ -1,0 +1,660 @@
+package io.sipedge.sip.wire;
+
+import io.sipedge.model.Transport;
+import io.sipedge.sip.auth.DigestCredentials;
+import io.sipedge.sip.registrar.RegisterRequest;
+import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A REGISTER read straight from its bytes: the fast path that skips the stack's parser for the
+ * shape phones and load generators send (one Via, at most one Contact, Digest credentials, no
+ * body). JFR put the RI's parser at about 45 % of a UDP worker's time and its response building and
+ * encoding at another quarter, for a message whose dozen headers the registrar reads a handful of.
+ *
+ * <p>The grammar accepted is a strict subset of RFC 3261's: anything else (folded or repeated
+ * headers, several Vias or Contacts, a Path, a body, escapes, quoted pairs, IPv6, non-ASCII bytes,
+ * a value the stack would refuse) makes {@link #scan} return null, and the message takes the
+ * stack's own path, which is where every malformed-input rule lives. A message the fast path
+ * accepts must read exactly as {@link RegisterMessages#read} reads it (pinned by
+ * {@code RawRegisterTest}, which compares the two on a corpus of real clients' requests).
+ */
+public final class RawRegister {
+    /** Headers that change the answer or need the stack: their presence sends a REGISTER down the stack's path. */
+    private static final List<String> STACK_ONLY = List.of("path", "record-route", "route", "timestamp",
+            "content-type", "c", "content-encoding", "e", "require", "proxy-require");
+
+    // The top Via: protocol ("SIP/2.0/UDP"), sent-by and its parameters in order (null value = flag).
+    final String viaProtocol;
+    final String viaHost;
+    final int viaPort;
+    final List<String[]> viaParams;
+    final String from;
+    final String fromTag;
+    final String to;
+    final boolean toTagged;
+    final String callId;
+    final long cseq;
+
+    private final String requestUriHost;
+    private final String toUser;
+    private final String toHost;
+    private final String branch;
+    private final Long expires;
+    private final boolean star;
+    private final ContactSpec contact;
+    private final DigestCredentials credentials;
+    private final String userAgent;
+
+    private RawRegister(Builder b) {
+        viaProtocol = b.viaProtocol;
+        viaHost = b.viaHost;
+        viaPort = b.viaPort;
+        viaParams = b.viaParams;
+        from = b.from;
+        fromTag = b.fromTag;
+        to = b.to;
+        toTagged = b.toTagged;
+        callId = b.callId;
+        cseq = b.cseq;
+        requestUriHost = b.requestUriHost;
+        toUser = b.toUser;
+        toHost = b.toHost;
+        branch = b.branch;
+        expires = b.expires;
+        star = b.star;
+        contact = b.contact;
+        credentials = b.credentials;
+        userAgent = b.userAgent;
+    }
+
+    /** The request as the registrar takes it; the same value {@link RegisterMessages#read} gives. */
+    public RegisterRequest request(Transport transport, String sourceIp, int sourcePort) {
+        return new RegisterRequest(requestUriHost, toUser, toHost, branch, callId, cseq, expires, star,
+                contact == null ? List.of() : List.of(contact),
+                credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, sourceIp, sourcePort,
+                transport, null);
+    }
+
+    public String callId() {
+        return callId;
+    }
+
+    /** The top Via's branch, or null. */
+    public String branch() {
+        return branch;
+    }
+
+    /** A REGISTER of the fast path's shape, or null: then the stack parses it. Never throws. */
+    public static RawRegister scan(byte[] message) {
+        try {
+            return scan(message, message.length);
+        } catch (RuntimeException e) {
+            return null; // a shape this reader did not foresee: the stack's parser decides
+        }
+    }
+
+    private static RawRegister scan(byte[] b, int length) {
+        if (length < 16 || b[0] != 'R') {
+            return null;
+        }
+        int depth = 0;
+        for (int i = 0; i < length; i++) {
+            int c = b[i] & 0xff;
+            if (c >= 0x7f || (c < 0x20 && c != '\r' && c != '\n')) {
+                return null; // non-ASCII, tabs, NULs: the stack's parser knows the rules
+            }
+            // Nesting of < or ( is never needed in this subset; deep nesting is the parser guard's 400.
+            if (c == '<' || c == '(') {
+                if (++depth > 1) {
+                    return null;
+                }
+            } else if (c == '>' || c == ')') {
+                depth = Math.max(0, depth - 1);
+            } else if (c == '\n') {
+                depth = 0;
+            }
+        }
+        String text = new String(b, 0, length, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0 || end + 4 != length) {
+            return null; // a body, or no end of headers
+        }
+        int lineEnd = text.indexOf("\r\n");
+        Builder r = new Builder();
+        if (!r.requestLine(text.substring(0, lineEnd))) {
+            return null;
+        }
+        int at = lineEnd + 2;
+        while (at < end + 2) {
+            int next = text.indexOf("\r\n", at);
+            if (!r.header(text.substring(at, next))) {
+                return null;
+            }
+            at = next + 2;
+        }
+        return r.complete() ? new RawRegister(r) : null;
+    }
+
+    private static final class Builder {
+        String viaProtocol;
+        String viaHost;
+        int viaPort = -1;
+        List<String[]> viaParams;
+        String from;
+        String fromTag;
+        String to;
+        boolean toTagged;
+        String callId;
+        long cseq = -1;
+        String requestUriHost;
+        String toUser;
+        String toHost;
+        String branch;
+        Long expires;
+        boolean star;
+        boolean contactSeen;
+        ContactSpec contact;
+        DigestCredentials credentials;
+        boolean authorizationSeen;
+        String userAgent;
+        boolean maxForwardsSeen;
+        boolean contentLengthSeen;
+
+        boolean requestLine(String line) {
+            if (!line.startsWith("REGISTER sip:") || !line.endsWith(" SIP/2.0")) {
+                return false;
+            }
+            String uri = line.substring("REGISTER ".length(), line.length() - " SIP/2.0".length());
+            SipUri u = SipUri.parse(uri);
+            if (u == null) {
+                return false;
+            }
+            requestUriHost = u.host;
+            return true;
+        }
+
+        boolean header(String line) {
+            int colon = line.indexOf(':');
+            if (colon <= 0 || line.charAt(0) == ' ') {
+                return false; // folding, or no name
+            }
+            String name = line.substring(0, colon).stripTrailing().toLowerCase(Locale.ROOT);
+            if (!isToken(name)) {
+                return false;
+            }
+            String value = line.substring(colon + 1).strip();
+            return switch (name) {
+                case "via", "v" -> viaProtocol == null && via(value);
+                case "from", "f" -> from == null && from(value);
+                case "to", "t" -> to == null && to(value);
+                case "call-id", "i" -> callId == null && callId(value);
+                case "cseq" -> cseq < 0 && cseq(value);
+                case "contact", "m" -> !contactSeen && contact(value);
+                case "expires" -> expires == null && expiresHeader(value);
+                case "authorization" -> !authorizationSeen && authorization(value);
+                case "max-forwards" -> maxForwards(value);
+                case "content-length", "l" -> !contentLengthSeen && (contentLengthSeen = "0".equals(value));
+                case "user-agent" -> userAgent == null && userAgent(value);
+                default -> !STACK_ONLY.contains(name); // the registrar never reads the rest
+            };
+        }
+
+        boolean complete() {
+            return viaProtocol != null && from != null && to != null && callId != null && cseq >= 0;
+        }
+
+        private boolean via(String value) {
+            if (!value.startsWith("SIP/2.0/") || value.indexOf(',') >= 0 || value.indexOf('"') >= 0
+                    || value.indexOf('(') >= 0) {
+                return false;
+            }
+            int sp = value.indexOf(' ');
+            if (sp < 0) {
+                return false;
+            }
+            String protocol = value.substring(0, sp);
+            String transport = protocol.substring("SIP/2.0/".length());
+            if (!isToken(transport) || transport.isEmpty()) {
+                return false;
+            }
+            String rest = value.substring(sp + 1);
+            int semi = rest.indexOf(';');
+            String sentBy = semi < 0 ? rest : rest.substring(0, semi);
+            HostPort hp = HostPort.parse(sentBy);
+            if (hp == null) {
+                return false;
+            }
+            List<String[]> params = semi < 0 ? new ArrayList<>(2) : Params.parse(rest.substring(semi), false);
+            if (params == null) {
+                return false;
+            }
+            for (String[] p : params) {
+                if (p[0].equalsIgnoreCase("branch")) {
+                    if (p[1] == null || p[1].isEmpty()) {
+                        return false;
+                    }
+                    branch = p[1];
+                } else if (p[0].equalsIgnoreCase("rport") && p[1] != null && !isDigits(p[1], 5)) {
+                    return false;
+                }
+            }
+            viaProtocol = protocol;
+            viaHost = hp.host;
+            viaPort = hp.port;
+            viaParams = params;
+            return true;
+        }
+
+        private boolean from(String value) {
+            NameAddr a = NameAddr.parse(value);
+            if (a == null) {
+                return false;
+            }
+            from = value;
+            fromTag = Params.get(a.params, "tag");
+            return true;
+        }
+
+        private boolean to(String value) {
+            NameAddr a = NameAddr.parse(value);
+            if (a == null) {
+                return false;
+            }
+            SipUri u = SipUri.parse(a.uri);
+            if (u == null) {
+                return false;
+            }
+            to = value;
+            toUser = u.user;
+            toHost = u.host;
+            toTagged = Params.get(a.params, "tag") != null;
+            return true;
+        }
+
+        private boolean callId(String value) {
+            if (value.isEmpty()) {
+                return false;
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == ',' || c == ';') {
+                    return false;
+                }
+            }
+            callId = value;
+            return true;
+        }
+
+        private boolean cseq(String value) {
+            int sp = value.indexOf(' ');
+            if (sp < 0 || !value.substring(sp + 1).equals("REGISTER") || !isDigits(value.substring(0, sp), 9)) {
+                return false; // a method mismatch is the stack's 400
+            }
+            cseq = Long.parseLong(value.substring(0, sp));
+            return true;
+        }
+
+        private boolean expiresHeader(String value) {
+            if (!isDigits(value, 9)) {
+                return false;
+            }
+            expires = Long.parseLong(value);
+            return true;
+        }
+
+        private boolean maxForwards(String value) {
+            if (maxForwardsSeen || !isDigits(value, 3)) {
+                return false;
+            }
+            maxForwardsSeen = true;
+            return true;
+        }
+
+        private boolean userAgent(String value) {
+            // The stack re-encodes product tokens and comments; only the plain form reads the same.
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '(' || c == ')' || c == '"' || c == '\\' || (c == ' ' && value.charAt(i - 1) == ' ')) {
+                    return false;
+                }
+            }
+            userAgent = value;
+            return !value.isEmpty();
+        }
+
+        private boolean contact(String value) {
+            contactSeen = true;
+            if (value.equals("*")) {
+                star = true;
+                return true;
+            }
+            NameAddr a = NameAddr.parse(value);
+            if (a == null || SipUri.parse(a.uri) == null) {
+                return false;
+            }
+            Long exp = null;
+            Float q = null;
+            String instance = null;
+            int regId = 0;
+            for (String[] p : a.params) {
+                String v = p[1];
+                switch (p[0].toLowerCase(Locale.ROOT)) {
+                    case "expires" -> {
+                        if (v == null || !isDigits(v, 9)) {
+                            return false;
+                        }
+                        exp = Long.parseLong(v);
+                    }
+                    case "q" -> {
+                        if (v == null || !isQ(v)) {
+                            return false;
+                        }
+                        q = Float.parseFloat(v);
+                    }
+                    case "+sip.instance" -> {
+                        if (v == null || !v.startsWith("\"<") || !v.endsWith(">\"") || v.length() < 5) {
+                            return false;
+                        }
+                        instance = v.substring(2, v.length() - 2);
+                    }
+                    case "reg-id" -> {
+                        if (v == null || !isDigits(v, 9) || Integer.parseInt(v) < 1) {
+                            return false;
+                        }
+                        regId = Integer.parseInt(v);
+                    }
+                    default -> {
+                        // other parameters are kept by the stack but not read by the registrar
+                    }
+                }
+            }
+            contact = new ContactSpec(a.uri, exp, q, instance, regId);
+            return true;
+        }
+
+        private boolean authorization(String value) {
+            authorizationSeen = true;
+            if (value.length() < 7 || !value.regionMatches(true, 0, "Digest ", 0, 7)) {
+                return false; // other schemes: the stack's path ignores them, and so would this, but rarely
+            }
+            String username = null;
+            String realm = null;
+            String nonce = null;
+            String uri = null;
+            String response = null;
+            String algorithm = null;
+            String qop = null;
+            String nc = null;
+            String cnonce = null;
+            int i = 7;
+            int n = value.length();
+            List<String> seen = new ArrayList<>(10);
+            while (i < n) {
+                while (i < n && value.charAt(i) == ' ') {
+                    i++;
+                }
+                int eq = value.indexOf('=', i);
+                if (eq < 0) {
+                    return false;
+                }
+                String name = value.substring(i, eq).strip().toLowerCase(Locale.ROOT);
+                if (!isToken(name) || name.isEmpty() || seen.contains(name)) {
+                    return false;
+                }
+                seen.add(name);
+                i = eq + 1;
+                while (i < n && value.charAt(i) == ' ') {
+                    i++;
+                }
+                String v;
+                if (i < n && value.charAt(i) == '"') {
+                    int close = value.indexOf('"', i + 1);
+                    if (close < 0) {
+                        return false;
+                    }
+                    v = value.substring(i + 1, close);
+                    if (v.indexOf('\\') >= 0) {
+                        return false;
+                    }
+                    i = close + 1;
+                } else {
+                    int stop = i;
+                    while (stop < n && value.charAt(stop) != ',' && value.charAt(stop) != ' ') {
+                        stop++;
+                    }
+                    v = value.substring(i, stop);
+                    if (!isToken(v) || v.isEmpty()) {
+                        return false;
+                    }
+                    i = stop;
+                }
+                while (i < n && value.charAt(i) == ' ') {
+                    i++;
+                }
+                if (i < n) {
+                    if (value.charAt(i) != ',') {
+                        return false;
+                    }
+                    i++;
+                }
+                switch (name) {
+                    case "username" -> username = v;
+                    case "realm" -> realm = v;
+                    case "nonce" -> nonce = v;
+                    case "uri" -> uri = v;
+                    case "response" -> response = v;
+                    case "algorithm" -> algorithm = v;
+                    case "qop" -> qop = v;
+                    case "nc" -> nc = v;
+                    case "cnonce" -> cnonce = v;
+                    default -> {
+                        // opaque, userhash and extensions: not read by the registrar
+                    }
+                }
+            }
+            credentials = new DigestCredentials(username, realm, nonce, uri, response, algorithm, qop, nc, cnonce);
+            return true;
+        }
+    }
+
+    /** {@code [display-name] <uri> *(;param)} or {@code uri *(;param)}. */
+    private record NameAddr(String uri, List<String[]> params) {
+        static NameAddr parse(String value) {
+            int open = value.indexOf('<');
+            String uri;
+            String rest;
+            if (open >= 0) {
+                String display = value.substring(0, open).strip();
+                if (!display.isEmpty() && !plainDisplayName(display)) {
+                    return null;
+                }
+                int close = value.indexOf('>', open);
+                if (close < 0) {
+                    return null;
+                }
+                uri = value.substring(open + 1, close);
+                rest = value.substring(close + 1).strip();
+            } else {
+                int semi = value.indexOf(';');
+                uri = semi < 0 ? value : value.substring(0, semi);
+                rest = semi < 0 ? "" : value.substring(semi);
+            }
+            if (uri.isEmpty() || uri.indexOf(' ') >= 0 || uri.indexOf('"') >= 0) {
+                return null;
+            }
+            List<String[]> params = rest.isEmpty() ? List.of() : Params.parse(rest, true);
+            return params == null ? null : new NameAddr(uri, params);
+        }
+
+        /** A quoted display name without escapes, or tokens separated by single spaces. */
+        private static boolean plainDisplayName(String d) {
+            if (d.startsWith("\"")) {
+                return d.length() >= 2 && d.endsWith("\"") && d.indexOf('"', 1) == d.length() - 1
+                        && d.indexOf('\\') < 0;
+            }
+            for (String word : d.split(" ", -1)) {
+                if (word.isEmpty() || !isToken(word)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** {@code sip:[user@]host[:port][;params]}: no password, escapes, headers or IPv6. */
+    private record SipUri(String user, String host) {
+        static SipUri parse(String uri) {
+            if (!uri.startsWith("sip:")) {
+                return null;
+            }
+            String s = uri.substring(4);
+            if (s.indexOf('?') >= 0 || s.indexOf('%') >= 0 || s.indexOf('[') >= 0 || s.indexOf('>') >= 0
+                    || s.indexOf('<') >= 0 || s.indexOf(',') >= 0 || s.indexOf('"') >= 0) {
+                return null;
+            }
+            int semi = s.indexOf(';');
+            String userHost = semi < 0 ? s : s.substring(0, semi);
+            if (semi >= 0 && Params.parse(s.substring(semi), false) == null) {
+                return null;
+            }
+            int atSign = userHost.indexOf('@');
+            String user = null;
+            if (atSign >= 0) {
+                user = userHost.substring(0, atSign);
+                if (user.isEmpty() || user.indexOf(':') >= 0 || userHost.indexOf('@', atSign + 1) >= 0) {
+                    return null;
+                }
+            }
+            HostPort hp = HostPort.parse(userHost.substring(atSign + 1));
+            return hp == null ? null : new SipUri(user, hp.host);
+        }
+    }
+
+    /** {@code host[:port]} with a domain name or IPv4 host. */
+    private record HostPort(String host, int port) {
+        static HostPort parse(String s) {
+            int colon = s.indexOf(':');
+            String host = colon < 0 ? s : s.substring(0, colon);
+            if (host.isEmpty()) {
+                return null;
+            }
+            for (int i = 0; i < host.length(); i++) {
+                char c = host.charAt(i);
+                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-')) {
+                    return null;
+                }
+            }
+            if (colon < 0) {
+                return new HostPort(host, -1);
+            }
+            String port = s.substring(colon + 1);
+            if (!isDigits(port, 5) || Integer.parseInt(port) > 65_535) {
+                return null;
+            }
+            return new HostPort(host, Integer.parseInt(port));
+        }
+    }
+
+    /** {@code *(;name[=value])}, values tokens or (where allowed) quoted strings without escapes. */
+    static final class Params {
+        private Params() {
+        }
+
+        static List<String[]> parse(String s, boolean quotedValues) {
+            List<String[]> out = new ArrayList<>(4);
+            int i = 0;
+            int n = s.length();
+            while (i < n) {
+                if (s.charAt(i) != ';') {
+                    return null;
+                }
+                i++;
+                int stop = i;
+                while (stop < n && s.charAt(stop) != ';' && s.charAt(stop) != '=') {
+                    stop++;
+                }
+                String name = s.substring(i, stop);
+                if (name.isEmpty() || !isToken(name) || get(out, name) != null || has(out, name)) {
+                    return null;
+                }
+                String value = null;
+                i = stop;
+                if (i < n && s.charAt(i) == '=') {
+                    i++;
+                    if (i < n && s.charAt(i) == '"') {
+                        int close = s.indexOf('"', i + 1);
+                        if (!quotedValues || close < 0 || s.substring(i, close).indexOf('\\') >= 0) {
+                            return null;
+                        }
+                        value = s.substring(i, close + 1);
+                        i = close + 1;
+                    } else {
+                        stop = i;
+                        while (stop < n && s.charAt(stop) != ';') {
+                            stop++;
+                        }
+                        value = s.substring(i, stop);
+                        if (value.isEmpty() || !isToken(value)) {
+                            return null;
+                        }
+                        i = stop;
+                    }
+                }
+                out.add(new String[] {name, value});
+            }
+            return out;
+        }
+
+        static String get(List<String[]> params, String name) {
+            for (String[] p : params) {
+                if (p[0].equalsIgnoreCase(name)) {
+                    return p[1];
+                }
+            }
+            return null;
+        }
+
+        static boolean has(List<String[]> params, String name) {
+            for (String[] p : params) {
+                if (p[0].equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** RFC 3261 token characters (plus the colon and dots that URI parameters and hosts carry). */
+    static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "-.!%*_+`'~:/@".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isDigits(String s, int maxLength) {
+        if (s.isEmpty() || s.length() > maxLength) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code 0[.ddd]} or {@code 1[.000]}. */
+    private static boolean isQ(String s) {
+        return s.matches("0(\\.\\d{1,3})?|1(\\.0{1,3})?");
+    }
+}

@@ -1,0 +1,234 @@
+package io.sipedge.sip.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import gov.nist.javax.sip.parser.StringMsgParser;
+import io.sipedge.model.Binding;
+import io.sipedge.model.DigestAlgorithm;
+import io.sipedge.model.Transport;
+import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.sip.registrar.RegisterReply;
+import io.sipedge.sip.registrar.RegisterRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ListIterator;
+import java.util.stream.Stream;
+import javax.sip.SipFactory;
+import javax.sip.header.ContactHeader;
+import javax.sip.header.Header;
+import javax.sip.message.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The fast path must read a REGISTER exactly as the stack's path does, and leave to the stack
+ * every shape it is not sure of: each accepted message of this corpus (shapes sent by SIPp, the
+ * load generator, Linphone, baresip, Zoiper, SIPUnit and sipsak) is read both ways and the two
+ * {@link RegisterRequest}s compared; each declined one must come back null.
+ */
+class RawRegisterTest {
+    private static final String HEAD = "REGISTER sip:example.com SIP/2.0\r\n";
+    private static final String BASE = "From: <sip:alice@example.com>;tag=f1\r\n"
+            + "To: <sip:alice@example.com>\r\nCall-ID: call-1@10.0.0.5\r\nCSeq: 7 REGISTER\r\n";
+    private static final String VIA = "Via: SIP/2.0/UDP 10.0.0.5:5070;rport;branch=z9hG4bK-1\r\n";
+    private static final String AUTH = "Authorization: Digest username=\"alice\",realm=\"example.com\","
+            + "nonce=\"abc123\",uri=\"sip:example.com\",response=\"0123456789abcdef0123456789abcdef\","
+            + "algorithm=MD5,cnonce=\"cn1\",qop=auth,nc=00000001\r\n";
+    private static final String END = "Content-Length: 0\r\n\r\n";
+
+    static Stream<String> accepted() {
+        return Stream.of(
+                // the load generator's two legs
+                HEAD + VIA + "Max-Forwards: 70\r\n" + BASE + "Contact: <sip:alice@10.0.0.5:5070>\r\nExpires: 60\r\n" + END,
+                HEAD + VIA + "Max-Forwards: 70\r\n" + BASE + "Contact: <sip:alice@10.0.0.5:5070>\r\nExpires: 60\r\n"
+                        + AUTH + END,
+                // SIPp's scenario: branch before rport, transport in the contact, a User-Agent
+                "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:6000;branch=z9hG4bK-2-3;rport\r\n"
+                        + "Max-Forwards: 70\r\nFrom: <sip:u7@127.0.0.1>;tag=1234SIPpTag001\r\n"
+                        + "To: <sip:u7@127.0.0.1>\r\nCall-ID: 1-1234@127.0.0.1\r\nCSeq: 2 REGISTER\r\n"
+                        + "Contact: <sip:u7@127.0.0.1:6000;transport=TCP>\r\nExpires: 3600\r\n"
+                        + "Authorization: Digest username=\"u7\",realm=\"127.0.0.1\",uri=\"sip:127.0.0.1\","
+                        + "nonce=\"n-1\",response=\"7f3a\",algorithm=MD5\r\n"
+                        + "User-Agent: SIPp register-auth\r\nContent-Length: 0\r\n\r\n",
+                // Linphone: instance id, quoted feature parameters with commas, repeated Accept
+                HEAD + "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK.aBc;rport\r\n"
+                        + "From: <sip:alice@example.com>;tag=Xy-1\r\nTo: sip:alice@example.com\r\n"
+                        + "CSeq: 20 REGISTER\r\nCall-ID: Jf8-kdk\r\nMax-Forwards: 70\r\n"
+                        + "Supported: replaces, outbound, gruu, path, record-aware\r\n"
+                        + "Accept: application/sdp\r\nAccept: text/plain\r\n"
+                        + "Contact: <sip:alice@192.168.1.20;transport=udp>;+sip.instance=\"<urn:uuid:1-2-3>\";"
+                        + "+org.linphone.specs=\"lime,groupchat/1.1\";reg-id=1;expires=600\r\n"
+                        + "Expires: 3600\r\nContent-Length: 0\r\n\r\n",
+                // display names, addr-spec forms, compact header names
+                HEAD + "v: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK-3\r\nf: \"Alice A\" <sip:alice@example.com>;tag=9\r\n"
+                        + "t: Alice <sip:alice@example.com>\r\ni: abc\r\nCSeq: 1 REGISTER\r\n"
+                        + "m: sip:alice@10.0.0.5:5060;expires=30;q=0.5\r\nl: 0\r\n\r\n",
+                // remove all, and a query (no Contact)
+                HEAD + VIA + BASE + "Contact: *\r\nExpires: 0\r\n" + AUTH + END,
+                HEAD + VIA + BASE + AUTH + END,
+                // SHA-256 credentials with an opaque and a userhash the registrar does not read
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5:5070>\r\n"
+                        + "Authorization: Digest username=\"alice\", realm=\"example.com\", nonce=\"n2\", "
+                        + "uri=\"sip:example.com\", response=\"ab\", algorithm=SHA-256, opaque=\"\", "
+                        + "qop=auth, nc=0000000a, cnonce=\"c\", userhash=false\r\n" + END,
+                // baresip and Zoiper user agents, an extension header, an unknown Via parameter
+                HEAD + "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK-4;alias\r\n" + BASE
+                        + "Contact: <sip:alice-0x1@10.0.0.5:5060;line=abc>;+sip.instance=\"<urn:uuid:a>\";reg-id=2\r\n"
+                        + "User-Agent: Zoiper rv2.10.19.3\r\nX-Custom: whatever; it = is\r\nExpires: 120\r\n" + END,
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5:5070>;expires=0\r\nUser-Agent: baresip v1.0.0\r\n" + END,
+                // header names in other cases, spaces before the colon
+                HEAD + "VIA: SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK-5\r\nfrom : <sip:alice@example.com>;tag=a\r\n"
+                        + "TO: <sip:alice@example.com>\r\ncall-id: x\r\ncseq: 3 REGISTER\r\n" + END);
+    }
+
+    static Stream<String> declined() {
+        return Stream.of(
+                HEAD + VIA + "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-9\r\n" + BASE + END, // two Vias
+                HEAD + "Via: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK-1, SIP/2.0/UDP 10.0.0.9\r\n" + BASE + END,
+                HEAD + VIA + BASE + "Contact: <sip:a@10.0.0.5>, <sip:b@10.0.0.5>\r\n" + END, // two Contacts
+                HEAD + VIA + BASE + "Contact: <sip:a@10.0.0.5>\r\nContact: <sip:b@10.0.0.5>\r\n" + END,
+                HEAD + VIA + BASE + "Path: <sip:proxy.example.com;lr>\r\n" + END,
+                HEAD + VIA + BASE + "Require: gruu\r\n" + END,
+                HEAD + VIA + BASE + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
+                HEAD + VIA + BASE + "User-Agent: folded\r\n  line\r\n" + END,
+                HEAD + "Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK-1\r\n" + BASE + END,
+                HEAD + VIA + BASE.replace("CSeq: 7 REGISTER", "CSeq: 7 INVITE") + END, // the stack's 400
+                HEAD + VIA + BASE.replace("<sip:alice@example.com>\r\n", "<sips:alice@example.com>\r\n") + END,
+                HEAD + VIA + BASE + "Contact: <sip:a@10.0.0.5>;expires=soon\r\n" + END, // the stack's 400
+                HEAD + VIA + BASE + "Expires: never\r\n" + END,
+                HEAD + VIA + BASE + "User-Agent: Linphone/5.1.0 (belle-sip/5.1.0)\r\n" + END,
+                HEAD.replace(" SIP/2.0", " SIP/3.0") + VIA + BASE + END, // the stack's 505
+                "register sip:example.com SIP/2.0\r\n" + VIA + BASE + END,
+                HEAD + VIA + BASE.replace("Call-ID: call-1@10.0.0.5\r\n", "") + END, // no Call-ID
+                HEAD + VIA + BASE + "Authorization: Digest username=\"al\\\"ice\"\r\n" + END,
+                HEAD + VIA + BASE.replace("From: <", "From: \"Zo\u00eb\" <") + END,
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5>\r\n" // no blank line: cut off
+        );
+    }
+
+    @ParameterizedTest
+    @MethodSource("accepted")
+    void reads_what_the_stack_reads(String message) throws Exception {
+        byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+        RawRegister raw = RawRegister.scan(bytes);
+        assertNotNull(raw, "the fast path takes this shape");
+        SIPRequest parsed = (SIPRequest) new StringMsgParser().parseSIPMessage(bytes, true, false, null);
+        Via via = parsed.getTopmostVia();
+        RegisterRequest viaStack = new RegisterMessages(null, null, null)
+                .read(parsed, via.getBranch(), Transport.TCP, "10.9.8.7", 4321);
+        assertEquals(viaStack, raw.request(Transport.TCP, "10.9.8.7", 4321));
+    }
+
+    @ParameterizedTest
+    @MethodSource("declined")
+    void leaves_other_shapes_to_the_stack(String message) {
+        assertNull(RawRegister.scan(message.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void answers_with_the_headers_the_stack_would_write() throws Exception {
+        String message = HEAD + VIA + "Max-Forwards: 70\r\n"
+                + BASE.replace("From: <", "From: \"Alice\" <") + "Contact: <sip:alice@10.0.0.5:5070>\r\n" + END;
+        Instant now = Instant.parse("2026-11-02T08:09:10Z");
+        Binding b1 = new Binding("sip:alice@10.0.0.5:5070", "10.0.0.5", 5070, Transport.UDP, now.plusSeconds(60),
+                1.0f, "call-1@10.0.0.5", 7, null, 0, List.of(), null, now);
+        Binding b2 = new Binding("sip:alice@10.0.0.6", "10.0.0.6", 5060, Transport.UDP, now.plusSeconds(30),
+                0.5f, "other", 1, "urn:uuid:1", 3, List.of(), null, now);
+        List<RegisterReply> replies = List.of(
+                new RegisterReply(200, "OK", List.of(b1, b2), List.of(), 0, now, RegisterOutcome.ACCEPTED),
+                new RegisterReply(401, "Unauthorized", List.of(), List.of(
+                        new RegisterReply.Challenge("example.com", "n-1", DigestAlgorithm.MD5, false),
+                        new RegisterReply.Challenge("example.com", "n-2", DigestAlgorithm.SHA_256, true)),
+                        0, now, RegisterOutcome.CHALLENGED),
+                new RegisterReply(423, "Interval Too Brief", List.of(), List.of(), 60, now,
+                        RegisterOutcome.INTERVAL_TOO_BRIEF),
+                new RegisterReply(403, "Forbidden", List.of(), List.of(), 0, now, RegisterOutcome.WRONG_PASSWORD));
+        SipFactory sip = SipFactory.getInstance();
+        RegisterMessages stack = new RegisterMessages(sip.createMessageFactory(), sip.createHeaderFactory(),
+                sip.createAddressFactory());
+        byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+        for (RegisterReply reply : replies) {
+            SIPRequest parsed = (SIPRequest) new StringMsgParser().parseSIPMessage(bytes, true, false, null);
+            // what the UDP channel does to the top Via of a request with rport
+            parsed.getTopmostVia().setParameter("received", "10.9.8.7");
+            parsed.getTopmostVia().setParameter("rport", "4321");
+            // both as a phone reads them: parsed from the wire
+            Response expected = (Response) new StringMsgParser().parseSIPMessage(
+                    stack.write(reply, parsed).toString().getBytes(StandardCharsets.UTF_8), true, false, null);
+            SIPResponse actual = (SIPResponse) new StringMsgParser().parseSIPMessage(
+                    RawResponses.register(reply, RawRegister.scan(bytes), Transport.UDP, "10.9.8.7", 4321),
+                    true, false, null);
+            assertEquals(expected.getStatusCode(), actual.getStatusCode());
+            assertEquals(expected.getReasonPhrase(), actual.getReasonPhrase());
+            for (String name : List.of("Via", "From", "To", "Call-ID", "CSeq", "WWW-Authenticate", "Min-Expires",
+                    "Date", "Content-Length")) {
+                assertEquals(headers(expected, name), headers(actual, name), name + " of a " + reply.status());
+            }
+            assertEquals(contacts(expected), contacts(actual), "Contact of a " + reply.status());
+        }
+        assertEquals(4321, RawResponses.udpPort(RawRegister.scan(bytes), 4321));
+    }
+
+    @Test
+    void sets_received_and_rport_as_the_stack_channels_do() throws Exception {
+        Instant now = Instant.now();
+        RegisterReply reply = new RegisterReply(403, "Forbidden", List.of(), List.of(), 0, now,
+                RegisterOutcome.WRONG_PASSWORD);
+        String noRport = HEAD + "Via: SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK-1\r\n" + BASE + END;
+        RawRegister raw = RawRegister.scan(noRport.getBytes(StandardCharsets.ISO_8859_1));
+        // UDP, same host, no rport: untouched, and the answer goes to the sent-by port
+        assertEquals("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK-1", via(reply, raw, Transport.UDP, "10.0.0.5", 9));
+        assertEquals(5070, RawResponses.udpPort(raw, 9));
+        // UDP from another address: received only
+        assertEquals("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK-1;received=10.0.0.1",
+                via(reply, raw, Transport.UDP, "10.0.0.1", 9));
+        // TCP: rport always
+        assertEquals("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK-1;rport=9",
+                via(reply, raw, Transport.TCP, "10.0.0.5", 9));
+        RawRegister withRport = RawRegister.scan((HEAD + VIA + BASE + END).getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals("SIP/2.0/UDP 10.0.0.5:5070;rport=9;branch=z9hG4bK-1;received=10.0.0.5",
+                via(reply, withRport, Transport.UDP, "10.0.0.5", 9));
+    }
+
+    private static String via(RegisterReply reply, RawRegister raw, Transport t, String ip, int port) {
+        String text = new String(RawResponses.register(reply, raw, t, ip, port), StandardCharsets.ISO_8859_1);
+        int start = text.indexOf("Via: ") + 5;
+        return text.substring(start, text.indexOf("\r\n", start));
+    }
+
+    private static List<Header> headers(Response r, String name) {
+        List<Header> out = new ArrayList<>();
+        ListIterator<?> it = r.getHeaders(name);
+        while (it.hasNext()) {
+            out.add((Header) it.next());
+        }
+        return out;
+    }
+
+    /** Contacts compared by URI and parameters (the fast path leaves out the display name). */
+    private static List<String> contacts(Response r) {
+        List<String> out = new ArrayList<>();
+        ListIterator<?> it = r.getHeaders(ContactHeader.NAME);
+        while (it.hasNext()) {
+            ContactHeader c = (ContactHeader) it.next();
+            StringBuilder b = new StringBuilder(c.getAddress().getURI().toString());
+            var names = c.getParameterNames();
+            List<String> params = new ArrayList<>();
+            while (names.hasNext()) {
+                String n = (String) names.next();
+                params.add(n + "=" + c.getParameter(n));
+            }
+            params.sort(null);
+            out.add(b.append(params).toString());
+        }
+        return out;
+    }
+}
