@@ -111,6 +111,8 @@ public final class FileDirectory implements Directory {
     private long generation;
     private FileChannel journal;
     private int journalEntries;
+    /** The last instant {@link #shared(Device)} saw, to share equal ones. */
+    private Instant lastInstant;
 
     /** One journal line: an upsert of a tenant or a device, or a deletion by id. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -826,11 +828,12 @@ public final class FileDirectory implements Directory {
                 }
             }
             case Entry.DEVICE -> {
-                Device old = devicesById.put(e.device().id(), e.device());
+                Device d = shared(e.device());
+                Device old = devicesById.put(d.id(), d);
                 if (old != null) {
                     unindex(old);
                 }
-                devicesByTenant.computeIfAbsent(e.device().tenantId(), k -> new TenantDevices()).add(e.device());
+                devicesByTenant.computeIfAbsent(d.tenantId(), k -> new TenantDevices()).add(d);
             }
             case Entry.DELETE_DEVICE -> {
                 Device old = devicesById.remove(e.id());
@@ -852,6 +855,32 @@ public final class FileDirectory implements Directory {
             }
             default -> throw new IllegalStateException("unknown journal op " + e.op());
         }
+    }
+
+    /**
+     * The device as it is kept: with its tenant's own id string and, where equal, the instant of
+     * the device applied before it. A device read from JSON has its own copies of both, while a
+     * bulk import gives thousands of devices the same tenant and the same timestamps.
+     * Caller holds writeLock (or is loading).
+     */
+    private Device shared(Device d) {
+        Tenant t = tenantsById.get(d.tenantId());
+        String tenantId = t != null ? t.id() : d.tenantId();
+        Instant created = shared(d.createdAt());
+        Instant updated = shared(d.updatedAt());
+        if (tenantId == d.tenantId() && created == d.createdAt() && updated == d.updatedAt()) {
+            return d;
+        }
+        return new Device(d.id(), tenantId, d.username(), d.authUsername(), d.enabled(), d.secret(), created,
+                updated, d.profile(), d.provisioned());
+    }
+
+    private Instant shared(Instant i) {
+        if (i.equals(lastInstant)) {
+            return lastInstant;
+        }
+        lastInstant = i;
+        return i;
     }
 
     private void unindex(Device d) {
