@@ -31,10 +31,22 @@ public record Device(String id, String tenantId, String username, String authUse
         if (authUsername != null && (authUsername.isEmpty() || authUsername.equals(username))) {
             authUsername = null;
         }
-        // Records written before profiles existed (and bulk-imported devices) get the defaults.
-        if (profile == null) {
-            profile = DeviceProfile.defaultsFor(username);
+        // Records written before profiles existed (and bulk-imported devices) get the defaults. Most
+        // devices have them, so they are kept as null and rebuilt by profile(): a million devices
+        // would otherwise carry a million equal profiles.
+        if (profile != null && profile.equals(DeviceProfile.defaultsFor(username))) {
+            profile = null;
         }
+        // Equal instants are common (never updated): keep one object.
+        if (updatedAt.equals(createdAt)) {
+            updatedAt = createdAt;
+        }
+    }
+
+    /** Never null: the defaults from the username when the device has no profile of its own. */
+    @Override
+    public DeviceProfile profile() {
+        return profile != null ? profile : DeviceProfile.defaultsFor(username);
     }
 
     /** A device never provisioned. */
@@ -52,6 +64,14 @@ public record Device(String id, String tenantId, String username, String authUse
     /** The username digest credentials carry: the auth username when set, else the SIP username. */
     public String digestUsername() {
         return authUsername != null ? authUsername : username;
+    }
+
+    /** As the generated one would print it, but with {@link #profile()} rather than the internal null. */
+    @Override
+    public String toString() {
+        return "Device[id=" + id + ", tenantId=" + tenantId + ", username=" + username + ", authUsername="
+                + authUsername + ", enabled=" + enabled + ", secret=" + secret + ", createdAt=" + createdAt
+                + ", updatedAt=" + updatedAt + ", profile=" + profile() + ", provisioned=" + provisioned + "]";
     }
 
     public Device withEnabled(boolean value, Instant now) {

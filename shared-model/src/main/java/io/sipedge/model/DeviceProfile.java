@@ -27,12 +27,14 @@ public record DeviceProfile(String name, String deviceType, String ownerId, Call
     public static final int DEFAULT_REGISTRATION_INTERVAL = 300;
 
     public DeviceProfile {
-        deviceType = deviceType == null || deviceType.isEmpty() ? DEFAULT_TYPE : deviceType;
+        // The constants, not equal copies (JSON gives each record its own): most devices have them.
+        deviceType = deviceType == null || deviceType.isEmpty() || deviceType.equals(DEFAULT_TYPE)
+                ? DEFAULT_TYPE : deviceType;
         ownerId = ownerId == null || ownerId.isEmpty() ? null : ownerId;
         transport = transport == null ? Transport.UDP : transport;
         // 0 is what a record written before this field existed reads as.
         registrationInterval = registrationInterval == 0 ? DEFAULT_REGISTRATION_INTERVAL : registrationInterval;
-        features = features == null ? Features.UNSET : features;
+        features = features == null || features.equals(Features.UNSET) ? Features.UNSET : features;
         xmppAccounts = xmppAccounts == null ? java.util.List.of() : java.util.List.copyOf(xmppAccounts);
     }
 

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +77,48 @@ class ModelRecordsTest {
         assertFalse(s.toString().contains("sealed-pw"));
         assertEquals("sha-ha1", s.ha1(DigestAlgorithm.SHA_256));
         assertEquals("md5-ha1", s.ha1(DigestAlgorithm.MD5));
+    }
+
+    @Test
+    void sipSecretGivesBackExactlyWhatItWasGiven() throws Exception {
+        String md5 = DigestAlgorithm.MD5.ha1("alice", "example.com", "pw");
+        String sha = DigestAlgorithm.SHA_256.ha1("alice", "example.com", "pw");
+        String sealed = "nKp0DUX6EUFU4YaVq9vPrDfCQXnd6JEcY5rJfv4T4aIEDw3d1QqPrxtj";
+        SipSecret s = new SipSecret(md5, sha, sealed);
+        assertEquals(md5, s.ha1Md5());
+        assertEquals(sha, s.ha1Sha256());
+        assertEquals(sealed, s.sealedPassword());
+        assertEquals(sha, s.ha1(DigestAlgorithm.SHA_256));
+        assertEquals(new SipSecret(md5, sha, sealed), s);
+        assertEquals(new SipSecret(md5, sha, sealed).hashCode(), s.hashCode());
+        assertFalse(s.equals(new SipSecret(md5, sha, sealed + "A")));
+        // Not canonical (upper-case hex, padded base64): kept as given, still equal only to itself.
+        SipSecret odd = new SipSecret(md5.toUpperCase(Locale.ROOT), sha, "YWI=");
+        assertEquals(md5.toUpperCase(Locale.ROOT), odd.ha1Md5());
+        assertEquals("YWI=", odd.sealedPassword());
+        assertFalse(odd.equals(new SipSecret(md5, sha, "YWI")));
+
+        // The stores' JSON form is the record's: same property names, order and hex/base64 text.
+        ObjectMapper json = new ObjectMapper();
+        String text = json.writeValueAsString(s);
+        assertEquals("{\"ha1Md5\":\"" + md5 + "\",\"ha1Sha256\":\"" + sha + "\",\"sealedPassword\":\""
+                + sealed + "\"}", text);
+        assertEquals(s, json.readValue(text, SipSecret.class));
+        assertEquals(odd, json.readValue(json.writeValueAsString(odd), SipSecret.class));
+    }
+
+    @Test
+    void deviceKeepsItsDefaultProfileImplicitly() {
+        SipSecret s = new SipSecret("m", "s", "sealed");
+        Device plain = new Device("id", "t", "alice", null, true, s, T0, T0);
+        Device given = new Device("id", "t", "alice", null, true, s, T0, T0, DeviceProfile.defaultsFor("alice"));
+        assertEquals(DeviceProfile.defaultsFor("alice"), plain.profile());
+        assertEquals(plain, given);
+        assertEquals(plain.hashCode(), given.hashCode());
+        assertTrue(plain.toString().contains("profile=" + DeviceProfile.defaultsFor("alice")));
+        Device named = new Device("id", "t", "alice", null, true, s, T0, T0, DeviceProfile.defaultsFor("Al"));
+        assertEquals("Al", named.profile().name());
+        assertFalse(named.equals(plain));
     }
 
     @Test

@@ -100,14 +100,19 @@ public final class FileDirectory implements Directory {
     private final Map<String, Tenant> tenantsByDomain = new ConcurrentHashMap<>();
     private final Map<String, Tenant> tenantsByKeyHash = new ConcurrentHashMap<>();
     private final Map<String, Device> devicesById = new ConcurrentHashMap<>();
-    private final Map<String, Device> devicesByUsername = new ConcurrentHashMap<>();
-    private final Map<String, Device> devicesByDigestUser = new ConcurrentHashMap<>();
+    /**
+     * Username indexes, per tenant: keyed by the devices' own strings, where a map keyed by
+     * tenant and user would hold a concatenated key per device and index.
+     */
+    private final Map<String, TenantDevices> devicesByTenant = new ConcurrentHashMap<>();
     /** Provisioning and auth tokens by the SHA-256 of the token. */
     private final Map<String, ProvisioningToken> tokensByHash = new ConcurrentHashMap<>();
 
     private long generation;
     private FileChannel journal;
     private int journalEntries;
+    /** The last instant {@link #shared(Device)} saw, to share equal ones. */
+    private Instant lastInstant;
 
     /** One journal line: an upsert of a tenant or a device, or a deletion by id. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -136,6 +141,44 @@ public final class FileDirectory implements Directory {
         static final String DELETE_DEVICE = "delete_device";
         static final String TOKEN = "token";
         static final String DELETE_TOKEN = "delete_token";
+    }
+
+    /**
+     * One tenant's devices by SIP username, and by auth username for the few that have one: a
+     * device without one is found by its digest username in {@code byUsername}, so the common case
+     * costs one map entry instead of two.
+     */
+    private static final class TenantDevices {
+        final Map<String, Device> byUsername = new ConcurrentHashMap<>();
+        final Map<String, Device> byAuthUsername = new ConcurrentHashMap<>();
+
+        Device byDigestUsername(String digestUsername) {
+            Device d = byAuthUsername.get(digestUsername);
+            if (d != null) {
+                return d;
+            }
+            d = byUsername.get(digestUsername);
+            // A device with an auth username is not known under its SIP username for digest.
+            return d != null && d.authUsername() == null ? d : null;
+        }
+
+        void add(Device d) {
+            byUsername.put(d.username(), d);
+            if (d.authUsername() != null) {
+                byAuthUsername.put(d.authUsername(), d);
+            }
+        }
+
+        void remove(Device d) {
+            byUsername.remove(d.username(), d);
+            if (d.authUsername() != null) {
+                byAuthUsername.remove(d.authUsername(), d);
+            }
+        }
+
+        boolean isEmpty() {
+            return byUsername.isEmpty() && byAuthUsername.isEmpty();
+        }
     }
 
     record Snapshot(long generation, List<Tenant> tenants, List<Device> devices, List<ProvisioningToken> tokens) {
@@ -248,12 +291,12 @@ public final class FileDirectory implements Directory {
 
     @Override
     public Optional<Device> deviceByUsername(String tenantId, String username) {
-        return Optional.ofNullable(devicesByUsername.get(key(tenantId, username)));
+        return Optional.ofNullable(byUsername(tenantId, username));
     }
 
     @Override
     public Optional<Device> deviceByDigestUsername(String tenantId, String digestUsername) {
-        return Optional.ofNullable(devicesByDigestUser.get(key(tenantId, digestUsername)));
+        return Optional.ofNullable(byDigestUsername(tenantId, digestUsername));
     }
 
     @Override
@@ -425,8 +468,8 @@ public final class FileDirectory implements Directory {
                 DeviceSpec spec = new DeviceSpec(line.username(), line.authUsername(), line.password(), true);
                 String digest = digestName(spec);
                 Device old = staged.getOrDefault(key(t.id(), line.username()),
-                        devicesByUsername.get(key(t.id(), line.username())));
-                Device holder = devicesByDigestUser.get(key(t.id(), digest));
+                        byUsername(t.id(), line.username()));
+                Device holder = byDigestUsername(t.id(), digest);
                 String holderId = stagedDigest.getOrDefault(key(t.id(), digest), holder == null ? null : holder.id());
                 if (holderId != null && (old == null || !holderId.equals(old.id()))) {
                     throw DirectoryException.invalid(List.of(new Violation("line " + line.lineNumber(), "unique",
@@ -631,11 +674,11 @@ public final class FileDirectory implements Directory {
     }
 
     private void checkUnique(String tenantId, String selfId, String username, String digest) {
-        Device byName = devicesByUsername.get(key(tenantId, username));
+        Device byName = byUsername(tenantId, username);
         if (byName != null && !byName.id().equals(selfId)) {
             throw DirectoryException.conflict("username", "is already used in this tenant");
         }
-        Device byDigest = devicesByDigestUser.get(key(tenantId, digest));
+        Device byDigest = byDigestUsername(tenantId, digest);
         if (byDigest != null && !byDigest.id().equals(selfId)) {
             throw DirectoryException.conflict("auth_username", "is already used in this tenant");
         }
@@ -668,8 +711,19 @@ public final class FileDirectory implements Directory {
         return HexFormat.of().formatHex(b);
     }
 
+    /** Key of import's per-batch staging maps (short-lived, unlike the indexes). */
     private static String key(String tenantId, String user) {
         return tenantId + '\n' + user;
+    }
+
+    private Device byUsername(String tenantId, String username) {
+        TenantDevices td = devicesByTenant.get(tenantId);
+        return td == null ? null : td.byUsername.get(username);
+    }
+
+    private Device byDigestUsername(String tenantId, String digestUsername) {
+        TenantDevices td = devicesByTenant.get(tenantId);
+        return td == null ? null : td.byDigestUsername(digestUsername);
     }
 
     /** Appends the batch, fsyncs, then applies it in memory and tells listeners. Caller holds writeLock. */
@@ -774,12 +828,12 @@ public final class FileDirectory implements Directory {
                 }
             }
             case Entry.DEVICE -> {
-                Device old = devicesById.put(e.device().id(), e.device());
+                Device d = shared(e.device());
+                Device old = devicesById.put(d.id(), d);
                 if (old != null) {
                     unindex(old);
                 }
-                devicesByUsername.put(key(e.device().tenantId(), e.device().username()), e.device());
-                devicesByDigestUser.put(key(e.device().tenantId(), e.device().digestUsername()), e.device());
+                devicesByTenant.computeIfAbsent(d.tenantId(), k -> new TenantDevices()).add(d);
             }
             case Entry.DELETE_DEVICE -> {
                 Device old = devicesById.remove(e.id());
@@ -791,6 +845,7 @@ public final class FileDirectory implements Directory {
             case Entry.DELETE_TOKEN -> tokensByHash.remove(e.id());
             case Entry.DELETE_TENANT -> {
                 Tenant old = tenantsById.remove(e.id());
+                devicesByTenant.computeIfPresent(e.id(), (k, td) -> td.isEmpty() ? null : td);
                 if (old != null) {
                     tenantsByDomain.remove(old.domain());
                     if (old.apiKey() != null) {
@@ -802,9 +857,37 @@ public final class FileDirectory implements Directory {
         }
     }
 
+    /**
+     * The device as it is kept: with its tenant's own id string and, where equal, the instant of
+     * the device applied before it. A device read from JSON has its own copies of both, while a
+     * bulk import gives thousands of devices the same tenant and the same timestamps.
+     * Caller holds writeLock (or is loading).
+     */
+    private Device shared(Device d) {
+        Tenant t = tenantsById.get(d.tenantId());
+        String tenantId = t != null ? t.id() : d.tenantId();
+        Instant created = shared(d.createdAt());
+        Instant updated = shared(d.updatedAt());
+        if (tenantId == d.tenantId() && created == d.createdAt() && updated == d.updatedAt()) {
+            return d;
+        }
+        return new Device(d.id(), tenantId, d.username(), d.authUsername(), d.enabled(), d.secret(), created,
+                updated, d.profile(), d.provisioned());
+    }
+
+    private Instant shared(Instant i) {
+        if (i.equals(lastInstant)) {
+            return lastInstant;
+        }
+        lastInstant = i;
+        return i;
+    }
+
     private void unindex(Device d) {
-        devicesByUsername.remove(key(d.tenantId(), d.username()), d);
-        devicesByDigestUser.remove(key(d.tenantId(), d.digestUsername()), d);
+        TenantDevices td = devicesByTenant.get(d.tenantId());
+        if (td != null) {
+            td.remove(d);
+        }
     }
 
     private void load() throws IOException {
