@@ -102,7 +102,7 @@ public final class Edge implements AutoCloseable {
             RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
                     sip.addressFactory());
             sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock,
-                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents()));
+                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath()));
             AtomicBoolean serving = new AtomicBoolean(true);
             if (cfg.httpPort() >= 0) {
                 SipTransport sipRef = sip;

@@ -32,7 +32,8 @@ public record EdgeConfig(
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
         int congestionTimeoutMs, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
-        int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl) {
+        int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
+        boolean registerFastPath) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -45,6 +46,13 @@ public record EdgeConfig(
     static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 0, 0, 256);
     static final Setting<Integer> SIP_CONGESTION_TIMEOUT =
             Setting.intRange("sip.congestion-timeout-ms", 500, 100, 60_000);
+    /** off = every REGISTER through JAIN-SIP's parser and message model (for comparison, or a client that needs it). */
+    static final Setting<Boolean> SIP_REGISTER_FAST_PATH = new Setting<>("sip.register-fast-path", "on",
+            "must be on or off", s -> switch (s) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException(s);
+            });
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
@@ -109,8 +117,8 @@ public record EdgeConfig(
             "MD5,SHA-256", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
 
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
-            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONGESTION_TIMEOUT, TLS_KEYSTORE,
-            TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONGESTION_TIMEOUT,
+            SIP_REGISTER_FAST_PATH, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
@@ -176,7 +184,8 @@ public record EdgeConfig(
                 get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT), get(v, HTTP_MAX_BODY_SIZE),
                 get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
-                get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL));
+                get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
+                get(v, SIP_REGISTER_FAST_PATH));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

@@ -47,15 +47,18 @@ public final class Dispatcher implements InboundHandler {
     private final Registrar registrar;
     private final InstantSource clock;
     private final EdgeEvents events;
+    private final boolean fastPath;
 
+    /** @param fastPath answer REGISTERs of the common shape from their bytes ({@link #handleRaw}) */
     public Dispatcher(MessageFactory messages, HeaderFactory headers, RegisterMessages registerMessages,
-                      Registrar registrar, InstantSource clock, EdgeEvents events) {
+                      Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath) {
         this.messages = messages;
         this.headers = headers;
         this.registerMessages = registerMessages;
         this.registrar = registrar;
         this.clock = clock;
         this.events = events;
+        this.fastPath = fastPath;
     }
 
     @Override
@@ -137,7 +140,7 @@ public final class Dispatcher implements InboundHandler {
      */
     @Override
     public boolean handleRaw(byte[] message, RawReply reply) {
-        RawRegister raw = RawRegister.scan(message);
+        RawRegister raw = fastPath ? RawRegister.scan(message) : null;
         if (raw == null) {
             return false;
         }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * A REGISTER read straight from its bytes: the fast path that skips the stack's parser for the
@@ -628,13 +629,26 @@ public final class RawRegister {
         }
     }
 
-    /** RFC 3261 token characters (plus the colon and dots that URI parameters and hosts carry). */
+    /** RFC 3261 token characters, plus the colon, slash and at sign that URI parameters and hosts carry. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+            TOKEN[c - 'a' + 'A'] = true;
+        }
+        for (char c : "-.!%*_+`'~:/@".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
     static boolean isToken(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "-.!%*_+`'~:/@".indexOf(c) >= 0;
-            if (!ok) {
+            if (c >= 128 || !TOKEN[c]) {
                 return false;
             }
         }
@@ -653,8 +667,10 @@ public final class RawRegister {
         return true;
     }
 
+    private static final Pattern Q_VALUE = Pattern.compile("0(\\.\\d{1,3})?|1(\\.0{1,3})?");
+
     /** {@code 0[.ddd]} or {@code 1[.000]}. */
     private static boolean isQ(String s) {
-        return s.matches("0(\\.\\d{1,3})?|1(\\.0{1,3})?");
+        return Q_VALUE.matcher(s).matches();
     }
 }
