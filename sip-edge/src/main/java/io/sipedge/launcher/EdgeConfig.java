@@ -49,8 +49,8 @@ public record EdgeConfig(
     /** off = every REGISTER through JAIN-SIP's parser and message model (for comparison, or a client that needs it). */
     static final Setting<Boolean> SIP_REGISTER_FAST_PATH = new Setting<>("sip.register-fast-path", "on",
             "must be on or off", s -> switch (s) {
-                case "on" -> true;
-                case "off" -> false;
+                case "on", "true" -> true; // YAML 1.1 readers turn on/off into booleans
+                case "off", "false" -> false;
                 default -> throw new IllegalArgumentException(s);
             });
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
