@@ -145,22 +145,20 @@ public final class Dispatcher implements InboundHandler {
             return false;
         }
         long start = System.nanoTime();
-        RegisterOutcome reported = RegisterOutcome.ERROR; // until the answer is out
         try {
             Instant now = clock.instant();
             RegisterReply result = registrar.handle(
                     raw.request(reply.transport(), reply.sourceIp(), reply.sourcePort()), now);
             reply.send(RawResponses.register(result, raw, reply.transport(), reply.sourceIp(), reply.sourcePort()),
                     RawResponses.udpPort(raw, reply.sourcePort()));
-            reported = result.outcome();
             if (log.isDebugEnabled()) {
                 log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
                         result.status());
             }
+            events.registerHandled(result.outcome(), System.nanoTime() - start);
         } catch (Throwable t) { // NOPMD: boundary of a stack worker thread
             log.warn("request REGISTER (Call-ID {}) failed: {}", raw.callId(), t.toString());
-        } finally {
-            events.registerHandled(reported, System.nanoTime() - start);
+            events.registerHandled(RegisterOutcome.ERROR, System.nanoTime() - start);
         }
         return true;
     }

@@ -70,11 +70,17 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
     /** On a worker: true when the edge answered the datagram from its bytes (the RI never sees it). */
     private boolean answeredRaw(DatagramQueuedMessageDispatch work) {
         InboundHandler h = rawHandler;
-        if (h == null || work.packet.getLength() == 0) {
+        DatagramPacket p = work.packet;
+        // A datagram that fills the size limit may be cut off: the stack's parser guard answers it.
+        if (h == null || p.getLength() == 0 || maxMessageSize > 0 && p.getLength() >= maxMessageSize) {
             return false;
         }
-        DatagramPacket p = work.packet;
-        return h.handleRaw(p.getData(), new RawReply(Transport.UDP, p.getAddress(), p.getPort(), this::sendRaw));
+        try {
+            return h.handleRaw(p.getData(), new RawReply(Transport.UDP, p.getAddress(), p.getPort(), this::sendRaw));
+        } catch (Throwable t) { // NOPMD: runs inside the RI worker's take(), which would die of it
+            log.warn("UDP datagram from {} dropped: {}", p.getAddress().getHostAddress(), t.toString());
+            return true;
+        }
     }
 
     /** From the listening socket, like the RI's replies (so they pass back through the phone's NAT). */

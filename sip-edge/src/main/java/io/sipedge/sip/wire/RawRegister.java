@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,9 +25,14 @@ import java.util.regex.Pattern;
  * {@code RawRegisterTest}, which compares the two on a corpus of real clients' requests).
  */
 public final class RawRegister {
-    /** Headers that change the answer or need the stack: their presence sends a REGISTER down the stack's path. */
-    private static final List<String> STACK_ONLY = List.of("path", "record-route", "route", "timestamp",
-            "content-type", "c", "content-encoding", "e", "require", "proxy-require");
+    /**
+     * Headers the registrar never reads and whose parsers in the stack cannot fail the whole
+     * message, plus extension headers ({@code X-}). Any other header (Path, Route, Require, a body's
+     * headers, or one whose stack parser can throw, like Accept-Language's q values) sends the
+     * REGISTER down the stack's path.
+     */
+    private static final Set<String> IGNORED = Set.of("allow", "supported", "k", "accept", "allow-events", "u",
+            "organization", "subject", "s");
 
     // The top Via: protocol ("SIP/2.0/UDP"), sent-by and its parameters in order (null value = flag).
     final String viaProtocol;
@@ -116,7 +122,12 @@ public final class RawRegister {
             } else if (c == '>' || c == ')') {
                 depth = Math.max(0, depth - 1);
             } else if (c == '\n') {
+                if (i == 0 || b[i - 1] != '\r') {
+                    return null; // a bare LF ends a line for the stack's parser, not for this one
+                }
                 depth = 0;
+            } else if (c == '\r' && (i + 1 == length || b[i + 1] != '\n')) {
+                return null; // likewise a bare CR
             }
         }
         String text = new String(b, 0, length, StandardCharsets.ISO_8859_1);
@@ -200,7 +211,7 @@ public final class RawRegister {
                 case "max-forwards" -> maxForwards(value);
                 case "content-length", "l" -> !contentLengthSeen && (contentLengthSeen = "0".equals(value));
                 case "user-agent" -> userAgent == null && userAgent(value);
-                default -> !STACK_ONLY.contains(name); // the registrar never reads the rest
+                default -> IGNORED.contains(name) || name.startsWith("x-");
             };
         }
 
@@ -219,7 +230,7 @@ public final class RawRegister {
             }
             String protocol = value.substring(0, sp);
             String transport = protocol.substring("SIP/2.0/".length());
-            if (!isToken(transport) || transport.isEmpty()) {
+            if (!isToken(transport) || transport.isEmpty() || !transport.equals(transport.toUpperCase(Locale.ROOT))) {
                 return false;
             }
             String rest = value.substring(sp + 1);
@@ -234,12 +245,16 @@ public final class RawRegister {
                 return false;
             }
             for (String[] p : params) {
-                if (p[0].equalsIgnoreCase("branch")) {
+                // The stack writes parameter names in lower case: only those echo unchanged.
+                if (!isToken(p[0]) || !p[0].equals(p[0].toLowerCase(Locale.ROOT)) || p[1] != null && !isToken(p[1])) {
+                    return false;
+                }
+                if (p[0].equals("branch")) {
                     if (p[1] == null || p[1].isEmpty()) {
                         return false;
                     }
                     branch = p[1];
-                } else if (p[0].equalsIgnoreCase("rport") && p[1] != null && !isDigits(p[1], 5)) {
+                } else if (p[0].equals("rport") && p[1] != null && !isDigits(p[1], 5)) {
                     return false;
                 }
             }
@@ -252,7 +267,7 @@ public final class RawRegister {
 
         private boolean from(String value) {
             NameAddr a = NameAddr.parse(value);
-            if (a == null) {
+            if (a == null || SipUri.parse(a.uri) == null || !plainTag(a.params)) {
                 return false;
             }
             from = value;
@@ -266,7 +281,7 @@ public final class RawRegister {
                 return false;
             }
             SipUri u = SipUri.parse(a.uri);
-            if (u == null) {
+            if (u == null || !plainTag(a.params)) {
                 return false;
             }
             to = value;
@@ -274,6 +289,15 @@ public final class RawRegister {
             toHost = u.host;
             toTagged = Params.get(a.params, "tag") != null;
             return true;
+        }
+
+        /** No tag, or a tag with a token value (a flag or a quoted tag reads differently in the stack). */
+        private static boolean plainTag(List<String[]> params) {
+            if (!Params.has(params, "tag")) {
+                return true;
+            }
+            String tag = Params.get(params, "tag");
+            return tag != null && isToken(tag);
         }
 
         private boolean callId(String value) {
@@ -319,7 +343,10 @@ public final class RawRegister {
             // The stack re-encodes product tokens and comments; only the plain form reads the same.
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
-                if (c == '(' || c == ')' || c == '"' || c == '\\' || (c == ' ' && value.charAt(i - 1) == ' ')) {
+                boolean spaceBefore = i > 0 && value.charAt(i - 1) == ' ';
+                boolean spaceAfter = i + 1 < value.length() && value.charAt(i + 1) == ' ';
+                if (c == '(' || c == ')' || c == '"' || c == '\\' || c == ' ' && spaceBefore
+                        || c == '/' && (spaceBefore || spaceAfter)) {
                     return false;
                 }
             }
@@ -517,20 +544,25 @@ public final class RawRegister {
                     || s.indexOf('<') >= 0 || s.indexOf(',') >= 0 || s.indexOf('"') >= 0) {
                 return null;
             }
-            int semi = s.indexOf(';');
-            String userHost = semi < 0 ? s : s.substring(0, semi);
-            if (semi >= 0 && Params.parse(s.substring(semi), false) == null) {
-                return null;
-            }
-            int atSign = userHost.indexOf('@');
+            // The user part ends at the '@' (it may not hold ';', which the stack would take as part
+            // of the user); the parameters start at the first ';' after it.
+            int atSign = s.indexOf('@');
             String user = null;
             if (atSign >= 0) {
-                user = userHost.substring(0, atSign);
-                if (user.isEmpty() || user.indexOf(':') >= 0 || userHost.indexOf('@', atSign + 1) >= 0) {
+                user = s.substring(0, atSign);
+                if (!isUriPart(user)) {
                     return null;
                 }
             }
-            HostPort hp = HostPort.parse(userHost.substring(atSign + 1));
+            String rest = s.substring(atSign + 1);
+            if (rest.indexOf('@') >= 0) {
+                return null;
+            }
+            int semi = rest.indexOf(';');
+            if (semi >= 0 && Params.parse(rest.substring(semi), false) == null) {
+                return null;
+            }
+            HostPort hp = HostPort.parse(semi < 0 ? rest : rest.substring(0, semi));
             return hp == null ? null : new SipUri(user, hp.host);
         }
     }
@@ -553,7 +585,7 @@ public final class RawRegister {
                 return new HostPort(host, -1);
             }
             String port = s.substring(colon + 1);
-            if (!isDigits(port, 5) || Integer.parseInt(port) > 65_535) {
+            if (!isDigits(port, 5) || Integer.parseInt(port) > 65_535 || port.length() > 1 && port.charAt(0) == '0') {
                 return null;
             }
             return new HostPort(host, Integer.parseInt(port));
@@ -565,6 +597,7 @@ public final class RawRegister {
         private Params() {
         }
 
+        /** @param quotedValues header parameters (quoted values allowed); false: URI parameters */
         static List<String[]> parse(String s, boolean quotedValues) {
             List<String[]> out = new ArrayList<>(4);
             int i = 0;
@@ -579,7 +612,7 @@ public final class RawRegister {
                     stop++;
                 }
                 String name = s.substring(i, stop);
-                if (name.isEmpty() || !isToken(name) || get(out, name) != null || has(out, name)) {
+                if (name.isEmpty() || !(quotedValues ? isToken(name) : isUriPart(name)) || has(out, name)) {
                     return null;
                 }
                 String value = null;
@@ -599,7 +632,7 @@ public final class RawRegister {
                             stop++;
                         }
                         value = s.substring(i, stop);
-                        if (value.isEmpty() || !isToken(value)) {
+                        if (value.isEmpty() || !(quotedValues ? isToken(value) : isUriPart(value))) {
                             return null;
                         }
                         i = stop;
@@ -629,8 +662,9 @@ public final class RawRegister {
         }
     }
 
-    /** RFC 3261 token characters, plus the colon, slash and at sign that URI parameters and hosts carry. */
+    /** RFC 3261 token characters, as the stack's lexer has them (LexerCore.isTokenChar). */
     private static final boolean[] TOKEN = new boolean[128];
+    private static final boolean[] URI_PART = new boolean[128];
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -640,9 +674,26 @@ public final class RawRegister {
             TOKEN[c] = true;
             TOKEN[c - 'a' + 'A'] = true;
         }
-        for (char c : "-.!%*_+`'~:/@".toCharArray()) {
+        for (char c : "-.!%*_+`'~".toCharArray()) {
             TOKEN[c] = true;
         }
+        for (char c = 0; c < 128; c++) {
+            // URI parts: unreserved characters plus those the stack's URL parser takes in a user
+            // part (no ';', which would split user from parameters) or a parameter.
+            URI_PART[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+                    || "-_.!~*'&=+$".indexOf(c) >= 0;
+        }
+    }
+
+    /** A URI user part or parameter name or value this reader and the stack's read alike. */
+    static boolean isUriPart(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 128 || !URI_PART[c]) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
     }
 
     static boolean isToken(String s) {

@@ -96,7 +96,7 @@ public final class RawResponses {
             put(params, "rport", Integer.toString(sourcePort));
         }
         b.append("Via: ").append(req.viaProtocol).append(' ').append(req.viaHost);
-        if (req.viaPort > 0) {
+        if (req.viaPort >= 0) {
             b.append(':').append(req.viaPort);
         }
         for (String[] p : params) {

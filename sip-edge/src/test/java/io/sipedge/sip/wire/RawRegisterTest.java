@@ -110,7 +110,29 @@ class RawRegisterTest {
                 HEAD + VIA + BASE.replace("Call-ID: call-1@10.0.0.5\r\n", "") + END, // no Call-ID
                 HEAD + VIA + BASE + "Authorization: Digest username=\"al\\\"ice\"\r\n" + END,
                 HEAD + VIA + BASE.replace("From: <", "From: \"Zo\u00eb\" <") + END,
-                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5>\r\n" // no blank line: cut off
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5>\r\n", // no blank line: cut off
+                // found in review: shapes the stack reads differently or refuses
+                HEAD + VIA + BASE + "X-A: 1\nContact: *\r\n" + END, // a bare LF hides a header
+                HEAD + VIA + BASE + "X-A: 1\rPath: <sip:p.example.com;lr>\r\n" + END, // so does a bare CR
+                HEAD + VIA.replace("branch=z9hG4bK-1", "branch=z9hG4bK:1") + BASE + END, // not a token
+                HEAD + VIA.replace("rport;branch", "RPORT;branch") + BASE + END, // the stack lower-cases names
+                HEAD + VIA.replace("SIP/2.0/UDP", "SIP/2.0/udp") + BASE + END, // and upper-cases this
+                HEAD + VIA + BASE.replace("tag=f1", "tag=a/b") + END,
+                HEAD + VIA + BASE.replace("tag=f1", "tag=\"f1\"") + END,
+                HEAD + VIA + BASE.replace("To: <sip:alice@example.com>", "To: <sip:alice@example.com>;tag") + END,
+                HEAD + VIA + BASE.replace("From: <", "From: Alice:Home <") + END,
+                HEAD + VIA + BASE.replace("From: <sip:alice@example.com>", "From: <xyz>") + END,
+                HEAD + VIA + BASE.replace("To: <sip:alice@", "To: <sip:alice;x=1@") + END, // ';' in the user
+                "REGISTER sip:u;a=b@example.com SIP/2.0\r\n" + VIA + BASE + END,
+                HEAD + VIA + BASE.replace("To: <sip:alice@example.com>", "To: <sip:alice@example.com;x=1@evil>") + END,
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5>;x=a:b\r\n" + END,
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5;x=a`b>\r\n" + END,
+                HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5:05060>\r\n" + END, // the stack drops the 0
+                HEAD + VIA + BASE + AUTH.replace("username=\"alice\"", "username=alice@example.com") + END,
+                HEAD + VIA + BASE + "Min-Expires: 99999999999\r\n" + END, // its parser throws
+                HEAD + VIA + BASE + "Accept-Language: en;q=x\r\n" + END, // likewise
+                HEAD + VIA + BASE + "P-Preferred-Identity: <sip:a@b>\r\n" + END, // a header it parses
+                HEAD + VIA + BASE + "User-Agent: Foo/ 1.0\r\n" + END // the stack drops that space
         );
     }
 
