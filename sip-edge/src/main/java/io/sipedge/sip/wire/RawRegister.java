@@ -98,13 +98,14 @@ public final class RawRegister {
     /** A REGISTER of the fast path's shape, or null: then the stack parses it. Never throws. */
     public static RawRegister scan(byte[] message) {
         try {
-            return scan(message, message.length);
+            return read(message);
         } catch (RuntimeException e) {
             return null; // a shape this reader did not foresee: the stack's parser decides
         }
     }
 
-    private static RawRegister scan(byte[] b, int length) {
+    private static RawRegister read(byte[] b) {
+        int length = b.length;
         if (length < 16 || b[0] != 'R') {
             return null;
         }
@@ -643,22 +644,23 @@ public final class RawRegister {
             return out;
         }
 
+        /** The value of parameter {@code name}, or null when it is absent or a flag (see {@link #has}). */
         static String get(List<String[]> params, String name) {
-            for (String[] p : params) {
-                if (p[0].equalsIgnoreCase(name)) {
-                    return p[1];
-                }
-            }
-            return null;
+            String[] p = find(params, name);
+            return p == null ? null : p[1];
         }
 
         static boolean has(List<String[]> params, String name) {
+            return find(params, name) != null;
+        }
+
+        private static String[] find(List<String[]> params, String name) {
             for (String[] p : params) {
                 if (p[0].equalsIgnoreCase(name)) {
-                    return true;
+                    return p;
                 }
             }
-            return false;
+            return null;
         }
     }
 
