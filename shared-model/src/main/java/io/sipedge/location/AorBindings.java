@@ -11,9 +11,13 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The bindings of one AOR as an immutable value, and the §10.3 update rules as a pure function over
- * it. It runs inside the store's per-AOR atomic section, so it does no I/O, logging or callbacks:
- * it returns the events for the caller to deliver afterwards.
+ * The bindings of one AOR, and the §10.3 update rules over them. It runs inside the store's per-AOR
+ * atomic section, so it does no I/O, logging or callbacks: it returns the events for the caller to
+ * deliver afterwards.
+ *
+ * <p>The set of bindings is fixed per instance; a request that adds or removes one yields a new
+ * instance, while a refresh writes into the {@link StoredBinding} in place and keeps this one, so a
+ * re-registration stores no new object (see {@link StoredBinding} for why).
  */
 final class AorBindings {
     static final AorBindings EMPTY = new AorBindings(List.of());
@@ -22,19 +26,10 @@ final class AorBindings {
     static final Comparator<Binding> ORDER = Comparator.comparingDouble((Binding b) -> -b.q())
             .thenComparing((a, b) -> b.compareRegisteredAt(a));
 
-    private final List<Binding> bindings;
-    /** The binding that lapses first, or null: what the reaper checks. */
-    private final Binding firstToExpire;
+    private final List<StoredBinding> bindings;
 
-    AorBindings(List<Binding> bindings) {
+    private AorBindings(List<StoredBinding> bindings) {
         this.bindings = List.copyOf(bindings);
-        Binding first = null;
-        for (Binding b : this.bindings) {
-            if (first == null || b.expiresBefore(first)) {
-                first = b;
-            }
-        }
-        this.firstToExpire = first;
     }
 
     boolean isEmpty() {
@@ -42,12 +37,18 @@ final class AorBindings {
     }
 
     boolean hasExpiredAt(Instant now) {
-        return firstToExpire != null && firstToExpire.expiredAt(now);
+        for (StoredBinding b : bindings) {
+            if (b.expiredAt(now)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     List<Binding> live(Instant now) {
         List<Binding> out = new ArrayList<>(bindings.size());
-        for (Binding b : bindings) {
+        for (StoredBinding s : bindings) {
+            Binding b = s.value();
             if (!b.expiredAt(now)) {
                 out.add(b);
             }
@@ -70,12 +71,12 @@ final class AorBindings {
 
     Step reap(Instant now) {
         List<Event> events = new ArrayList<>();
-        List<Binding> keep = new ArrayList<>(bindings.size());
-        for (Binding b : bindings) {
-            if (b.expiredAt(now)) {
-                events.add(new Event(b, null, Removal.EXPIRED));
+        List<StoredBinding> keep = new ArrayList<>(bindings.size());
+        for (StoredBinding s : bindings) {
+            if (s.expiredAt(now)) {
+                events.add(new Event(s.value(), null, Removal.EXPIRED));
             } else {
-                keep.add(b);
+                keep.add(s);
             }
         }
         return new Step(keep.isEmpty() ? null : new AorBindings(keep), null, events);
@@ -83,82 +84,129 @@ final class AorBindings {
 
     Step removeAll() {
         List<Event> events = new ArrayList<>();
-        for (Binding b : bindings) {
-            events.add(new Event(b, null, Removal.REMOVED));
+        for (StoredBinding s : bindings) {
+            events.add(new Event(s.value(), null, Removal.REMOVED));
         }
         return new Step(null, new RegistrationResult(Outcome.OK, List.of()), events);
+    }
+
+    /**
+     * One binding while a request is worked out: what is stored (null for a new contact) and what it
+     * would become. Nothing stored changes until the whole request is known to succeed.
+     */
+    private static final class Slot {
+        final StoredBinding stored;
+        Binding value;
+        boolean touched;
+
+        Slot(StoredBinding stored, Binding value) {
+            this.stored = stored;
+            this.value = value;
+        }
     }
 
     /** RFC 3261 §10.3 steps 6-8 with RFC 5626 §6 instance matching. */
     Step apply(BindingChanges changes, Instant now) {
         List<Event> events = new ArrayList<>();
-        List<Binding> work = new ArrayList<>(bindings.size() + changes.updates().size());
-        for (Binding b : bindings) {
+        List<Slot> work = new ArrayList<>(bindings.size() + changes.updates().size());
+        for (StoredBinding s : bindings) {
+            Binding b = s.value();
             if (b.expiredAt(now)) {
                 events.add(new Event(b, null, Removal.EXPIRED));
             } else {
-                work.add(b);
+                work.add(new Slot(s, b));
             }
         }
-        List<Binding> unchanged = List.copyOf(work);
+        List<Binding> unchanged = values(work);
 
         if (changes.removeAll()) {
-            for (Binding b : work) {
-                if (outOfOrder(b, changes)) {
-                    return refuse(Outcome.OUT_OF_ORDER, unchanged, now);
+            for (Slot s : work) {
+                if (outOfOrder(s.value, changes)) {
+                    return refuse(Outcome.OUT_OF_ORDER, unchanged);
                 }
             }
-            for (Binding b : work) {
-                events.add(new Event(b, null, Removal.UNREGISTERED));
+            for (Slot s : work) {
+                events.add(new Event(s.value, null, Removal.UNREGISTERED));
             }
             return new Step(null, new RegistrationResult(Outcome.OK, List.of()), events);
         }
 
-        List<Binding> touched = new ArrayList<>();
         for (ContactUpdate u : changes.updates()) {
             int i = indexOfMatch(work, u.binding());
             if (i >= 0) {
-                Binding existing = work.get(i);
-                if (outOfOrder(existing, changes)) {
-                    return refuse(Outcome.OUT_OF_ORDER, unchanged, now);
+                Slot existing = work.get(i);
+                if (outOfOrder(existing.value, changes)) {
+                    return refuse(Outcome.OUT_OF_ORDER, unchanged);
                 }
                 if (u.remove()) {
                     work.remove(i);
-                    events.add(new Event(existing, null, Removal.UNREGISTERED));
+                    events.add(new Event(existing.value, null, Removal.UNREGISTERED));
                 } else {
-                    Binding refreshed = u.binding().refreshing(existing);
-                    work.set(i, refreshed);
-                    touched.add(refreshed);
-                    events.add(new Event(existing, refreshed, null));
+                    events.add(new Event(existing.value, u.binding(), null));
+                    existing.value = u.binding();
+                    existing.touched = true;
                 }
             } else if (!u.remove()) {
-                work.add(u.binding());
-                touched.add(u.binding());
+                Slot added = new Slot(null, u.binding());
+                added.touched = true;
+                work.add(added);
                 events.add(new Event(null, u.binding(), null));
             }
         }
 
         if (work.size() > changes.maxContacts()) {
             if (changes.overflow() == OverflowPolicy.REJECT) {
-                return refuse(Outcome.TOO_MANY_CONTACTS, unchanged, now);
+                return refuse(Outcome.TOO_MANY_CONTACTS, unchanged);
             }
             // Evict the least recently registered bindings this request did not touch first.
-            List<Binding> victims = new ArrayList<>(work);
-            victims.sort(Comparator.comparing((Binding b) -> touched.contains(b))
-                    .thenComparing(Binding::compareRegisteredAt));
+            List<Slot> victims = new ArrayList<>(work);
+            victims.sort(Comparator.comparing((Slot s) -> s.touched)
+                    .thenComparing((a, b) -> a.value.compareRegisteredAt(b.value)));
             int excess = work.size() - changes.maxContacts();
             for (int k = 0; k < excess; k++) {
-                Binding v = victims.get(k);
+                Slot v = victims.get(k);
                 work.remove(v);
-                events.add(new Event(v, null, Removal.EVICTED));
+                events.add(new Event(v.value, null, Removal.EVICTED));
             }
         }
-        work.sort(ORDER);
-        return new Step(work.isEmpty() ? null : new AorBindings(work),
-                new RegistrationResult(Outcome.OK, work), events);
+        List<Binding> result = values(work);
+        result.sort(ORDER);
+        return new Step(commit(work), new RegistrationResult(Outcome.OK, result), events);
     }
 
-    private Step refuse(Outcome outcome, List<Binding> unchanged, Instant now) {
+    /**
+     * Writes the request's outcome: refreshes in place, and a new instance only when the set of
+     * bindings changed (one added, removed, evicted or expired).
+     */
+    private AorBindings commit(List<Slot> work) {
+        if (work.isEmpty()) {
+            return null;
+        }
+        boolean sameSet = work.size() == bindings.size();
+        List<StoredBinding> next = new ArrayList<>(work.size());
+        for (Slot s : work) {
+            if (s.stored == null) {
+                sameSet = false;
+                next.add(new StoredBinding(s.value));
+            } else {
+                if (s.touched) {
+                    s.stored.refresh(s.value);
+                }
+                next.add(s.stored);
+            }
+        }
+        return sameSet ? this : new AorBindings(next);
+    }
+
+    private static List<Binding> values(List<Slot> slots) {
+        List<Binding> out = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
+            out.add(s.value);
+        }
+        return out;
+    }
+
+    private Step refuse(Outcome outcome, List<Binding> unchanged) {
         List<Binding> sorted = new ArrayList<>(unchanged);
         sorted.sort(ORDER);
         // Nothing changes: keep this value (expired entries are left for the reaper).
@@ -175,9 +223,9 @@ final class AorBindings {
      * phone whose contact address changed (new NAT mapping, new network) replaces its old binding.
      * Without it, by the contact URI (§10.3 step 7; the same phone sends the same text).
      */
-    private static int indexOfMatch(List<Binding> work, Binding candidate) {
+    private static int indexOfMatch(List<Slot> work, Binding candidate) {
         for (int i = 0; i < work.size(); i++) {
-            Binding b = work.get(i);
+            Binding b = work.get(i).value;
             if (candidate.instanceId() != null) {
                 if (candidate.instanceId().equals(b.instanceId()) && candidate.regId() == b.regId()) {
                     return i;

@@ -13,9 +13,8 @@ import java.util.Objects;
  *
  * <p>A final class rather than a record so that the representation can stay compact: an edge holds
  * one of these per registered phone (a million on one heap), so the two times are kept as
- * seconds and nanoseconds instead of two {@link Instant} objects, and {@link #refreshing} lets a
- * re-registration share the unchanged strings of the binding it replaces instead of keeping fresh
- * copies from every request.
+ * seconds and nanoseconds instead of two {@link Instant} objects. (The store keeps its own mutable
+ * copy, refreshed in place; see {@code io.sipedge.location.StoredBinding}.)
  */
 public final class Binding {
     private final String contact;
@@ -69,40 +68,6 @@ public final class Binding {
         requireNonNull(registeredAt, "registeredAt");
         this.registeredSecond = registeredAt.getEpochSecond();
         this.registeredNano = registeredAt.getNano();
-    }
-
-    private Binding(Binding b, String contact, String sourceIp, String callId, String instanceId, List<String> path,
-                    String userAgent) {
-        this.contact = contact;
-        this.sourceIp = sourceIp;
-        this.sourcePort = b.sourcePort;
-        this.transport = b.transport;
-        this.expiresSecond = b.expiresSecond;
-        this.expiresNano = b.expiresNano;
-        this.q = b.q;
-        this.callId = callId;
-        this.cseq = b.cseq;
-        this.instanceId = instanceId;
-        this.regId = b.regId;
-        this.path = path;
-        this.userAgent = userAgent;
-        this.registeredSecond = b.registeredSecond;
-        this.registeredNano = b.registeredNano;
-    }
-
-    /**
-     * This binding as the replacement of {@code previous}: equal in value, but holding
-     * {@code previous}'s string instances wherever the text did not change. A refresh then keeps
-     * only the new small object alive, and the strings parsed from the request die young.
-     */
-    public Binding refreshing(Binding previous) {
-        return new Binding(this, same(contact, previous.contact), same(sourceIp, previous.sourceIp),
-                same(callId, previous.callId), same(instanceId, previous.instanceId),
-                path.equals(previous.path) ? previous.path : path, same(userAgent, previous.userAgent));
-    }
-
-    private static String same(String now, String before) {
-        return now != null && now.equals(before) ? before : now;
     }
 
     public String contact() {

@@ -193,6 +193,38 @@ class InMemoryLocationStoreTest {
         assertEquals(List.of(refresh), lookup(ALICE));
     }
 
+    /** The store refreshes its own copy in place; what callers were given must not change under them. */
+    @Test
+    void bindingsHandedOutKeepTheirValuesWhenTheStoreRefreshes() {
+        Binding first = b("sip:alice@192.0.2.1").call("c1", 1).expiresIn(Duration.ofSeconds(120)).build();
+        apply(ALICE, register(first));
+        Binding seen = lookup(ALICE).get(0);
+        List<Binding> snapshot = store.snapshot(clock.instant()).get(ALICE);
+        clock.advance(Duration.ofSeconds(100));
+        apply(ALICE, register(b("sip:alice@192.0.2.1").call("c1", 2).expiresIn(Duration.ofSeconds(120)).build()));
+
+        assertEquals(first, seen);
+        assertEquals(1, seen.cseq());
+        assertEquals(List.of(first), snapshot);
+        assertEquals(2, lookup(ALICE).get(0).cseq());
+    }
+
+    /** A refused request leaves the stored binding exactly as it was, even after a refresh in place. */
+    @Test
+    void aRefusedRequestAfterARefreshChangesNothing() {
+        apply(ALICE, register(b("sip:alice@192.0.2.1").call("c1", 1).build()));
+        clock.advance(Duration.ofSeconds(10));
+        Binding refreshed = b("sip:alice@192.0.2.1").call("c1", 2).expiresIn(Duration.ofSeconds(300)).build();
+        apply(ALICE, register(refreshed));
+        clock.advance(Duration.ofSeconds(10));
+        // The same Call-ID and CSeq as the refresh: out of order, though it asks for a longer expiry.
+        Binding again = b("sip:alice@192.0.2.1").call("c1", 2).expiresIn(Duration.ofSeconds(600)).build();
+        RegistrationResult r = apply(ALICE, register(again));
+
+        assertEquals(Outcome.OUT_OF_ORDER, r.outcome());
+        assertEquals(List.of(refreshed), lookup(ALICE));
+    }
+
     @ParameterizedTest(name = "CSeq {0} after CSeq 5")
     @ValueSource(longs = {5, 4, 1})
     void sameCallIdNotHigherCSeqIsOutOfOrderAndChangesNothing(long cseq) {
