@@ -158,17 +158,17 @@ class HostileInputTest {
     }
 
     /**
-     * An authenticated REGISTER (challenge answered) padded with a header up to just above the
-     * message-size limit, so the datagram is truncated by the stack's receive buffer.
+     * An authenticated REGISTER (challenge answered) of exactly {@code size} bytes, padded with a
+     * body or with a header. Above the message-size limit, a stack that read datagrams into a
+     * buffer of that size would parse a truncated copy.
      */
-    private static Payload oversized(boolean paddingInBody) {
+    private static Payload padded(int size, boolean paddingInBody) {
         return c -> {
             SipResponse challenge = c.request(register(c));
             assertNotNull(challenge, "no challenge");
             assertEquals(401, challenge.status(), challenge.raw());
             String auth = SipTestClient.authorization(challenge, USER, PASSWORD, "sip:" + DOMAIN, "MD5", 1);
             String msg = register(c, auth);
-            int size = MAX_MESSAGE_SIZE + 100;
             if (paddingInBody) {
                 String head = msg.substring(0, msg.indexOf("Content-Length: 0"));
                 String prefix = head + "Content-Type: text/plain\r\nContent-Length: ";
@@ -183,7 +183,7 @@ class HostileInputTest {
                 msg = head + "X-Padding: " + "p".repeat(pad) + "\r\n" + tail;
             }
             byte[] b = utf8(msg);
-            assertTrue(b.length > MAX_MESSAGE_SIZE, "datagram must exceed the limit");
+            assertEquals(size, b.length, "datagram size");
             return b;
         };
     }
@@ -238,7 +238,7 @@ class HostileInputTest {
                 hostile("non-UTF-8 bytes in From display name",
                         withBytes("From: <", concat(utf8("From: \""), concat(latin1, utf8("\" <"))),
                                 UnaryOperator.identity()), status(401)),
-                hostile("datagram above sip.max-message-size, padded body", oversized(true),
+                hostile("datagram above sip.max-message-size, padded body", padded(MAX_MESSAGE_SIZE + 100, true),
                         new RejectedOrSilent()));
     }
 
@@ -264,12 +264,25 @@ class HostileInputTest {
     }
 
     /**
-     * The stack reads datagrams into a buffer of sip.max-message-size bytes and parses what fits:
-     * with the padding before Content-Length, the cut-off copy is a complete authenticated REGISTER.
+     * The RI's own reader read datagrams into a buffer of sip.max-message-size bytes and parsed
+     * what fit: with the padding before Content-Length, the cut-off copy is a complete
+     * authenticated REGISTER.
      */
     @Test
     void datagramAboveTheSizeLimitIsNotTruncatedIntoASuccess() throws Exception {
-        exchange(oversized(false), new RejectedOrSilent());
+        exchange(padded(MAX_MESSAGE_SIZE + 100, false), new RejectedOrSilent());
+    }
+
+    /** Datagrams are received whole, so one of exactly sip.max-message-size is a complete REGISTER. */
+    @Test
+    void datagramOfExactlyTheSizeLimitIsAnswered() throws Exception {
+        exchange(padded(MAX_MESSAGE_SIZE, false), status(200));
+    }
+
+    /** One byte over the limit is dropped whole, before any parser sees it. */
+    @Test
+    void datagramOneByteOverTheSizeLimitIsDropped() throws Exception {
+        exchange(padded(MAX_MESSAGE_SIZE + 1, false), new NoReply());
     }
 
     /** Sends one datagram from a fresh client, checks the outcome, then that a normal REGISTER still works. */

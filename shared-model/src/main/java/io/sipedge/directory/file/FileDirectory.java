@@ -301,7 +301,12 @@ public final class FileDirectory implements Directory {
 
     @Override
     public List<Device> devices(String tenantId) {
-        return devicesById.values().stream().filter(d -> d.tenantId().equals(tenantId))
+        // Every device of a tenant is in its username index (usernames are unique per tenant).
+        TenantDevices td = devicesByTenant.get(tenantId);
+        if (td == null) {
+            return List.of();
+        }
+        return td.byUsername.values().stream()
                 .sorted(Comparator.comparing(Device::createdAt).thenComparing(Device::id)).toList();
     }
 

@@ -71,8 +71,8 @@ final class EdgeUdpMessageProcessor extends UDPMessageProcessor {
     private boolean answeredRaw(DatagramQueuedMessageDispatch work) {
         InboundHandler h = rawHandler;
         DatagramPacket p = work.packet;
-        // A datagram that fills the size limit may be cut off: the stack's parser guard answers it.
-        if (h == null || p.getLength() == 0 || maxMessageSize > 0 && p.getLength() >= maxMessageSize) {
+        // Whole and within sip.max-message-size: the reader dropped the rest before queueing.
+        if (h == null || p.getLength() == 0) {
             return false;
         }
         try {

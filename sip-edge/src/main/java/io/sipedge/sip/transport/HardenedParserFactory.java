@@ -7,7 +7,6 @@ import gov.nist.javax.sip.parser.MessageParserFactory;
 import gov.nist.javax.sip.parser.ParseExceptionListener;
 import gov.nist.javax.sip.parser.StringMsgParser;
 import gov.nist.javax.sip.stack.SIPTransactionStack;
-import gov.nist.javax.sip.stack.UDPMessageChannel;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 
@@ -21,10 +20,11 @@ import java.text.ParseException;
  * We could not make 1.3.0-91 overflow with 25 header shapes nested 60 000 deep, so this is defence
  * in depth: nesting no legitimate header needs is refused before parsing (400 on UDP), and a
  * {@code StackOverflowError} or runtime exception the parser still throws becomes a
- * {@link ParseException}. The guard also closes three holes of the RI: a datagram that fills the
- * receive buffer was cut off and must not be processed as if whole; a request missing a mandatory
+ * {@link ParseException}. The guard also closes two holes of the RI: a request missing a mandatory
  * header is dropped here (the RI logged the whole packet before noticing); and a SIP version other
- * than 2.0 is kept, so the stack answers 505 (the RI's parser silently reports 2.0).
+ * than 2.0 is kept, so the stack answers 505 (the RI's parser silently reports 2.0). Size is not
+ * its business: {@link EdgeUdpMessageProcessor} receives whole datagrams and drops those over
+ * {@code sip.max-message-size}, and {@link StreamFramer} bounds stream messages.
  */
 public final class HardenedParserFactory implements MessageParserFactory {
 
@@ -37,18 +37,14 @@ public final class HardenedParserFactory implements MessageParserFactory {
 
     @Override
     public MessageParser createMessageParser(SIPTransactionStack stack) {
-        int limit = stack == null ? 0 : stack.getMaxMessageSize();
-        return new Guarded(new StringMsgParser(), limit <= 0 ? 0 : Math.min(limit, 64 * 1024));
+        return new Guarded(new StringMsgParser());
     }
 
     private static final class Guarded implements MessageParser {
         private final MessageParser inner;
-        /** The UDP receive buffer size: a datagram that fills it was probably cut off; 0 = unknown. */
-        private final int datagramLimit;
 
-        Guarded(MessageParser inner, int datagramLimit) {
+        Guarded(MessageParser inner) {
             this.inner = inner;
-            this.datagramLimit = datagramLimit;
         }
 
         @Override
@@ -57,9 +53,6 @@ public final class HardenedParserFactory implements MessageParserFactory {
             int at = tooDeep(msgBytes);
             if (at >= 0) {
                 throw new ParseException("nesting deeper than " + MAX_NESTING, at);
-            }
-            if (datagramLimit > 0 && exhandler instanceof UDPMessageChannel && msgBytes.length >= datagramLimit) {
-                throw new ParseException("datagram of " + datagramLimit + " bytes or more", datagramLimit);
             }
             SIPMessage m;
             try {
