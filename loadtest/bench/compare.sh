@@ -223,6 +223,16 @@ for round in $(seq 1 "$ROUNDS"); do
       load "$target" "$transport" --find-max --start "$from" --step "$STEP" --max "$MAX" \
         --step-duration "$STEP_S" --pause 3
       max=$(json "int(d['max_sustained'])")
+      if [ "$max" = 0 ] && [ "$from" -gt "$START" ]; then
+        # The first step, just under the last round's max, failed: not a max of 0. Search again from
+        # START, and keep the failed start in the record.
+        record kind=max_retry round="$round" transport="$transport" target="$target" from="$from" \
+          stop="\"$(json "d.get('stop_reason','')")\""
+        log "round $round $transport $target: the first step ($from/s) failed; again from $START/s"
+        load "$target" "$transport" --find-max --start "$START" --step "$STEP" --max "$MAX" \
+          --step-duration "$STEP_S" --pause 3
+        max=$(json "int(d['max_sustained'])")
+      fi
       LAST[$target$transport]=$max
       cp "$WORK/last.json" "$WORK/findmax-$round-$transport-$target.json"
       record kind=max round="$round" transport="$transport" target="$target" max="$max" \
@@ -290,8 +300,11 @@ for transport in udp tcp; do
     top=$(median_max "$target" "$transport")
     ceiling=${SIPP_CEILING[$transport]:-0}
     rates="$top $(( top * 9 / 10 )) $(( top * 8 / 10 ))"
-    # When SIPp's own ceiling is lower still, one more step at it: SIPp at full speed on this machine.
-    [ "$ceiling" -gt 0 ] && [ "$ceiling" -lt $(( top * 8 / 10 )) ] && rates="$rates $ceiling"
+    # Below that, SIPp's own ceiling and three and two quarters of it: SIPp and the registrar share
+    # the two cores, so SIPp at its ceiling against the responder can still starve the registrar.
+    for r in "$ceiling" $(( ceiling * 3 / 4 )) $(( ceiling / 2 )); do
+      [ "$r" -gt 0 ] && [ "$r" -lt $(( top * 8 / 10 )) ] && rates="$rates $r"
+    done
     for rate in $rates; do
       [ "$rate" -gt 0 ] || break
       pct=$(( (rate * 100 + top / 2) / top ))

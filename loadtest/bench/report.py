@@ -100,6 +100,12 @@ for t in ("udp", "tcp"):
     w(f"| {t.upper()}{note} | {fmt(med(e))} | {fmt(med(k))} | {ratio(med(e), med(k))} | "
       f"{', '.join(fmt(x) for x in e)}; {', '.join(fmt(x) for x in k)} |")
 w("")
+for r in pick("max_retry"):
+    w(f"- Round {r['round']}, {'sip-edge' if r['target'] == 'edge' else 'Kamailio'} over {r['transport'].upper()}: "
+      f"the first step ({fmt(r['from'])}/s, just under the previous round's max) failed ({r['stop']}); "
+      "the round searched again from the start rate.")
+if pick("max_retry"):
+    w("")
 
 w("## Latency and CPU at fixed rates")
 w("")
@@ -139,8 +145,8 @@ if sipp:
     w("")
     w("`loadtest/sipp/run.sh` (SIPp 3.6, register-auth scenario, one socket or one TCP connection) for one "
       "step at the median max found above; when a step has failures it is retried at 90 % and 80 % of that "
-      "rate, and then at SIPp's own ceiling (above) when that is lower still. SIPp uses more CPU per call "
-      "than the Java generator and shares the same two cores.")
+      "rate, and then at SIPp's own ceiling (above) and three and two quarters of it when those are lower "
+      "still. SIPp uses more CPU per call than the Java generator and shares the same two cores.")
     w("")
     w("| transport | registrar | rate | % of max | attempted | succeeded | failed | achieved/s |")
     w("| --- | --- | --- | --- | --- | --- | --- | --- |")
