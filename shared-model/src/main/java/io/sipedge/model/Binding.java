@@ -128,12 +128,6 @@ public final class Binding {
         return s > expiresSecond || (s == expiresSecond && now.getNano() >= expiresNano);
     }
 
-    /** True if this binding lapses before {@code other} does. */
-    public boolean expiresBefore(Binding other) {
-        return expiresSecond < other.expiresSecond
-                || (expiresSecond == other.expiresSecond && expiresNano < other.expiresNano);
-    }
-
     /** Orders by registration time, oldest first. */
     public int compareRegisteredAt(Binding other) {
         int c = Long.compare(registeredSecond, other.registeredSecond);
