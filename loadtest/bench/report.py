@@ -100,11 +100,12 @@ for t in ("udp", "tcp"):
     w(f"| {t.upper()}{note} | {fmt(med(e))} | {fmt(med(k))} | {ratio(med(e), med(k))} | "
       f"{', '.join(fmt(x) for x in e)}; {', '.join(fmt(x) for x in k)} |")
 w("")
-for r in pick("max_retry"):
+retries = pick("max_retry")
+for r in retries:
     w(f"- Round {r['round']}, {'sip-edge' if r['target'] == 'edge' else 'Kamailio'} over {r['transport'].upper()}: "
       f"the first step ({fmt(r['from'])}/s, just under the previous round's max) failed ({r['stop']}); "
       "the round searched again from the start rate.")
-if pick("max_retry"):
+if retries:
     w("")
 
 w("## Latency and CPU at fixed rates")
