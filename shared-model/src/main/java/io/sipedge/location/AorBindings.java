@@ -91,6 +91,39 @@ final class AorBindings {
     }
 
     /**
+     * Connection number {@code connection} has closed: its RFC 5626 bindings go with it (RFC 5626
+     * §5.2: the flow is the binding's only way to the phone), the others stay, marked unreachable,
+     * until they expire or a REGISTER on a new flow replaces them. {@code next} is null when nothing
+     * here was on that connection.
+     */
+    Step closeFlow(long connection) {
+        List<Event> events = new ArrayList<>();
+        List<StoredBinding> keep = new ArrayList<>(bindings.size());
+        for (StoredBinding s : bindings) {
+            if (!s.onConnection(connection)) {
+                keep.add(s);
+                continue;
+            }
+            Binding b = s.value();
+            if (b.outbound()) {
+                events.add(new Event(b, null, Removal.FLOW_CLOSED));
+            } else if (b.flow().open()) {
+                Binding marked = b.withFlow(b.flow().closed());
+                s.refresh(marked);
+                events.add(new Event(b, marked, null));
+                keep.add(s);
+            } else {
+                keep.add(s);
+            }
+        }
+        if (events.isEmpty()) {
+            return new Step(this, null, events);
+        }
+        return new Step(keep.isEmpty() ? null : keep.size() == bindings.size() ? this : new AorBindings(keep), null,
+                events);
+    }
+
+    /**
      * One binding while a request is worked out: what is stored (null for a new contact) and what it
      * would become. Nothing stored changes until the whole request is known to succeed.
      */

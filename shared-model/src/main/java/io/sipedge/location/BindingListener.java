@@ -10,13 +10,18 @@ import io.sipedge.model.Binding;
 public interface BindingListener {
 
     /** Why a binding went away. */
-    enum Removal { UNREGISTERED, EXPIRED, EVICTED, REPLACED, REMOVED }
+    enum Removal { UNREGISTERED, EXPIRED, EVICTED, REPLACED, REMOVED,
+        /** The connection of an RFC 5626 registration closed. */
+        FLOW_CLOSED }
 
     /** A new binding was stored. */
     default void added(Aor aor, Binding binding) {
     }
 
-    /** An existing binding was refreshed (same contact or same RFC 5626 instance). */
+    /**
+     * An existing binding was refreshed (same contact or same RFC 5626 instance), or its connection
+     * closed ({@code after.flow().open()} is false).
+     */
     default void refreshed(Aor aor, Binding before, Binding after) {
     }
 

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +26,12 @@ public final class InMemoryLocationStore implements LocationStore {
     private final ConcurrentHashMap<Aor, AorBindings> aors = new ConcurrentHashMap<>();
     private final List<BindingListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger bindingCount = new AtomicInteger();
+    /**
+     * The AORs registered over each connection, so a closing connection finds its bindings without a
+     * scan. An AOR that moved to another connection stays listed until this one closes (its close
+     * then finds nothing there), so the index is bounded by the open connections' registrations.
+     */
+    private final ConcurrentHashMap<Long, Set<Aor>> byConnection = new ConcurrentHashMap<>();
 
     @Override
     public RegistrationResult apply(Aor aor, BindingChanges changes, Instant now) {
@@ -34,8 +41,36 @@ public final class InMemoryLocationStore implements LocationStore {
             out[0] = s;
             return s.next();
         });
+        for (Event e : out[0].events()) {
+            if (e.after() != null && e.after().flow().onConnection()
+                    && (e.before() == null || e.before().flow().connection() != e.after().flow().connection())) {
+                byConnection.computeIfAbsent(e.after().flow().connection(), c -> ConcurrentHashMap.newKeySet())
+                        .add(aor);
+            }
+        }
         deliver(aor, out[0].events());
         return out[0].result();
+    }
+
+    @Override
+    public int closeFlow(long connection) {
+        Set<Aor> listed = byConnection.remove(connection);
+        if (listed == null) {
+            return 0;
+        }
+        int carried = 0;
+        for (Aor aor : listed) {
+            Step[] out = new Step[1];
+            aors.computeIfPresent(aor, (k, old) -> {
+                out[0] = old.closeFlow(connection);
+                return out[0].next();
+            });
+            if (out[0] != null) {
+                carried += out[0].events().size();
+                deliver(aor, out[0].events());
+            }
+        }
+        return carried;
     }
 
     @Override

@@ -34,6 +34,14 @@ public interface LocationStore {
 
     int bindingCount();
 
+    /**
+     * Connection number {@code connection} of this edge has closed: its RFC 5626 bindings are
+     * removed, the others marked unreachable ({@code flow().open()} false); listeners are told.
+     *
+     * @return the bindings it carried
+     */
+    int closeFlow(long connection);
+
     int aorCount();
 
     void addListener(BindingListener listener);

@@ -1,7 +1,7 @@
 package io.sipedge.location;
 
 import io.sipedge.model.Binding;
-import io.sipedge.model.Transport;
+import io.sipedge.model.Flow;
 import java.time.Instant;
 import java.util.List;
 
@@ -21,9 +21,7 @@ import java.util.List;
  */
 final class StoredBinding {
     private String contact;
-    private String sourceIp;
-    private int sourcePort;
-    private Transport transport;
+    private Flow flow;
     private long expiresSecond;
     private int expiresNano;
     private float q;
@@ -38,7 +36,7 @@ final class StoredBinding {
 
     StoredBinding(Binding b) {
         contact = b.contact();
-        sourceIp = b.sourceIp();
+        flow = b.flow();
         callId = b.callId();
         instanceId = b.instanceId();
         path = b.path();
@@ -52,7 +50,9 @@ final class StoredBinding {
      */
     synchronized void refresh(Binding b) {
         contact = same(b.contact(), contact);
-        sourceIp = same(b.sourceIp(), sourceIp);
+        if (!b.flow().equals(flow)) {
+            flow = b.flow();
+        }
         callId = same(b.callId(), callId);
         instanceId = same(b.instanceId(), instanceId);
         if (!b.path().equals(path)) {
@@ -63,8 +63,6 @@ final class StoredBinding {
     }
 
     private void copyNumbers(Binding b) {
-        sourcePort = b.sourcePort();
-        transport = b.transport();
         Instant expires = b.expiresAt();
         expiresSecond = expires.getEpochSecond();
         expiresNano = expires.getNano();
@@ -82,9 +80,14 @@ final class StoredBinding {
 
     /** The binding as it stands, as a value the caller may keep. */
     synchronized Binding value() {
-        return new Binding(contact, sourceIp, sourcePort, transport, Instant.ofEpochSecond(expiresSecond, expiresNano),
+        return new Binding(contact, flow, Instant.ofEpochSecond(expiresSecond, expiresNano),
                 q, callId, cseq, instanceId, regId, path, userAgent,
                 Instant.ofEpochSecond(registeredSecond, registeredNano));
+    }
+
+    /** True when this binding was registered on connection number {@code connection}. */
+    synchronized boolean onConnection(long connection) {
+        return flow.connection() == connection;
     }
 
     /** True once {@code now} reaches the expiry time. */

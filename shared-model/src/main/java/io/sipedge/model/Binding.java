@@ -18,9 +18,7 @@ import java.util.Objects;
  */
 public final class Binding {
     private final String contact;
-    private final String sourceIp;
-    private final int sourcePort;
-    private final Transport transport;
+    private final Flow flow;
     private final long expiresSecond;
     private final int expiresNano;
     private final float q;
@@ -35,9 +33,8 @@ public final class Binding {
 
     /**
      * @param contact      the Contact URI as registered, without header parameters
-     * @param sourceIp     the IP the REGISTER came from (not what the phone claims behind a NAT)
-     * @param sourcePort   the port the REGISTER came from (RFC 3581: replies go back there)
-     * @param transport    the transport the REGISTER came over
+     * @param flow         where the REGISTER came from, as the edge saw it (not what the phone claims
+     *                     behind a NAT), and the connection it came on: requests to the phone go there
      * @param expiresAt    when the binding lapses
      * @param q            the contact's q value, 0..1; 1 when absent
      * @param callId       Call-ID of the REGISTER that last refreshed it
@@ -48,13 +45,11 @@ public final class Binding {
      * @param userAgent    User-Agent header, or null
      * @param registeredAt time of the last successful registration of this binding
      */
-    public Binding(String contact, String sourceIp, int sourcePort, Transport transport, Instant expiresAt,
+    public Binding(String contact, Flow flow, Instant expiresAt,
                    float q, String callId, long cseq, String instanceId, int regId, List<String> path,
                    String userAgent, Instant registeredAt) {
         this.contact = requireNonNull(contact, "contact");
-        this.sourceIp = requireNonNull(sourceIp, "sourceIp");
-        this.sourcePort = sourcePort;
-        this.transport = requireNonNull(transport, "transport");
+        this.flow = requireNonNull(flow, "flow");
         requireNonNull(expiresAt, "expiresAt");
         this.expiresSecond = expiresAt.getEpochSecond();
         this.expiresNano = expiresAt.getNano();
@@ -74,16 +69,34 @@ public final class Binding {
         return contact;
     }
 
+    public Flow flow() {
+        return flow;
+    }
+
+    /** The IP the REGISTER came from. */
     public String sourceIp() {
-        return sourceIp;
+        return flow.remoteIp();
     }
 
+    /** The port the REGISTER came from (RFC 3581: replies go back there). */
     public int sourcePort() {
-        return sourcePort;
+        return flow.remotePort();
     }
 
+    /** The transport the REGISTER came over. */
     public Transport transport() {
-        return transport;
+        return flow.transport();
+    }
+
+    /** The same binding on another flow (its connection closed, say). */
+    public Binding withFlow(Flow other) {
+        return new Binding(contact, other, expiresAt(), q, callId, cseq, instanceId, regId, path, userAgent,
+                registeredAt());
+    }
+
+    /** An RFC 5626 registration (instance and reg-id): it lives and dies with its flow. */
+    public boolean outbound() {
+        return instanceId != null && regId > 0;
     }
 
     public Instant expiresAt() {
@@ -142,23 +155,23 @@ public final class Binding {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Binding b && sourcePort == b.sourcePort && expiresSecond == b.expiresSecond
+        return o instanceof Binding b && expiresSecond == b.expiresSecond
                 && expiresNano == b.expiresNano && Float.compare(q, b.q) == 0 && cseq == b.cseq && regId == b.regId
                 && registeredSecond == b.registeredSecond && registeredNano == b.registeredNano
-                && contact.equals(b.contact) && sourceIp.equals(b.sourceIp) && transport == b.transport
+                && contact.equals(b.contact) && flow.equals(b.flow)
                 && callId.equals(b.callId) && Objects.equals(instanceId, b.instanceId) && path.equals(b.path)
                 && Objects.equals(userAgent, b.userAgent);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(contact, sourceIp, sourcePort, transport, expiresSecond, expiresNano, q, callId, cseq,
+        return Objects.hash(contact, flow, expiresSecond, expiresNano, q, callId, cseq,
                 instanceId, regId, path, userAgent, registeredSecond, registeredNano);
     }
 
     @Override
     public String toString() {
-        return "Binding[contact=" + contact + ", source=" + sourceIp + ":" + sourcePort + "/" + transport
+        return "Binding[contact=" + contact + ", flow=" + flow
                 + ", expiresAt=" + expiresAt() + ", q=" + q + ", callId=" + callId + ", cseq=" + cseq
                 + ", instanceId=" + instanceId + ", regId=" + regId + ", path=" + path + ", userAgent=" + userAgent
                 + ", registeredAt=" + registeredAt() + "]";

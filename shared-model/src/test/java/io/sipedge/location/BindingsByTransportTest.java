@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.sipedge.location.BindingChanges.ContactUpdate;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.Aor;
+import io.sipedge.model.Flow;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.testing.MutableClock;
@@ -27,7 +28,7 @@ class BindingsByTransportTest {
     }
 
     private Binding binding(String contact, Transport t, String callId, long cseq, Duration ttl) {
-        return new Binding(contact, "192.0.2.1", 5060, t, clock.instant().plus(ttl), 1.0f, callId, cseq, null, 0,
+        return new Binding(contact, Flow.of(t, "192.0.2.1", 5060), clock.instant().plus(ttl), 1.0f, callId, cseq, null, 0,
                 List.of(), null, clock.instant());
     }
 

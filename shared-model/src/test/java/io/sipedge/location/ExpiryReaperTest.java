@@ -8,6 +8,7 @@ import io.sipedge.location.BindingChanges.ContactUpdate;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.location.BindingListener.Removal;
 import io.sipedge.model.Aor;
+import io.sipedge.model.Flow;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.testing.MutableClock;
@@ -57,6 +58,11 @@ class ExpiryReaperTest {
         }
 
         @Override
+        public int closeFlow(long connection) {
+            return inner.closeFlow(connection);
+        }
+
+        @Override
         public List<Binding> removeAll(Aor aor, Instant now) {
             return inner.removeAll(aor, now);
         }
@@ -93,7 +99,7 @@ class ExpiryReaperTest {
 
     private void registerFor(LocationStore store, Duration ttl) {
         Instant now = clock.instant();
-        Binding b = new Binding("sip:alice@192.0.2.1", "192.0.2.1", 5060, Transport.UDP, now.plus(ttl), 1f,
+        Binding b = new Binding("sip:alice@192.0.2.1", Flow.of(Transport.UDP, "192.0.2.1", 5060), now.plus(ttl), 1f,
                 "c1", 1, null, 0, List.of(), null, now);
         store.apply(new Aor("alice", "example.com"), new BindingChanges(false, List.of(new ContactUpdate(b, false)),
                 "c1", 1, 5, OverflowPolicy.EVICT_OLDEST), now);

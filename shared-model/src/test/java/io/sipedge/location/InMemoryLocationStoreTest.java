@@ -9,6 +9,7 @@ import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.location.BindingListener.Removal;
 import io.sipedge.location.RegistrationResult.Outcome;
 import io.sipedge.model.Aor;
+import io.sipedge.model.Flow;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.testing.MutableClock;
@@ -105,7 +106,7 @@ class InMemoryLocationStoreTest {
         }
 
         Binding build() {
-            return new Binding(contact, "192.0.2.1", 5060, Transport.UDP, expiresAt, q, callId, cseq, instanceId,
+            return new Binding(contact, Flow.of(Transport.UDP, "192.0.2.1", 5060), expiresAt, q, callId, cseq, instanceId,
                     regId, List.of("<sip:edge.example.com;lr>"), "test-phone/1.0", registeredAt);
         }
     }

@@ -38,7 +38,7 @@ class ModelRecordsTest {
 
     @Test
     void bindingExpiryIsInclusiveAndSecondsLeftNeverNegative() {
-        Binding b = new Binding("sip:a@192.0.2.1", "192.0.2.1", 5060, Transport.UDP, T0.plusSeconds(60), 1f, "c",
+        Binding b = new Binding("sip:a@192.0.2.1", Flow.of(Transport.UDP, "192.0.2.1", 5060), T0.plusSeconds(60), 1f, "c",
                 1, null, 0, null, null, T0);
         assertFalse(b.expiredAt(T0.plusSeconds(59)));
         assertTrue(b.expiredAt(T0.plusSeconds(60)));
@@ -50,7 +50,7 @@ class ModelRecordsTest {
     @Test
     void bindingCopiesItsPath() {
         List<String> path = new ArrayList<>(List.of("<sip:p1;lr>"));
-        Binding b = new Binding("sip:a@192.0.2.1", "192.0.2.1", 5060, Transport.TCP, T0, 1f, "c", 1, null, 0, path,
+        Binding b = new Binding("sip:a@192.0.2.1", Flow.of(Transport.TCP, "192.0.2.1", 5060), T0, 1f, "c", 1, null, 0, path,
                 null, T0);
         path.add("<sip:p2;lr>");
         assertEquals(List.of("<sip:p1;lr>"), b.path());

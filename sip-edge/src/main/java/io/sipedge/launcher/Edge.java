@@ -12,14 +12,14 @@ import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.TransportEvents;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
-import io.sipedge.sip.dispatch.EdgeSipListener;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
-import io.sipedge.sip.transport.SipTransport;
 import io.sipedge.sip.transport.TlsMaterial;
+import io.sipedge.sip.transport.Transports;
 import io.sipedge.sip.wire.RegisterMessages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +29,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
+import javax.sip.SipFactory;
+import javax.sip.header.HeaderFactory;
+import javax.sip.message.MessageFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +45,14 @@ public final class Edge implements AutoCloseable {
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
     private final ExpiryReaper reaper;
-    private final SipTransport sip;
+    private final Transports sip;
     private final HttpServer http;
     private final EdgeMetrics metrics;
     /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
     private final AtomicBoolean serving;
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper,
-                 SipTransport sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
+                 Transports sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
@@ -67,7 +70,7 @@ public final class Edge implements AutoCloseable {
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
         ExpiryReaper reaper = null;
-        SipTransport sip = null;
+        Transports sip = null;
         HttpServer http = null;
         EdgeMetrics metrics = null;
         try {
@@ -92,20 +95,31 @@ public final class Edge implements AutoCloseable {
                 tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
                         : loadConfiguredKeystore(cfg);
             }
-            sip = SipTransport.start(new SipTransport.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
-                    cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
-                    cfg.congestionTimeoutMs()), new EdgeSipListener());
             Registrar registrar = new Registrar(directory, locations,
                     new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
                             cfg.maxContactsPolicy()));
-            RegisterMessages wire = new RegisterMessages(sip.messageFactory(), sip.headerFactory(),
-                    sip.addressFactory());
-            sip.handleRequestsWith(new Dispatcher(sip.messageFactory(), sip.headerFactory(), wire, registrar, clock,
-                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath()));
+            SipFactory sipFactory = SipFactory.getInstance();
+            sipFactory.setPathName("gov.nist");
+            MessageFactory messageFactory = sipFactory.createMessageFactory();
+            HeaderFactory headerFactory = sipFactory.createHeaderFactory();
+            RegisterMessages wire = new RegisterMessages(messageFactory, headerFactory,
+                    sipFactory.createAddressFactory());
+            Dispatcher dispatcher = new Dispatcher(messageFactory, headerFactory, wire, registrar, clock,
+                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath());
+            EdgeConfig.Connections conn = cfg.connections();
+            sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
+                    cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
+                    conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
+                    conn.listenBacklog()), dispatcher,
+                    metrics == null ? TransportEvents.NONE : metrics.transportEvents(),
+                    flow -> locations.closeFlow(flow.connection()));
+            if (metrics != null) {
+                metrics.watch(sip);
+            }
             AtomicBoolean serving = new AtomicBoolean(true);
             if (cfg.httpPort() >= 0) {
-                SipTransport sipRef = sip;
+                Transports sipRef = sip;
                 TokenService tokens = new TokenService(clock, Duration.ofSeconds(cfg.apiTokenTtl()));
                 String stun = cfg.apiStun();
                 int colon = stun.lastIndexOf(':');
@@ -169,7 +183,7 @@ public final class Edge implements AutoCloseable {
     }
 
     /** The stores are loaded before anything listens; SIP is ready while its listeners are bound. */
-    private static Map<String, Boolean> readiness(SipTransport sip, AtomicBoolean serving) {
+    private static Map<String, Boolean> readiness(Transports sip, AtomicBoolean serving) {
         Map<String, Boolean> m = new LinkedHashMap<>();
         m.put("directory", serving.get());
         m.put("sip", serving.get() && sip.port() > 0);
@@ -190,6 +204,11 @@ public final class Edge implements AutoCloseable {
 
     public LocationStore locations() {
         return locations;
+    }
+
+    /** The SIP transport: its flows are how the edge reaches a registered phone. */
+    public Transports transports() {
+        return sip;
     }
 
     /** The UDP and TCP port bound. */
@@ -214,7 +233,7 @@ public final class Edge implements AutoCloseable {
     }
 
     /** Shutdown order: front doors first, then timers and metrics, then the durable store. Nulls were never started. */
-    private static void closeAll(HttpServer http, SipTransport sip,
+    private static void closeAll(HttpServer http, Transports sip,
                                  ExpiryReaper reaper, EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();

@@ -30,7 +30,7 @@ public record EdgeConfig(
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
-        int congestionTimeoutMs, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
+        Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
         boolean registerFastPath) {
@@ -44,8 +44,16 @@ public record EdgeConfig(
             Setting.intRange("sip.tls-handshake-timeout-ms", 5000, 100, 600_000);
     /** 0 = one per CPU, at least 2 (see {@link #sipWorkers()}). */
     static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 0, 0, 256);
-    static final Setting<Integer> SIP_CONGESTION_TIMEOUT =
-            Setting.intRange("sip.congestion-timeout-ms", 500, 100, 60_000);
+    static final Setting<Integer> SIP_MAX_CONNECTIONS = Setting.intRange("sip.max-connections", 10_000, 1, 1_000_000);
+    /** An office NAT of 200 TCP or TLS phones fits under the default. */
+    static final Setting<Integer> SIP_MAX_CONNECTIONS_PER_IP =
+            Setting.intRange("sip.max-connections-per-ip", 256, 1, 1_000_000);
+    static final Setting<Integer> SIP_CONNECTION_IDLE_TIMEOUT =
+            Setting.intRange("sip.connection-idle-timeout-ms", 10_000, 100, 3_600_000);
+    static final Setting<Integer> SIP_SEND_QUEUE_BYTES =
+            Setting.intRange("sip.send-queue-bytes", 262_144, 8192, 67_108_864);
+    static final Setting<Integer> SIP_WRITE_TIMEOUT = Setting.intRange("sip.write-timeout-ms", 10_000, 100, 600_000);
+    static final Setting<Integer> SIP_LISTEN_BACKLOG = Setting.intRange("sip.listen-backlog", 1024, 1, 65_535);
     /** off = every REGISTER through JAIN-SIP's parser and message model (for comparison, or a client that needs it). */
     static final Setting<Boolean> SIP_REGISTER_FAST_PATH = new Setting<>("sip.register-fast-path", "on",
             "must be on or off", s -> switch (s) {
@@ -117,12 +125,27 @@ public record EdgeConfig(
             "MD5,SHA-256", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
 
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
-            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONGESTION_TIMEOUT,
-            SIP_REGISTER_FAST_PATH, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_MAX_CONNECTIONS,
+            SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
+            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL);
+
+    /**
+     * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
+     *
+     * @param max            open at once, in total
+     * @param maxPerIp       open at once from one source address
+     * @param idleTimeoutMs  closed when no valid request came within this time of opening
+     * @param sendQueueBytes waiting to be written before the connection is closed
+     * @param writeTimeoutMs longest time the send queue may stay over its bound
+     * @param listenBacklog  connections the kernel queues before they are accepted
+     */
+    public record Connections(int max, int maxPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
+                              int listenBacklog) {
+    }
 
     /**
      * The SIP worker threads: the configured number, or one per CPU (at least 2) when it is 0. The
@@ -181,7 +204,9 @@ public record EdgeConfig(
                 get(v, TLS_KEYSTORE_PASSWORD), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
-                get(v, SIP_WORKER_THREADS), get(v, SIP_CONGESTION_TIMEOUT), get(v, HTTP_MAX_BODY_SIZE),
+                get(v, SIP_WORKER_THREADS), new Connections(get(v, SIP_MAX_CONNECTIONS),
+                get(v, SIP_MAX_CONNECTIONS_PER_IP), get(v, SIP_CONNECTION_IDLE_TIMEOUT), get(v, SIP_SEND_QUEUE_BYTES),
+                get(v, SIP_WRITE_TIMEOUT), get(v, SIP_LISTEN_BACKLOG)), get(v, HTTP_MAX_BODY_SIZE),
                 get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),

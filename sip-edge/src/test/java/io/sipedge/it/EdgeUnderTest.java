@@ -78,6 +78,11 @@ public final class EdgeUnderTest implements AutoCloseable {
         return clock;
     }
 
+    /** The SIP transport: sends on a binding's flow. */
+    public io.sipedge.sip.transport.Transports transports() {
+        return edge.transports();
+    }
+
     public int sipPort() {
         return edge.sipPort();
     }

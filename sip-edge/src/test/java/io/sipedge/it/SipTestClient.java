@@ -165,6 +165,18 @@ public final class SipTestClient implements AutoCloseable {
     }
 
     /** Raw bytes from a stream transport (for the CRLF keepalive pong); null on timeout or close. */
+    /** The next datagram with its source (UDP), or null on timeout. */
+    public DatagramPacket receivePacket(int timeoutMs) throws IOException {
+        udp.setSoTimeout(timeoutMs);
+        DatagramPacket p = new DatagramPacket(new byte[8192], 8192);
+        try {
+            udp.receive(p);
+            return p;
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+    }
+
     public byte[] receiveRaw(int timeoutMs) throws IOException {
         stream.setSoTimeout(timeoutMs);
         byte[] buf = new byte[1024];

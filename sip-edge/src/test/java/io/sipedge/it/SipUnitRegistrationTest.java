@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
-import io.sipedge.sip.transport.QuietServerLogger;
-import io.sipedge.sip.transport.Slf4jStackLogger;
+import io.sipedge.sip.wire.Slf4jStackLogger;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;

@@ -24,7 +24,7 @@ class UdpIngressTest {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = EdgeUnderTest.start(NO_TLS, NO_HTTP, "sip.worker-threads=2", "sip.congestion-timeout-ms=200");
+        edge = EdgeUnderTest.start(NO_TLS, NO_HTTP, "sip.worker-threads=2");
     }
 
     @AfterAll

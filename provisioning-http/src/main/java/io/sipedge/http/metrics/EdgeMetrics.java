@@ -17,8 +17,10 @@ import io.sipedge.http.server.RequestObserver;
 import io.sipedge.location.BindingsByTransport;
 import io.sipedge.location.LocationStore;
 import io.sipedge.model.Transport;
+import io.sipedge.observe.ConnectionEnd;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.observe.TransportEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,6 +55,7 @@ public final class EdgeMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final SipMeters sip;
     private final HttpMeters http = new HttpMeters();
+    private final ConnectionMeters connections;
 
     /**
      * Registers everything. Call it before SIP starts: it attaches a listener to {@code locations}
@@ -81,11 +84,33 @@ public final class EdgeMetrics implements AutoCloseable {
                 .description("Addresses of record with at least one stored binding")
                 .register(registry);
         sip = new SipMeters();
+        connections = new ConnectionMeters();
     }
 
     /** The SIP side's reporting hook: increments only. */
     public EdgeEvents sipEvents() {
         return sip;
+    }
+
+    /** The SIP transport's reporting hook: connections opened, refused and closed, by reason. */
+    public TransportEvents transportEvents() {
+        return connections;
+    }
+
+    /** Gauges of the SIP transport's state: open connections by transport, bytes queued to them. */
+    public void watch(TransportEvents.State transport) {
+        for (Transport t : Transport.values()) {
+            if (t == Transport.UDP) {
+                continue;
+            }
+            Gauge.builder("sip.connections.open", transport, s -> s.openConnections(t))
+                    .description("SIP connections open now, by transport")
+                    .tag("transport", t.token())
+                    .register(registry);
+        }
+        Gauge.builder("sip.connections.queued.bytes", transport, TransportEvents.State::queuedBytes)
+                .description("Bytes written to SIP connections that the peers have not taken yet")
+                .register(registry);
     }
 
     /** The HTTP server's reporting hook. */
@@ -149,6 +174,41 @@ public final class EdgeMetrics implements AutoCloseable {
                 auth.increment();
             }
             duration.record(elapsedNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Connections opened, and refused or closed by reason: counters by transport and ordinal, filled once. */
+    private final class ConnectionMeters implements TransportEvents {
+        private final Counter[] opened = new Counter[Transport.values().length];
+        private final Counter[][] ended = new Counter[Transport.values().length][ConnectionEnd.values().length];
+
+        ConnectionMeters() {
+            for (Transport t : Transport.values()) {
+                if (t == Transport.UDP) {
+                    continue;
+                }
+                opened[t.ordinal()] = Counter.builder("sip.connections.opened")
+                        .description("SIP connections accepted, by transport")
+                        .tag("transport", t.token())
+                        .register(registry);
+                for (ConnectionEnd e : ConnectionEnd.values()) {
+                    ended[t.ordinal()][e.ordinal()] = Counter.builder("sip.connections.ended")
+                            .description("SIP connections refused at accept or closed, by transport and reason")
+                            .tag("transport", t.token())
+                            .tag("reason", e.label())
+                            .register(registry);
+                }
+            }
+        }
+
+        @Override
+        public void connectionOpened(Transport transport) {
+            opened[transport.ordinal()].increment();
+        }
+
+        @Override
+        public void connectionEnded(Transport transport, ConnectionEnd why) {
+            ended[transport.ordinal()][why.ordinal()].increment();
         }
     }
 

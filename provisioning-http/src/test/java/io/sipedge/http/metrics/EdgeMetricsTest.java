@@ -8,6 +8,7 @@ import io.sipedge.location.BindingChanges.ContactUpdate;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.model.Aor;
+import io.sipedge.model.Flow;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.EdgeEvents;
@@ -115,7 +116,7 @@ class EdgeMetricsTest {
     }
 
     private void store(Aor aor, String contact, Transport t, Instant now) {
-        Binding b = new Binding(contact, "192.0.2.1", 5060, t, now.plusSeconds(600), 1.0f, contact, 1, null, 0,
+        Binding b = new Binding(contact, Flow.of(t, "192.0.2.1", 5060), now.plusSeconds(600), 1.0f, contact, 1, null, 0,
                 List.of(), null, now);
         locations.apply(aor, new BindingChanges(false, List.of(new ContactUpdate(b, false)), contact, 1, 10,
                 OverflowPolicy.EVICT_OLDEST), now);

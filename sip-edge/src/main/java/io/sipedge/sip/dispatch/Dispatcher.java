@@ -1,22 +1,27 @@
 package io.sipedge.sip.dispatch;
 
 import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.Registrar;
+import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.InboundHandler;
-import io.sipedge.sip.transport.RawReply;
+import io.sipedge.sip.wire.BadRequests;
 import io.sipedge.sip.wire.RawRegister;
 import io.sipedge.sip.wire.RawResponses;
-import io.sipedge.sip.transport.ReplyPath;
 import io.sipedge.sip.wire.RegisterMessages;
 import io.sipedge.sip.wire.Responses;
+import io.sipedge.sip.wire.SipParser;
+import io.sipedge.sip.wire.ViaStamp;
+import java.io.IOException;
+import java.text.ParseException;
 import java.time.Instant;
 import java.time.InstantSource;
 import javax.sip.address.SipURI;
-import javax.sip.header.CallIdHeader;
 import javax.sip.header.HeaderFactory;
 import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
@@ -25,13 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The method table, answered statelessly before any transaction exists: REGISTER to the registrar,
- * OPTIONS to the edge answered 200 (keepalives and load-balancer probes, never challenged), ACK
- * absorbed, anything else 405 with Allow until the proxy exists.
+ * Every message the transport reads comes here, with its flow, on the thread that read it, and is
+ * answered statelessly: a REGISTER of the common shape from its bytes ({@link RawRegister}), any
+ * other message through JAIN-SIP's parser ({@link SipParser}); REGISTER to the registrar, OPTIONS to
+ * the edge answered 200 (keepalives and load-balancer probes, never challenged), ACK absorbed,
+ * anything else 405 with Allow until the proxy exists. A message that does not parse gets a 400 when
+ * it carries what a response needs, and its connection is closed.
  *
- * <p>Also the boundary of the stack's threads: nothing thrown while handling a request may reach
- * them (an escaped Error would kill a worker). Failures are logged with the exception class and
- * Call-ID only, never the message, which may carry credentials.
+ * <p>Also the boundary of the transport's threads: nothing thrown while handling a message may
+ * reach them. Failures are logged with the exception class and Call-ID only, never the message,
+ * which may carry credentials.
  *
  * <p>Every REGISTER that reaches it is reported once to {@link EdgeEvents}: its outcome and the
  * time from here to the answer being handed to the transport.
@@ -39,7 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     static final String ALLOW = "REGISTER, OPTIONS";
-    private static final int RETRY_AFTER_SECONDS = 5;
 
     private final MessageFactory messages;
     private final HeaderFactory headers;
@@ -49,7 +56,7 @@ public final class Dispatcher implements InboundHandler {
     private final EdgeEvents events;
     private final boolean fastPath;
 
-    /** @param fastPath answer REGISTERs of the common shape from their bytes ({@link #handleRaw}) */
+    /** @param fastPath answer REGISTERs of the common shape from their bytes */
     public Dispatcher(MessageFactory messages, HeaderFactory headers, RegisterMessages registerMessages,
                       Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath) {
         this.messages = messages;
@@ -62,48 +69,63 @@ public final class Dispatcher implements InboundHandler {
     }
 
     @Override
-    public boolean handle(SIPRequest request, ReplyPath reply) {
+    public boolean handle(Inbound in) {
+        RawRegister raw = fastPath ? RawRegister.scan(in.bytes()) : null;
+        if (raw != null) {
+            registerRaw(raw, in);
+            return true;
+        }
+        SIPMessage m;
         try {
+            m = SipParser.parse(in.bytes());
+        } catch (ParseException e) {
+            refuse(in, e);
+            return false;
+        }
+        if (!(m instanceof SIPRequest request)) {
+            return true; // a response: the edge sends no requests yet
+        }
+        try {
+            ViaStamp.stamp(request.getTopmostVia(), in.transport(), in.sourceIp(), in.sourcePort());
+            String version = request.getRequestLine().getSipVersion();
+            if (!"SIP/2.0".equals(version)) {
+                // RFC 3261 §8.2.2 / §21.5.20
+                stateless(request, in, Response.VERSION_NOT_SUPPORTED, "Bad version " + version, false);
+                return true;
+            }
+            if (!request.getMethod().equalsIgnoreCase(request.getCSeq().getMethod())) {
+                stateless(request, in, Response.BAD_REQUEST, "CSeq method does not match the request", false);
+                return true;
+            }
             switch (request.getMethod()) {
                 case Request.ACK -> {
                     // Never answered (RFC 3261 §17.2.1); a stray ACK is dropped.
                 }
-                case Request.REGISTER -> register(request, reply);
-                case Request.OPTIONS -> options(request, reply);
-                default -> stateless(request, reply, Response.METHOD_NOT_ALLOWED, true);
+                case Request.REGISTER -> register(request, in);
+                case Request.OPTIONS -> options(request, in);
+                default -> stateless(request, in, Response.METHOD_NOT_ALLOWED, null, true);
             }
-        } catch (Throwable t) { // NOPMD: boundary of a stack worker thread
-            CallIdHeader id = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
-            log.warn("request {} (Call-ID {}) failed: {}", request.getMethod(), id == null ? "-" : id.getCallId(),
+        } catch (Throwable t) { // NOPMD: boundary of a transport thread
+            log.warn("request {} (Call-ID {}) failed: {}", request.getMethod(), request.getCallId().getCallId(),
                     t.toString());
         }
         return true;
     }
 
-    /** RFC 3261 §21.5.4: 503 with Retry-After; a UA or proxy then tries again later or elsewhere. */
-    @Override
-    public void overloaded(SIPRequest request, ReplyPath reply) {
-        if (Request.ACK.equals(request.getMethod())) {
-            return;
-        }
-        long start = System.nanoTime();
-        RegisterOutcome outcome = RegisterOutcome.ERROR;
-        try {
-            Response r = messages.createResponse(Response.SERVICE_UNAVAILABLE, request);
-            Responses.tagTo(r);
-            r.setHeader(headers.createRetryAfterHeader(RETRY_AFTER_SECONDS));
-            reply.send(r);
-            outcome = RegisterOutcome.OVERLOADED;
-        } catch (Exception e) { // NOPMD: boundary of a stack reader thread
-            log.debug("503 for {} not sent: {}", request.getMethod(), e.toString());
-        } finally {
-            if (Request.REGISTER.equals(request.getMethod())) {
-                events.registerHandled(outcome, System.nanoTime() - start);
+    /** A message that does not parse: 400 when it can be answered, and its connection is closed. */
+    private static void refuse(Inbound in, ParseException e) {
+        byte[] answer = BadRequests.answer(in.bytes(), e.getMessage());
+        if (answer != null) {
+            try {
+                in.reply(answer, in.sourcePort());
+            } catch (IOException ignored) {
+                // closing anyway
             }
         }
+        in.closeConnection(); // where the next message on a stream starts is no longer trusted
     }
 
-    private void register(SIPRequest request, ReplyPath reply) throws Exception {
+    private void register(SIPRequest request, Inbound in) throws Exception {
         long start = System.nanoTime();
         RegisterOutcome reported = RegisterOutcome.ERROR; // until the answer is out
         try {
@@ -112,9 +134,7 @@ public final class Dispatcher implements InboundHandler {
             Response response;
             RegisterOutcome outcome;
             try {
-                RegisterReply result = registrar.handle(registerMessages.read(request,
-                        via == null ? null : via.getBranch(), reply.transport(), reply.sourceIp(), reply.sourcePort()),
-                        now);
+                RegisterReply result = registrar.handle(registerMessages.read(request, via.getBranch(), in.flow()), now);
                 response = registerMessages.write(result, request);
                 outcome = result.outcome();
             } catch (RegisterMessages.UnsupportedUriException e) {
@@ -122,10 +142,10 @@ public final class Dispatcher implements InboundHandler {
                 Responses.tagTo(response);
                 outcome = RegisterOutcome.UNSUPPORTED_URI;
             }
-            reply.send(response);
+            send(response, in);
             reported = outcome;
             if (log.isDebugEnabled()) {
-                log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
+                log.debug("REGISTER from {}:{} over {}: {}", in.sourceIp(), in.sourcePort(), in.transport(),
                         response.getStatusCode());
             }
         } finally {
@@ -135,42 +155,37 @@ public final class Dispatcher implements InboundHandler {
 
     /**
      * The fast path: a REGISTER of the common shape is read from its bytes and answered with bytes
-     * ({@link RawRegister}, {@link RawResponses}); the same registrar decides. Anything else is left
-     * to the stack's parser and {@link #handle}.
+     * ({@link RawRegister}, {@link RawResponses}); the same registrar decides.
      */
-    @Override
-    public boolean handleRaw(byte[] message, RawReply reply) {
-        RawRegister raw = fastPath ? RawRegister.scan(message) : null;
-        if (raw == null) {
-            return false;
-        }
+    private void registerRaw(RawRegister raw, Inbound in) {
         long start = System.nanoTime();
         try {
             Instant now = clock.instant();
-            RegisterReply result = registrar.handle(
-                    raw.request(reply.transport(), reply.sourceIp(), reply.sourcePort()), now);
-            reply.send(RawResponses.register(result, raw, reply.transport(), reply.sourceIp(), reply.sourcePort()),
-                    RawResponses.udpPort(raw, reply.sourcePort()));
+            RegisterReply result = registrar.handle(raw.request(in.flow()), now);
+            in.reply(RawResponses.register(result, raw, in.transport(), in.sourceIp(), in.sourcePort()),
+                    RawResponses.udpPort(raw, in.sourcePort()));
             if (log.isDebugEnabled()) {
-                log.debug("REGISTER from {}:{} over {}: {}", reply.sourceIp(), reply.sourcePort(), reply.transport(),
+                log.debug("REGISTER from {}:{} over {}: {}", in.sourceIp(), in.sourcePort(), in.transport(),
                         result.status());
             }
             events.registerHandled(result.outcome(), System.nanoTime() - start);
-        } catch (Throwable t) { // NOPMD: boundary of a stack worker thread
+        } catch (Throwable t) { // NOPMD: boundary of a transport thread
             log.warn("request REGISTER (Call-ID {}) failed: {}", raw.callId(), t.toString());
             events.registerHandled(RegisterOutcome.ERROR, System.nanoTime() - start);
         }
-        return true;
     }
 
     /** OPTIONS to the edge itself (no user part) is a keepalive or probe: 200, no challenge. */
-    private void options(Request request, ReplyPath reply) throws Exception {
+    private void options(Request request, Inbound in) throws Exception {
         boolean toEdge = !(request.getRequestURI() instanceof SipURI u) || u.getUser() == null;
-        stateless(request, reply, toEdge ? Response.OK : Response.METHOD_NOT_ALLOWED, true);
+        stateless(request, in, toEdge ? Response.OK : Response.METHOD_NOT_ALLOWED, null, true);
     }
 
-    private void stateless(Request request, ReplyPath reply, int status, boolean allow) throws Exception {
+    private void stateless(Request request, Inbound in, int status, String reason, boolean allow) throws Exception {
         Response r = messages.createResponse(status, request);
+        if (reason != null) {
+            r.setReasonPhrase(reason);
+        }
         Responses.tagTo(r);
         if (allow) {
             r.setHeader(headers.createAllowHeader(ALLOW));
@@ -178,6 +193,15 @@ public final class Dispatcher implements InboundHandler {
         if (status == Response.OK) {
             r.setHeader(headers.createAcceptHeader("application", "sdp"));
         }
-        reply.send(r);
+        send(r, in);
+    }
+
+    /** On the request's flow; over UDP to the port its Via asks for ({@link ViaStamp#udpPort}). */
+    private static void send(Response response, Inbound in) throws IOException {
+        SIPResponse r = (SIPResponse) response;
+        Via via = r.getTopmostVia();
+        int port = via == null ? in.sourcePort()
+                : ViaStamp.udpPort(via.hasParameter(Via.RPORT), via.getPort(), in.sourcePort());
+        in.reply(r.encodeAsBytes(in.transport().token().toUpperCase(java.util.Locale.ROOT)), port);
     }
 }

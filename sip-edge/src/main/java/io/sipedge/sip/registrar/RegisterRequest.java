@@ -1,5 +1,6 @@
 package io.sipedge.sip.registrar;
 
+import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
 import io.sipedge.sip.auth.DigestCredentials;
 import java.util.List;
@@ -14,17 +15,30 @@ import java.util.List;
  * @param expiresHeader  the Expires header, or null
  * @param star           a {@code Contact: *} was present
  * @param contacts       the other Contact values
+ * @param flow           where it came from, and the connection it came on: the binding's flow
  * @param malformed      the name of a header that could not be parsed, or null
  */
 public record RegisterRequest(String requestUriHost, String toUser, String toHost, String branch, String callId,
                               long cseq,
                               Long expiresHeader, boolean star, List<ContactSpec> contacts,
                               List<DigestCredentials> credentials, List<String> path, String userAgent,
-                              String sourceIp, int sourcePort, Transport transport, String malformed) {
+                              Flow flow, String malformed) {
     public RegisterRequest {
         contacts = List.copyOf(contacts);
         credentials = List.copyOf(credentials);
         path = List.copyOf(path);
+    }
+
+    public String sourceIp() {
+        return flow.remoteIp();
+    }
+
+    public int sourcePort() {
+        return flow.remotePort();
+    }
+
+    public Transport transport() {
+        return flow.transport();
     }
 
     /**

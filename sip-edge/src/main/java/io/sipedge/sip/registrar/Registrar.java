@@ -113,7 +113,7 @@ public final class Registrar {
             if (!(q >= 0f && q <= 1f)) {
                 return RegisterReply.error(RegisterError.BAD_Q, now);
             }
-            Binding b = new Binding(c.uri(), req.sourceIp(), req.sourcePort(), req.transport(),
+            Binding b = new Binding(c.uri(), req.flow(),
                     now.plusSeconds(expires), q, req.callId(), req.cseq(), c.instance(), c.regId(), req.path(),
                     req.userAgent(), now);
             updates.add(new ContactUpdate(b, expires == 0));

@@ -1,5 +1,6 @@
 package io.sipedge.sip.transport;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -121,6 +122,20 @@ final class StreamFramer {
         if (n > 0) {
             end += n;
         }
+        return n;
+    }
+
+    /**
+     * Takes as many of {@code in}'s readable bytes as the buffer has room for (making room first);
+     * call {@link #next()} until NEED_MORE before taking more.
+     *
+     * @return the number of bytes taken
+     */
+    int readFrom(ByteBuf in) {
+        makeRoom();
+        int n = Math.min(in.readableBytes(), buf.length - end);
+        in.readBytes(buf, end, n);
+        end += n;
         return n;
     }
 

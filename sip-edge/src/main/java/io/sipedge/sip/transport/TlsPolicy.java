@@ -1,18 +1,14 @@
 package io.sipedge.sip.transport;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLEngine;
 
 /**
  * The edge's TLS policy: TLS 1.2 and 1.3 only, forward-secret AEAD suites only, no client
  * certificate (softphones have none).
  */
-public final class TlsPolicy {
+final class TlsPolicy {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     /** In preference order; TLS 1.3 suites are all AEAD and forward secret by design (RFC 8446). */
@@ -26,36 +22,17 @@ public final class TlsPolicy {
     private TlsPolicy() {
     }
 
-    /** The preferred suites this JVM supports. */
-    public static String[] cipherSuites(SSLContext context) {
-        Set<String> supported = Set.of(context.getSupportedSSLParameters().getCipherSuites());
-        List<String> out = new ArrayList<>();
-        for (String s : PREFERRED) {
-            if (supported.contains(s)) {
-                out.add(s);
-            }
-        }
-        return out.toArray(new String[0]);
-    }
-
-    static void apply(SSLServerSocket s) {
-        s.setEnabledProtocols(PROTOCOLS);
-        s.setEnabledCipherSuites(filter(s.getSupportedCipherSuites()));
-        s.setNeedClientAuth(false);
-        s.setWantClientAuth(false);
-    }
-
-    static void apply(SSLSocket s) {
-        s.setEnabledProtocols(PROTOCOLS);
-        s.setEnabledCipherSuites(filter(s.getSupportedCipherSuites()));
+    /** A server engine: TLS 1.2/1.3 with our suites, no client certificate asked (phones have none). */
+    static void apply(SSLEngine e) {
+        e.setUseClientMode(false);
+        e.setEnabledProtocols(PROTOCOLS);
+        e.setEnabledCipherSuites(filter(e.getSupportedCipherSuites()));
+        e.setNeedClientAuth(false);
+        e.setWantClientAuth(false);
     }
 
     private static String[] filter(String[] supported) {
         Set<String> sup = Set.of(supported);
         return PREFERRED.stream().filter(sup::contains).toArray(String[]::new);
-    }
-
-    static String joined(String[] values) {
-        return String.join(",", Arrays.asList(values));
     }
 }

@@ -1,6 +1,6 @@
 package io.sipedge.sip.wire;
 
-import io.sipedge.model.Transport;
+import io.sipedge.model.Flow;
 import io.sipedge.sip.auth.DigestCredentials;
 import io.sipedge.sip.registrar.RegisterRequest;
 import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
@@ -79,11 +79,10 @@ public final class RawRegister {
     }
 
     /** The request as the registrar takes it; the same value {@link RegisterMessages#read} gives. */
-    public RegisterRequest request(Transport transport, String sourceIp, int sourcePort) {
+    public RegisterRequest request(Flow flow) {
         return new RegisterRequest(requestUriHost, toUser, toHost, branch, callId, cseq, expires, star,
                 contact == null ? List.of() : List.of(contact),
-                credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, sourceIp, sourcePort,
-                transport, null);
+                credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, flow, null);
     }
 
     public String callId() {

@@ -24,16 +24,9 @@ public final class RawResponses {
     private RawResponses() {
     }
 
-    /**
-     * The port a UDP response goes to (RFC 3261 §18.2.2 with RFC 3581): the source port when the
-     * Via asked for {@code rport}, else the sent-by port, else the source port. Always to the
-     * source address: a sent-by name is never looked up.
-     */
+    /** The port a UDP response to {@code request} goes to ({@link ViaStamp#udpPort}). */
     public static int udpPort(RawRegister request, int sourcePort) {
-        if (RawRegister.Params.has(request.viaParams, "rport") || request.viaPort <= 0) {
-            return sourcePort;
-        }
-        return request.viaPort;
+        return ViaStamp.udpPort(RawRegister.Params.has(request.viaParams, "rport"), request.viaPort, sourcePort);
     }
 
     public static byte[] register(RegisterReply reply, RawRegister req, Transport transport, String sourceIp,
@@ -80,19 +73,15 @@ public final class RawResponses {
         return b.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /**
-     * The top Via as the stack's channels leave it: {@code received} when the Via asked for
-     * {@code rport} or names another host than the source; {@code rport} filled in with the source
-     * port when asked for (UDP) and always on a connection (the RI's TCP channel does so).
-     */
+    /** The top Via as received, stamped ({@link ViaStamp}). */
     private static void via(StringBuilder b, RawRegister req, Transport transport, String sourceIp, int sourcePort) {
         boolean rport = RawRegister.Params.has(req.viaParams, "rport");
         List<String[]> params = new ArrayList<>(req.viaParams.size() + 2);
         params.addAll(req.viaParams);
-        if (rport || !req.viaHost.equals(sourceIp)) {
+        if (ViaStamp.addsReceived(rport, req.viaHost, sourceIp)) {
             put(params, "received", sourceIp);
         }
-        if (rport || transport != Transport.UDP) {
+        if (ViaStamp.addsRport(rport, transport)) {
             put(params, "rport", Integer.toString(sourcePort));
         }
         b.append("Via: ").append(req.viaProtocol).append(' ').append(req.viaHost);

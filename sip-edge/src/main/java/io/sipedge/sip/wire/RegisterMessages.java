@@ -3,7 +3,7 @@ package io.sipedge.sip.wire;
 import gov.nist.javax.sip.header.SIPHeader;
 import gov.nist.javax.sip.message.SIPMessage;
 import io.sipedge.model.Binding;
-import io.sipedge.model.Transport;
+import io.sipedge.model.Flow;
 import io.sipedge.sip.auth.DigestCredentials;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.RegisterRequest;
@@ -58,8 +58,7 @@ public final class RegisterMessages {
     }
 
     /** @param branch the top Via's branch, or null */
-    public RegisterRequest read(Request request, String branch, Transport transport, String sourceIp, int sourcePort)
-            throws UnsupportedUriException {
+    public RegisterRequest read(Request request, String branch, Flow flow) throws UnsupportedUriException {
         URI ruri = request.getRequestURI();
         if (!(ruri instanceof SipURI sipRuri)) {
             throw new UnsupportedUriException();
@@ -113,8 +112,7 @@ public final class RegisterMessages {
         CallIdHeader callId = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
         CSeqHeader cseq = (CSeqHeader) request.getHeader(CSeqHeader.NAME);
         return new RegisterRequest(sipRuri.getHost(), toUser, toHost, branch, callId.getCallId(), cseq.getSeqNumber(),
-                expiresHeader, star, contacts, creds, path, ua == null ? null : value(ua), sourceIp, sourcePort,
-                transport, malformed);
+                expiresHeader, star, contacts, creds, path, ua == null ? null : value(ua), flow, malformed);
     }
 
     /** A Contact value, or null when a parameter is malformed. */

@@ -9,6 +9,7 @@ import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import gov.nist.javax.sip.parser.StringMsgParser;
 import io.sipedge.model.Binding;
+import io.sipedge.model.Flow;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.RegisterOutcome;
@@ -35,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link RegisterRequest}s compared; each declined one must come back null.
  */
 class RawRegisterTest {
+    private static final Flow FLOW = new Flow(Transport.TCP, "10.9.8.7", 4321, 7, "edge-1", true);
     private static final String HEAD = "REGISTER sip:example.com SIP/2.0\r\n";
     private static final String BASE = "From: <sip:alice@example.com>;tag=f1\r\n"
             + "To: <sip:alice@example.com>\r\nCall-ID: call-1@10.0.0.5\r\nCSeq: 7 REGISTER\r\n";
@@ -145,8 +147,8 @@ class RawRegisterTest {
         SIPRequest parsed = (SIPRequest) new StringMsgParser().parseSIPMessage(bytes, true, false, null);
         Via via = parsed.getTopmostVia();
         RegisterRequest viaStack = new RegisterMessages(null, null, null)
-                .read(parsed, via.getBranch(), Transport.TCP, "10.9.8.7", 4321);
-        assertEquals(viaStack, raw.request(Transport.TCP, "10.9.8.7", 4321));
+                .read(parsed, via.getBranch(), FLOW);
+        assertEquals(viaStack, raw.request(FLOW));
     }
 
     @ParameterizedTest
@@ -160,9 +162,11 @@ class RawRegisterTest {
         String message = HEAD + VIA + "Max-Forwards: 70\r\n"
                 + BASE.replace("From: <", "From: \"Alice\" <") + "Contact: <sip:alice@10.0.0.5:5070>\r\n" + END;
         Instant now = Instant.parse("2026-11-02T08:09:10Z");
-        Binding b1 = new Binding("sip:alice@10.0.0.5:5070", "10.0.0.5", 5070, Transport.UDP, now.plusSeconds(60),
+        Binding b1 = new Binding("sip:alice@10.0.0.5:5070", Flow.of(Transport.UDP, "10.0.0.5", 5070),
+                now.plusSeconds(60),
                 1.0f, "call-1@10.0.0.5", 7, null, 0, List.of(), null, now);
-        Binding b2 = new Binding("sip:alice@10.0.0.6", "10.0.0.6", 5060, Transport.UDP, now.plusSeconds(30),
+        Binding b2 = new Binding("sip:alice@10.0.0.6", Flow.of(Transport.UDP, "10.0.0.6", 5060),
+                now.plusSeconds(30),
                 0.5f, "other", 1, "urn:uuid:1", 3, List.of(), null, now);
         List<RegisterReply> replies = List.of(
                 new RegisterReply(200, "OK", List.of(b1, b2), List.of(), 0, now, RegisterOutcome.ACCEPTED),

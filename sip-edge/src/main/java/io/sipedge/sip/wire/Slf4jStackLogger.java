@@ -1,4 +1,4 @@
-package io.sipedge.sip.transport;
+package io.sipedge.sip.wire;
 
 import gov.nist.core.StackLogger;
 import java.util.Properties;
@@ -25,7 +25,7 @@ public final class Slf4jStackLogger implements StackLogger {
      * Proxy-Authorization header including its folded continuation lines, and raw byte dumps of
      * messages (replaced by their length). Line by line, no backtracking regex over the message.
      */
-    static String redact(String s) {
+    public static String redact(String s) {
         if (s == null) {
             return null;
         }

@@ -1,6 +1,7 @@
-package io.sipedge.sip.transport;
+package io.sipedge.it;
 
 import gov.nist.core.ServerLogger;
+import io.sipedge.sip.wire.Slf4jStackLogger;
 import gov.nist.javax.sip.message.SIPMessage;
 import java.util.Properties;
 import javax.sip.SipStack;

@@ -1,4 +1,4 @@
-package io.sipedge.sip.transport;
+package io.sipedge.sip.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,18 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
-import gov.nist.javax.sip.parser.MessageParser;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import org.junit.jupiter.api.Test;
 
 /**
- * The parser guard on its own: {@link HardenedParserFactory#tooDeep} finds {@code <} or {@code (}
- * nesting deeper than {@link HardenedParserFactory#MAX_NESTING} in the header section only, and the
+ * The parser guard on its own: {@link SipParser#tooDeep} finds {@code <} or {@code (}
+ * nesting deeper than {@link SipParser#MAX_NESTING} in the header section only, and the
  * guarded parser turns it into a {@link ParseException} (which the stack answers with 400 or drops)
  * instead of handing it to the RI's parser.
  */
-class HardenedParserFactoryTest {
+class SipParserTest {
     private static final String HEAD = "REGISTER sip:example.com SIP/2.0\r\n"
             + "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK776asdhds;rport\r\n"
             + "Max-Forwards: 70\r\n"
@@ -46,7 +45,7 @@ class HardenedParserFactoryTest {
     @Test
     void seventeenNestedAnglesInAHeaderAreTooDeep() {
         String msg = withHeader("Contact: " + "<".repeat(17) + "sip:x@example.com" + ">".repeat(17));
-        int at = HardenedParserFactory.tooDeep(bytes(msg));
+        int at = SipParser.tooDeep(bytes(msg));
         assertTrue(at >= 0, "17 nested '<' must be refused");
         assertEquals('<', msg.charAt(at));
         assertEquals(msg.indexOf("<".repeat(17)) + 16, at, "the offset is that of the 17th '<'");
@@ -55,55 +54,55 @@ class HardenedParserFactoryTest {
     @Test
     void seventeenNestedCommentsInAHeaderAreTooDeep() {
         String msg = withHeader("User-Agent: softphone " + "(".repeat(17) + ")".repeat(17));
-        int at = HardenedParserFactory.tooDeep(bytes(msg));
+        int at = SipParser.tooDeep(bytes(msg));
         assertTrue(at >= 0, "17 nested '(' must be refused");
         assertEquals('(', msg.charAt(at));
     }
 
     @Test
     void nestingUpToTheLimitIsAccepted() {
-        assertEquals(HardenedParserFactory.MAX_NESTING, 16);
+        assertEquals(SipParser.MAX_NESTING, 16);
         String msg = withHeader("Contact: " + "<".repeat(16) + "sip:x@example.com" + ">".repeat(16));
-        assertEquals(-1, HardenedParserFactory.tooDeep(bytes(msg)));
+        assertEquals(-1, SipParser.tooDeep(bytes(msg)));
     }
 
     @Test
     void closedBracketsDoNotAccumulate() {
         // 40 '<' in one header, but never more than one open at a time.
         String msg = withHeader("Route: " + "<sip:p.example.com;lr>,".repeat(39) + "<sip:q.example.com;lr>");
-        assertEquals(-1, HardenedParserFactory.tooDeep(bytes(msg)));
+        assertEquals(-1, SipParser.tooDeep(bytes(msg)));
     }
 
     @Test
     void legitimateRegisterIsNotTooDeep() {
-        assertEquals(-1, HardenedParserFactory.tooDeep(bytes(LEGIT)));
+        assertEquals(-1, SipParser.tooDeep(bytes(LEGIT)));
     }
 
     @Test
     void nestingOnlyInTheBodyIsIgnored() {
         String body = "<".repeat(200) + "(".repeat(200) + "\r\n";
         String msg = HEAD + "Content-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-        assertEquals(-1, HardenedParserFactory.tooDeep(bytes(msg)));
+        assertEquals(-1, SipParser.tooDeep(bytes(msg)));
     }
 
     @Test
     void nestingOnlyInTheBodyIsIgnoredWithBareLineFeeds() {
         String msg = (HEAD + "Content-Type: text/plain\r\nContent-Length: 400\r\n\r\n").replace("\r\n", "\n")
                 + "<".repeat(200) + "(".repeat(200);
-        assertEquals(-1, HardenedParserFactory.tooDeep(bytes(msg)));
+        assertEquals(-1, SipParser.tooDeep(bytes(msg)));
     }
 
     @Test
     void nestingSpreadOverSeparateHeadersIsNotAccumulated() {
         String msg = HEAD + "X-A: " + "<".repeat(10) + "\r\nX-B: " + "<".repeat(10) + "\r\nContent-Length: 0\r\n\r\n";
-        assertEquals(-1, HardenedParserFactory.tooDeep(bytes(msg)));
+        assertEquals(-1, SipParser.tooDeep(bytes(msg)));
     }
 
     /** The RI's parser skips leading control characters (RFC 3261 §7.5), so the guard must too. */
     @Test
     void leadingBlankLinesDoNotHideNesting() {
         String msg = "\r\n\r\n" + withHeader("Contact: " + "<".repeat(20_000) + "sip:x@example.com");
-        assertTrue(HardenedParserFactory.tooDeep(bytes(msg)) >= 0);
+        assertTrue(SipParser.tooDeep(bytes(msg)) >= 0);
     }
 
     /** A folded header (continuation lines start with SP/HTAB) is one header to the RI's parser. */
@@ -111,22 +110,20 @@ class HardenedParserFactoryTest {
     void foldedHeaderDoesNotHideNesting() {
         String folded = "Contact: " + String.join("\r\n ", java.util.Collections.nCopies(2_000, "<".repeat(10)));
         String msg = withHeader(folded);
-        assertTrue(HardenedParserFactory.tooDeep(bytes(msg)) >= 0);
+        assertTrue(SipParser.tooDeep(bytes(msg)) >= 0);
     }
 
     @Test
     void guardedParserRefusesDeepNestingWithAParseException() {
-        MessageParser p = new HardenedParserFactory().createMessageParser(null);
         byte[] deep = bytes(withHeader("User-Agent: x " + "(".repeat(20_000)));
-        ParseException e = assertThrows(ParseException.class, () -> p.parseSIPMessage(deep, true, false, null));
+        ParseException e = assertThrows(ParseException.class, () -> SipParser.parse(deep));
         assertTrue(e.getMessage().contains("nesting"), e.getMessage());
         assertTrue(e.getErrorOffset() > 0);
     }
 
     @Test
     void guardedParserStillParsesLegitimateMessages() throws ParseException {
-        MessageParser p = new HardenedParserFactory().createMessageParser(null);
-        SIPMessage m = p.parseSIPMessage(bytes(LEGIT), true, false, null);
+        SIPMessage m = SipParser.parse(bytes(LEGIT));
         assertNotNull(m);
         SIPRequest r = assertInstanceOf(SIPRequest.class, m);
         assertEquals("REGISTER", r.getMethod());

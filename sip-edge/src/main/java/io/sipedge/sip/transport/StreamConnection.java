@@ -1,0 +1,224 @@
+package io.sipedge.sip.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sipedge.model.Flow;
+import io.sipedge.model.Transport;
+import io.sipedge.observe.ConnectionEnd;
+import io.sipedge.sip.transport.StreamFramer.FramingException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP or TLS connection, on its event loop: cuts the byte stream into messages
+ * ({@link StreamFramer}) and hands each to the {@link InboundHandler} right there, answers CRLFCRLF
+ * keepalives with CRLF (RFC 5626 §4.4.1), and is the link its flow's messages are sent on.
+ *
+ * <p>Its bounds, each a close counted by reason ({@link ConnectionEnd}):
+ * <ul>
+ * <li>idle: no valid request within the idle timeout of opening (a TLS connection counts from
+ * before its handshake), so a descriptor is never held by a client that never speaks;</li>
+ * <li>slow: a message must arrive whole within the read timeout of its first byte; between
+ * messages a connection may stay quiet for hours, as phones keep theirs;</li>
+ * <li>malformed: a stream that cannot be cut into messages (over the size limit, a Content-Length
+ * that is not a number) is closed, as is one whose message got a 400;</li>
+ * <li>write stall: writes never block a thread. Netty queues what the kernel cannot take yet; a
+ * send that finds more than the send queue's bound waiting, or a queue that stays over it past the
+ * write timeout, closes the connection (a client that never reads its responses).</li>
+ * </ul>
+ * Messages to the peer go on this connection only; once it has closed, sending fails and nothing
+ * ever connects back.
+ */
+final class StreamConnection extends ChannelInboundHandlerAdapter implements Link {
+    private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
+    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** What every connection of a listener shares. */
+    record Context(Transport transport, String edge, int maxMessageSize, long readTimeoutMs, long idleTimeoutMs,
+                   long writeTimeoutMs, InboundHandler handler, StreamRegistry registry) {
+    }
+
+    private final Context ctx;
+    private final long id;
+    private final StreamFramer framer;
+    private Channel channel;
+    private InetSocketAddress peer;
+    private Flow flow;
+    private ScheduledFuture<?> idleTimer;
+    private ScheduledFuture<?> readTimer;
+    private ScheduledFuture<?> writeTimer;
+    /** Why the edge closed it; null while open, and when the peer closed it. */
+    private volatile ConnectionEnd ending;
+
+    StreamConnection(Context ctx, long id) {
+        this.ctx = ctx;
+        this.id = id;
+        this.framer = new StreamFramer(ctx.maxMessageSize());
+    }
+
+    Flow flow() {
+        return flow;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext c) {
+        channel = c.channel();
+        peer = (InetSocketAddress) channel.remoteAddress();
+        flow = new Flow(ctx.transport(), peer.getAddress().getHostAddress(), peer.getPort(), id, ctx.edge(), true);
+        ctx.registry().opened(this);
+        idleTimer = schedule(ConnectionEnd.IDLE, ctx.idleTimeoutMs());
+        c.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext c, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            while (in.isReadable() && ending == null) {
+                framer.readFrom(in);
+                drain();
+            }
+        } catch (FramingException e) {
+            log.debug("{} {}: {}, closing", ctx.transport(), peer, e.getMessage());
+            end(ConnectionEnd.MALFORMED);
+        } finally {
+            in.release();
+        }
+        if (ending == null && framer.midMessage()) {
+            if (readTimer == null) {
+                readTimer = schedule(ConnectionEnd.SLOW, ctx.readTimeoutMs());
+            }
+        } else {
+            cancelReadTimer();
+        }
+    }
+
+    /** Hands every complete message on, answers pings, until more bytes are needed. */
+    private void drain() throws FramingException {
+        while (ending == null) {
+            switch (framer.next()) {
+                case MESSAGE -> {
+                    cancelReadTimer(); // the next message's time starts with its own first byte
+                    if (ctx.handler().handle(new Inbound(framer.message(), flow, peer, this)) && idleTimer != null) {
+                        idleTimer.cancel(false);
+                        idleTimer = null;
+                    }
+                }
+                case KEEPALIVE -> channel.writeAndFlush(Unpooled.wrappedBuffer(CRLF), channel.voidPromise());
+                case NEED_MORE -> {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            log.debug("TLS {}: handshake failed: {}", peer, done.cause().toString());
+            end(ConnectionEnd.TLS_HANDSHAKE);
+        }
+        c.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext c) {
+        if (!channel.isWritable()) {
+            if (writeTimer == null) {
+                writeTimer = schedule(ConnectionEnd.WRITE_STALL, ctx.writeTimeoutMs());
+            }
+        } else if (writeTimer != null) {
+            writeTimer.cancel(false);
+            writeTimer = null;
+        }
+        c.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        log.debug("{} {}: {}", ctx.transport(), peer, cause.toString());
+        end(ConnectionEnd.ERROR);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext c) {
+        for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, readTimer, writeTimer}) {
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+        ctx.registry().closed(this, ending == null ? ConnectionEnd.PEER : ending);
+        c.fireChannelInactive();
+    }
+
+    @Override
+    public void send(byte[] bytes, InetSocketAddress to) throws IOException {
+        Channel ch = channel;
+        if (ch == null || !ch.isActive()) {
+            throw new IOException(ctx.transport() + " connection " + id + " is closed");
+        }
+        if (!ch.isWritable()) {
+            end(ConnectionEnd.WRITE_STALL);
+            throw new IOException(ctx.transport() + " connection " + id + " closed: its peer stopped reading");
+        }
+        ch.writeAndFlush(Unpooled.wrappedBuffer(bytes), ch.voidPromise());
+    }
+
+    @Override
+    public void closeConnection() {
+        if (ending == null) {
+            ending = ConnectionEnd.MALFORMED;
+        }
+        Channel ch = channel;
+        if (ch != null) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Closes now, for {@code why} (the first reason given wins). */
+    void end(ConnectionEnd why) {
+        if (ending == null) {
+            ending = why;
+        }
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    /** Bytes waiting to be written. */
+    long queuedBytes() {
+        Channel ch = channel;
+        if (ch == null || ch.unsafe().outboundBuffer() == null) {
+            return 0;
+        }
+        return ch.unsafe().outboundBuffer().totalPendingWriteBytes();
+    }
+
+    private void cancelReadTimer() {
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+
+    /** Closes for {@code why} after {@code ms}, unless cancelled first; the write timer checks again. */
+    private ScheduledFuture<?> schedule(ConnectionEnd why, long ms) {
+        return channel.eventLoop().schedule(() -> {
+            if (why != ConnectionEnd.WRITE_STALL || !channel.isWritable()) {
+                log.debug("{} {}: closing ({})", ctx.transport(), peer, why.label());
+                end(why);
+            }
+        }, ms, TimeUnit.MILLISECONDS);
+    }
+}

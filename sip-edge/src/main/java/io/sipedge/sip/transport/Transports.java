@@ -1,0 +1,279 @@
+package io.sipedge.sip.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sipedge.model.Flow;
+import io.sipedge.model.Transport;
+import io.sipedge.observe.ConnectionEnd;
+import io.sipedge.observe.TransportEvents;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The edge's SIP transport: the UDP, TCP and TLS listeners, and the one way to send. Every message
+ * reaches the {@link InboundHandler} with its {@link Flow} on the thread that read it (a UDP reader,
+ * or the connection's Netty event loop); replies go back on that flow ({@link Inbound#reply}), and
+ * a new message to a phone goes on the flow its binding keeps ({@link #send}). Nothing here ever
+ * connects out.
+ *
+ * <p>Threads are fixed: {@code workerThreads} UDP readers and as many event loops for every
+ * connection, however many there are. Connections are capped in total and per source address,
+ * and every connection is bounded in time and in what it may queue ({@link StreamConnection}).
+ */
+public final class Transports implements TransportEvents.State, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Transports.class);
+    /** Attempts to find a port free for both UDP and TCP when the port is 0. */
+    private static final int EPHEMERAL_ATTEMPTS = 20;
+    /** How long the accept loops pause when accepting fails (descriptors exhausted). */
+    private static final long ACCEPT_BACKOFF_MS = 1000;
+    private static final long REPORT_EVERY_MS = 10_000;
+
+    /**
+     * @param address               bind address (0.0.0.0 for all)
+     * @param port                  UDP and TCP port; 0 picks one free for both
+     * @param tlsPort               TLS port; 0 picks a free one, -1 disables TLS
+     * @param tls                   the TLS context, or null when TLS is disabled
+     * @param maxMessageSize        largest message accepted, bytes
+     * @param readTimeoutMs         a stream message must arrive whole within this time of its first byte
+     * @param tlsHandshakeTimeoutMs longest TLS handshake
+     * @param workerThreads         UDP readers, and event loops serving every connection
+     * @param maxConnections        connections open at once, all transports together
+     * @param maxConnectionsPerIp   connections open at once from one source address
+     * @param idleTimeoutMs         a connection that sends no valid request within this time is closed
+     * @param sendQueueBytes        bytes a connection may have waiting to be written before it is closed
+     * @param writeTimeoutMs        longest time a connection's send queue may stay over its bound
+     * @param listenBacklog         connections the kernel queues before they are accepted
+     */
+    public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
+                           int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int maxConnections,
+                           int maxConnectionsPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
+                           int listenBacklog) {
+    }
+
+    private final String edge;
+    private final UdpListener udp;
+    private final Channel tcp;
+    private final Channel tlsChannel;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final StreamRegistry registry;
+
+    private Transports(String edge, UdpListener udp, Channel tcp, Channel tlsChannel, EventLoopGroup boss,
+                       EventLoopGroup workers, StreamRegistry registry) {
+        this.edge = edge;
+        this.udp = udp;
+        this.tcp = tcp;
+        this.tlsChannel = tlsChannel;
+        this.boss = boss;
+        this.workers = workers;
+        this.registry = registry;
+    }
+
+    /**
+     * Binds every listener and starts serving.
+     *
+     * @param flowClosed told of each connection that closes (on its event loop): its bindings lose their flow
+     */
+    public static Transports start(Settings s, InboundHandler handler, TransportEvents events,
+                                   Consumer<Flow> flowClosed) throws IOException {
+        String edge = UUID.randomUUID().toString();
+        EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sip-accept", true));
+        EventLoopGroup workers = new NioEventLoopGroup(s.workerThreads(), new DefaultThreadFactory("sip-stream", true));
+        StreamRegistry registry = new StreamRegistry(events, flowClosed);
+        ConnectionGate gate = new ConnectionGate(s.maxConnections(), s.maxConnectionsPerIp());
+        AtomicLong ids = new AtomicLong();
+        InetAddress address = InetAddress.getByName(s.address());
+        Channel tcp = null;
+        Channel tls = null;
+        UdpListener udp = null;
+        try {
+            IOException last = null;
+            for (int i = 0; i < (s.port() == 0 ? EPHEMERAL_ATTEMPTS : 1) && udp == null; i++) {
+                tcp = bind(boss, workers, s, new InetSocketAddress(address, s.port()), Transport.TCP, null, gate, ids,
+                        edge, handler, registry, events);
+                int port = ((InetSocketAddress) tcp.localAddress()).getPort();
+                try {
+                    udp = UdpListener.open(new InetSocketAddress(address, port), edge, s.maxMessageSize(),
+                            s.workerThreads(), handler);
+                } catch (IOException e) {
+                    last = e; // that number is taken for UDP: another pair
+                    tcp.close().syncUninterruptibly();
+                    tcp = null;
+                }
+            }
+            if (udp == null) {
+                throw last;
+            }
+            if (s.tlsPort() >= 0) {
+                tls = bind(boss, workers, s, new InetSocketAddress(address, s.tlsPort()), Transport.TLS, s.tls(), gate,
+                        ids, edge, handler, registry, events);
+            }
+            return new Transports(edge, udp, tcp, tls, boss, workers, registry);
+        } catch (IOException | RuntimeException e) {
+            if (udp != null) {
+                udp.shutdown();
+            }
+            for (Channel c : new Channel[] {tcp, tls}) {
+                if (c != null) {
+                    c.close().syncUninterruptibly();
+                }
+            }
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    private static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Settings s, InetSocketAddress at,
+                                Transport transport, SSLContext tls, ConnectionGate gate, AtomicLong ids, String edge,
+                                InboundHandler handler, StreamRegistry registry, TransportEvents events)
+            throws IOException {
+        StreamConnection.Context context = new StreamConnection.Context(transport, edge, s.maxMessageSize(),
+                s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(), handler, registry);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
+                .handler(new AcceptBackoff(transport))
+                .childOption(ChannelOption.TCP_NODELAY, true) // a response must not wait for the peer's delayed ACK
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(s.sendQueueBytes() / 2, s.sendQueueBytes()))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        InetAddress ip = ch.remoteAddress().getAddress();
+                        ConnectionEnd refused = gate.admit(ip);
+                        if (refused != null) {
+                            events.connectionEnded(transport, refused);
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> gate.release(ip));
+                        if (tls != null) {
+                            SSLEngine engine = tls.createSSLEngine();
+                            TlsPolicy.apply(engine);
+                            SslHandler ssl = new SslHandler(engine);
+                            ssl.setHandshakeTimeoutMillis(s.tlsHandshakeTimeoutMs());
+                            ch.pipeline().addLast(ssl);
+                        }
+                        ch.pipeline().addLast(new StreamConnection(context, ids.incrementAndGet()));
+                    }
+                });
+        try {
+            return b.bind(at).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("cannot bind " + transport + " on " + at + ": " + e, e);
+        }
+    }
+
+    /**
+     * When accepting fails (no descriptor left), pauses the accept loop instead of spinning on the
+     * pending connection, and says so once every 10 s rather than for each attempt.
+     */
+    private static final class AcceptBackoff extends ChannelInboundHandlerAdapter {
+        private final Transport transport;
+        private long lastReport;
+        private long failures;
+
+        AcceptBackoff(Transport transport) {
+            this.transport = transport;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            failures++;
+            long now = System.currentTimeMillis();
+            if (now - lastReport >= REPORT_EVERY_MS) {
+                log.warn("{}: accepting connections failed {} times ({}); pausing accepts for {} ms at a time",
+                        transport, failures, cause.toString(), ACCEPT_BACKOFF_MS);
+                lastReport = now;
+                failures = 0;
+            }
+            Channel server = ctx.channel();
+            server.config().setAutoRead(false);
+            ctx.executor().schedule(() -> server.config().setAutoRead(true), ACCEPT_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Sends {@code bytes} on {@code flow}: over UDP from the listening socket to the flow's address
+     * and port, over a stream on the flow's connection if it is still open. Never a new connection.
+     *
+     * @throws IOException when the flow's connection has closed, or the flow belongs to another edge
+     */
+    public void send(Flow flow, byte[] bytes) throws IOException {
+        if (!flow.edge().equals(edge)) {
+            throw new IOException("the flow is held by another edge instance");
+        }
+        if (flow.transport() == Transport.UDP) {
+            udp.send(bytes, new InetSocketAddress(InetAddress.getByName(flow.remoteIp()), flow.remotePort()));
+            return;
+        }
+        StreamConnection c = registry.get(flow.connection());
+        if (c == null) {
+            throw new IOException(flow.transport() + " connection " + flow.connection() + " is closed");
+        }
+        c.send(bytes, null);
+    }
+
+    /** This edge instance's id, which its flows carry. */
+    public String edge() {
+        return edge;
+    }
+
+    /** The UDP and TCP port bound. */
+    public int port() {
+        return udp.port();
+    }
+
+    /** The TLS port bound, or -1 when TLS is off. */
+    public int tlsPort() {
+        return tlsChannel == null ? -1 : ((InetSocketAddress) tlsChannel.localAddress()).getPort();
+    }
+
+    @Override
+    public int openConnections(Transport transport) {
+        return registry.count(transport);
+    }
+
+    @Override
+    public long queuedBytes() {
+        return registry.queuedBytes();
+    }
+
+    @Override
+    public void close() {
+        for (Channel c : new Channel[] {tcp, tlsChannel}) {
+            if (c != null) {
+                c.close().syncUninterruptibly();
+            }
+        }
+        registry.closeAll();
+        udp.shutdown();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
