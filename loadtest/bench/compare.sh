@@ -4,32 +4,45 @@
 # Builds the edge and the load generator, generates USERS users in the import format, loads them
 # into both registrars (the edge's import; Kamailio's SQLite DB, see loadtest/peers/kamailio), starts
 # both on free loopback ports, measures the generator's and SIPp's own ceilings against the trivial
-# responder, then, for ROUNDS rounds, alternates the same rate steps against each registrar over UDP
-# and TCP (find-max: STEP_S-second steps, a step passes with < 0.1 % failures and >= 95 % of its target),
-# then latency and CPU at half of each one's max and at half of Kamailio's, memory growth for USERS
+# responder, then CPU per authenticated registration and p50/p99 at a fixed rate per transport (UDP,
+# TCP over one connection, TLS over one connection; FIXED_UDP/FIXED_TCP/FIXED_TLS regs/s for FIXED_S
+# seconds, edge and Kamailio alternating, ROUNDS rounds), then, for ROUNDS rounds, alternates the same
+# rate steps against each registrar over MAX_TRANSPORTS (find-max: STEP_S-second steps, a step passes
+# with < 0.1 % failures and >= 95 % of its target; TLS starts at TLS_START), then latency and CPU at
+# half of each one's max and at half of Kamailio's (UDP, TCP), memory growth for USERS
 # bindings and start-up time (fresh processes), the edge's allocation per REGISTER (JFR), and memory
 # for 1 000 000 bindings (MILLION=1). Writes every result to WORK/results.jsonl and the report to OUT.
+# Kamailio always runs with the TLSF allocator (start.sh: -x tlsf -X tlsf). TLS: Kamailio gets a
+# throwaway self-signed certificate that openssl makes in WORK/kamailio-run; the edge makes its own
+# self-signed one in its data dir (WORK/edge-data/tls). Nothing generated lands in the repository.
 #
 # Settings (environment):
 #   ROUNDS=3 STEP_S=20 USERS=100000 START=4000 STEP=2000 MAX=40000 MILLION=1
+#   FIXED_UDP=8000 FIXED_TCP=6000 FIXED_TLS=4000 FIXED_S=20 (regs/s and seconds of the fixed-rate
+#   CPU measurement; 0 skips a transport)   MAX_TRANSPORTS="udp tcp tls" TLS_START=2000
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
 #   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError"
 #   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError" (the 1M run only)
-#   JAVA=java
-# Needs: JDK 17+, Maven, python3, kamailio + kamailio-sqlite-modules (Debian), sqlite3 not required.
+#   JAVA=java   WORK=(a new /tmp/sipedge-bench.XXXXXX)
+#   EDGE_JAR=sip-edge/target/sip-edge.jar LT_JAR=loadtest/target/loadtest.jar (prebuilt jars, e.g. built
+#   from `git archive HEAD` elsewhere while the tree is mid-change; then SKIP_BUILD=1)
+# Needs: JDK 17+, Maven, python3, openssl, kamailio + kamailio-sqlite-modules + kamailio-tls-modules
+# (Debian), sqlite3 not required.
 # Everything runs on 127.0.0.1; nothing is resolved.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4000} STEP=${STEP:-2000}
 MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
+FIXED_UDP=${FIXED_UDP:-8000} FIXED_TCP=${FIXED_TCP:-6000} FIXED_TLS=${FIXED_TLS:-4000} FIXED_S=${FIXED_S:-20}
+MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
 EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError}
 MILLION_JAVA_OPTS=${MILLION_JAVA_OPTS:--Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError}
 DOMAIN=bench.sipedge.test
 WORK=${WORK:-$(mktemp -d /tmp/sipedge-bench.XXXXXX)}
 RESULTS=$WORK/results.jsonl
-EDGE_JAR=$ROOT/sip-edge/target/sip-edge.jar
-LT_JAR=$ROOT/loadtest/target/loadtest.jar
+EDGE_JAR=${EDGE_JAR:-$ROOT/sip-edge/target/sip-edge.jar}
+LT_JAR=${LT_JAR:-$ROOT/loadtest/target/loadtest.jar}
 KAM=$ROOT/loadtest/peers/kamailio
 mkdir -p "$WORK"
 : > "$RESULTS"
@@ -97,14 +110,27 @@ pss_kb() { # summed proportional set size (kB) of the target's processes
   done
   echo $t
 }
-port_of() { case $1 in edge) echo "$EDGE_PORT" ;; kamailio) echo "$KAM_PORT" ;; esac; }
+port_of() { # port_of TARGET [TRANSPORT]: UDP and TCP share a port; TLS has its own
+  case $1:${2:-udp} in
+    edge:tls) echo "$EDGE_TLS_PORT" ;; kamailio:tls) echo "$KAM_TLS_PORT" ;;
+    edge:*) echo "$EDGE_PORT" ;; kamailio:*) echo "$KAM_PORT" ;;
+  esac
+}
+two_free_ports() { # two distinct free ports (the second is used for TLS, TCP only)
+  local a b
+  a=$(free_port); b=$(free_port)
+  while [ "$b" = "$a" ]; do b=$(free_port); done
+  echo "$a $b"
+}
 
-start_edge() { # start_edge DATA_DIR → sets EDGE_PID EDGE_PORT, records start-up time
-  EDGE_PORT=$(free_port)
+start_edge() { # start_edge DATA_DIR → sets EDGE_PID EDGE_PORT EDGE_TLS_PORT, records start-up time
+  read -r EDGE_PORT EDGE_TLS_PORT <<<"$(two_free_ports)"
+  # The first start makes the self-signed certificate (keytool) in DATA_DIR/tls: flagged as keygen.
+  local keygen=false; [ -d "$1/tls" ] || keygen=true
   local t0; t0=$(now_ms)
   # shellcheck disable=SC2086
   "$JAVA" $EDGE_JAVA_OPTS -jar "$EDGE_JAR" --set data-dir="$1" --set sip.address=127.0.0.1 \
-    --set sip.port="$EDGE_PORT" --set sip.tls-port=-1 --set http.port=-1 >"$WORK/edge.log" 2>&1 &
+    --set sip.port="$EDGE_PORT" --set sip.tls-port="$EDGE_TLS_PORT" --set http.port=-1 >"$WORK/edge.log" 2>&1 &
   EDGE_PID=$!
   for _ in $(seq 1 600); do
     grep -q "sip-edge listening" "$WORK/edge.log" && break
@@ -112,8 +138,8 @@ start_edge() { # start_edge DATA_DIR → sets EDGE_PID EDGE_PORT, records start-
     sleep 0.05
   done
   local ms=$(( $(now_ms) - t0 ))
-  record kind=startup target=edge ms="$ms"
-  log "edge pid $EDGE_PID on $EDGE_PORT (up in ${ms} ms)"
+  record kind=startup target=edge ms="$ms" keygen="$keygen"
+  log "edge pid $EDGE_PID on $EDGE_PORT, TLS $EDGE_TLS_PORT (up in ${ms} ms)"
 }
 heap_used_kb() { # live heap (kB) summed over the generations, read after a full GC
   python3 -c "
@@ -123,20 +149,22 @@ print(sum(int(u) for u in re.findall(r'(?:PSYoungGen|ParOldGen|garbage-first hea
 }
 stop_edge() { kill "$EDGE_PID" 2>/dev/null || true; wait "$EDGE_PID" 2>/dev/null || true; EDGE_PID=""; }
 
-start_kamailio() {
-  KAM_PORT=$(free_port)
+start_kamailio() { # TLSF always (start.sh); TLS with start.sh's certificate (made on the first start)
+  read -r KAM_PORT KAM_TLS_PORT <<<"$(two_free_ports)"
+  local keygen=false; [ -s "$WORK/kamailio-run/tls-cert.pem" ] || keygen=true
   local t0; t0=$(now_ms)
-  KAM_PID=$("$KAM/start.sh" -p "$KAM_PORT" -d "$WORK/kamailio.db" -v "$KAMAILIO_VARIANT" -r "$WORK/kamailio-run" 2>>"$WORK/kamailio-start.log")
+  KAM_PID=$("$KAM/start.sh" -p "$KAM_PORT" -t "$KAM_TLS_PORT" -d "$WORK/kamailio.db" -v "$KAMAILIO_VARIANT" \
+    -r "$WORK/kamailio-run" 2>>"$WORK/kamailio-start.log")
   local ms=$(( $(now_ms) - t0 ))
-  record kind=startup target=kamailio ms="$ms"
-  log "kamailio pid $KAM_PID on $KAM_PORT ($KAMAILIO_VARIANT, up in ${ms} ms, includes its OPTIONS probe)"
+  record kind=startup target=kamailio ms="$ms" keygen="$keygen"
+  log "kamailio pid $KAM_PID on $KAM_PORT, TLS $KAM_TLS_PORT ($KAMAILIO_VARIANT, TLSF, up in ${ms} ms, includes its OPTIONS probe)"
 }
 stop_kamailio() { "$KAM/stop.sh" "$KAM_PID" >/dev/null 2>&1 || true; KAM_PID=""; }
 
 # load TARGET TRANSPORT ARGS... → runs the generator, JSON report in $WORK/last.json
 load() {
   local target=$1 transport=$2; shift 2
-  "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target")" --transport "$transport" \
+  "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target" "$transport")" --transport "$transport" \
     --users-file "$WORK/users.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" "$@" \
     >"$WORK/last.txt" 2>&1 || true
 }
@@ -157,8 +185,10 @@ record kind=import target=edge users="$USERS" ms=$(( $(now_ms) - t0 ))
 record kind=machine cpus="$(nproc)" model="\"$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)\"" \
   mem_gib="$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" \
   kernel="\"$(uname -r)\"" java="\"$("$JAVA" -version 2>&1 | head -1 | tr -d '"')\"" \
-  kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" \
-  edge_java_opts="\"$EDGE_JAVA_OPTS\"" users="$USERS" step_s="$STEP_S" rounds="$ROUNDS"
+  kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" kamailio_alloc=tlsf \
+  edge_java_opts="\"$EDGE_JAVA_OPTS\"" users="$USERS" step_s="$STEP_S" rounds="$ROUNDS" \
+  fixed_s="$FIXED_S" date="\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" \
+  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
 
 # ------------------------------------------------------------------ the generator's own ceiling
 RESP_PORT=$(free_port)
@@ -203,33 +233,64 @@ for transport in udp tcp; do
 done
 kill "$RESP_PID"; wait "$RESP_PID" 2>/dev/null || true; RESP_PID=""
 
-# ------------------------------------------------------------------------------ max sustained rate
+# ------------------------------------------------------------------- both registrars, warm-up
 start_edge "$WORK/edge-data"
 start_kamailio
-log "warm-up (JIT, caches): 20 s at $START/s against each"
+log "warm-up (JIT, caches): UDP 20 s and TCP 10 s at $START/s, TLS 10 s at $(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))/s, against each"
 for target in edge kamailio; do
   load "$target" udp --rate "$START" --duration 20
   load "$target" tcp --rate "$START" --duration 10
+  load "$target" tls --rate "$(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))" --duration 10
 done
+
+# ------------------------------------------- CPU per registration at a fixed rate, every transport
+# The same offered load for both registrars (UDP; TCP and TLS over one connection each), so that CPU
+# per registration is compared at equal rates (it falls as the rate rises). It runs before the
+# max-rate search: overload steps can leave a registrar degraded, and these figures must come from
+# processes that never were overloaded.
+declare -A FIXED=([udp]=$FIXED_UDP [tcp]=$FIXED_TCP [tls]=$FIXED_TLS)
+for round in $(seq 1 "$ROUNDS"); do
+  if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
+  for transport in udp tcp tls; do
+    rate=${FIXED[$transport]}
+    [ "$rate" -gt 0 ] || continue
+    for target in $order; do
+      c0=$(cpu_ticks "$target")
+      load "$target" "$transport" --rate "$rate" --duration "$FIXED_S"
+      c1=$(cpu_ticks "$target")
+      ok=$(json "d['succeeded']")
+      cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
+      record kind=fixed round="$round" transport="$transport" target="$target" rate="$rate" \
+        duration_s="$FIXED_S" succeeded="$ok" failed="$(json "d['failed']")" \
+        achieved="$(json "d['achieved_rate']")" sender_lagged="$(json "str(d.get('sender_lagged', False)).lower()")" \
+        p50="$(json "d['latency_ms']['registration']['p50']")" p99="$(json "d['latency_ms']['registration']['p99']")" \
+        cpu_us_per_reg="$cpu_us"
+      log "fixed round $round $transport $target @ $rate/s: $ok ok, $(json "d['failed']") failed, p50 $(json "d['latency_ms']['registration']['p50']") ms, p99 $(json "d['latency_ms']['registration']['p99']") ms, ${cpu_us} µs CPU/registration"
+    done
+  done
+done
+
+# ------------------------------------------------------------------------------ max sustained rate
 declare -A LAST
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
-  for transport in udp tcp; do
+  for transport in $MAX_TRANSPORTS; do
+    first=$START; [ "$transport" = tls ] && first=$TLS_START
     for target in $order; do
-      from=$START
+      from=$first
       if [ -n "${LAST[$target$transport]:-}" ]; then
-        from=$(( LAST[$target$transport] - 2 * STEP )); [ "$from" -lt "$START" ] && from=$START
+        from=$(( LAST[$target$transport] - 2 * STEP )); [ "$from" -lt "$first" ] && from=$first
       fi
       load "$target" "$transport" --find-max --start "$from" --step "$STEP" --max "$MAX" \
         --step-duration "$STEP_S" --pause 3
       max=$(json "int(d['max_sustained'])")
-      if [ "$max" = 0 ] && [ "$from" -gt "$START" ]; then
+      if [ "$max" = 0 ] && [ "$from" -gt "$first" ]; then
         # The first step, just under the last round's max, failed: not a max of 0. Search again from
-        # START, and keep the failed start in the record.
+        # START (TLS: TLS_START), and keep the failed start in the record.
         record kind=max_retry round="$round" transport="$transport" target="$target" from="$from" \
           stop="\"$(json "d.get('stop_reason','')")\""
-        log "round $round $transport $target: the first step ($from/s) failed; again from $START/s"
-        load "$target" "$transport" --find-max --start "$START" --step "$STEP" --max "$MAX" \
+        log "round $round $transport $target: the first step ($from/s) failed; again from $first/s"
+        load "$target" "$transport" --find-max --start "$first" --step "$STEP" --max "$MAX" \
           --step-duration "$STEP_S" --pause 3
         max=$(json "int(d['max_sustained'])")
       fi

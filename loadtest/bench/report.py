@@ -50,18 +50,31 @@ w("Produced by `loadtest/bench/compare.sh` in one run on one machine; regenerate
 w("")
 w("## Machine and setup")
 w("")
-w(f"- CPU: {machine['cpus']} cores, {machine['model']}; {machine['mem_gib']} GiB RAM; Linux {machine['kernel']}")
+if machine.get("date"):
+    w(f"- Run: {machine['date']}")
+w(f"- CPU: {machine['cpus']} cores (nproc), {machine['model']}; {machine['mem_gib']} GiB RAM; Linux {machine['kernel']}")
 w(f"- Java: {machine['java']}; edge JVM options: `{machine['edge_java_opts']}`")
+alloc_note = ("; **TLSF allocator** for shared and private memory (`-x tlsf -X tlsf`; 5.6's default q_malloc "
+              "costs up to 1.8x the CPU)" if machine.get("kamailio_alloc") == "tlsf" else "; default allocator (q_malloc)")
 w(f"- Kamailio: {machine['kamailio']}, variant `{machine['variant']}` "
   "(`htable`: HA1s loaded into shared memory, like the edge's in-memory credentials; "
-  "`sqlite`: auth_db queries per REGISTER), usrloc in memory (db_mode 0); config in `loadtest/peers/kamailio/`")
+  f"`sqlite`: auth_db queries per REGISTER), usrloc in memory (db_mode 0){alloc_note}; "
+  "config in `loadtest/peers/kamailio/`")
+if machine.get("kamailio_alloc") == "tlsf":
+    w("- TLS: both registrars serve a throwaway self-signed RSA 2048 certificate made at run time (the edge's own "
+      "keytool one in its data dir, Kamailio's by openssl in the run's work dir; TLS 1.2+, no client certificate); "
+      "the generator trusts any certificate")
 w(f"- Load: `loadtest/target/loadtest.jar` on the same machine, {machine['users']:,} users, "
   f"{machine['step_s']} s steps; a step passes with < 0.1 % failures and >= 95 % of the target rate achieved; "
   "UDP retransmits per RFC 3261 timers; latency is measured from each registration's scheduled start")
 w("")
 w("```sh")
-w("sudo apt-get install -y kamailio kamailio-sqlite-modules   # Debian 12: Kamailio 5.6")
-w("START=10000 loadtest/bench/compare.sh                      # and ROUNDS=3 STEP_S=20 USERS=100000 MILLION=1 (defaults)")
+if machine.get("command"):
+    w("sudo apt-get install -y kamailio kamailio-sqlite-modules kamailio-tls-modules openssl   # Debian 12: Kamailio 5.6")
+    w(machine["command"])
+else:
+    w("sudo apt-get install -y kamailio kamailio-sqlite-modules   # Debian 12: Kamailio 5.6")
+    w("START=10000 loadtest/bench/compare.sh                      # and ROUNDS=3 STEP_S=20 USERS=100000 MILLION=1 (defaults)")
 w("```")
 w("")
 
@@ -69,7 +82,8 @@ ceil = {r["transport"]: r["max"] for r in pick("ceiling")}
 w("## The generator's own ceiling")
 w("")
 w("Measured against the generator's trivial responder (`loadtest.jar responder`: answers 401 then 200, "
-  "checks nothing). A registrar figure close to this is limited by the generator, not the registrar.")
+  "checks nothing). A registrar figure close to this is limited by the generator, not the registrar. "
+  "(The responder's command line has no TLS, so there is no TLS row.)")
 w("")
 w("| transport | generator max sustained (regs/s) |")
 w("| --- | --- |")
@@ -87,16 +101,57 @@ if sipp_ceil:
         w(f"| {t.upper()} | {fmt(sipp_ceil.get(t))} |")
     w("")
 
+fixed = pick("fixed")
+if fixed:
+    w("## CPU per registration at a fixed rate")
+    w("")
+    w(f"Both registrars at the same offered rate, one after the other (the order alternates by round), for "
+      f"{fixed[0]['duration_s']} s per round, before any overload step. CPU = the registrar's user+system time "
+      "(utime+stime from /proc, summed over its processes: the edge's JVM; Kamailio's main process and all its "
+      "children) per successful authenticated registration (REGISTER, 401, REGISTER, 200). TCP and TLS: one "
+      "connection. p50 / p99 of the whole registration at that rate. Ratios are edge / Kamailio.")
+    w("")
+    w("| transport | rate (regs/s) | sip-edge CPU µs | Kamailio CPU µs | CPU edge / Kamailio | p50 ms edge; Kamailio "
+      "| p99 ms edge; Kamailio | p99 edge / Kamailio | failed (edge; Kamailio) | CPU µs per round (edge; Kamailio) |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+fixed_med = {}
+for t in ("udp", "tcp", "tls"):
+    e, k = pick("fixed", transport=t, target="edge"), pick("fixed", transport=t, target="kamailio")
+    if not (e or k):
+        continue
+    v = {}
+    for target, rs in (("edge", e), ("kamailio", k)):
+        v[target] = dict(cpu=med([r["cpu_us_per_reg"] for r in rs]), p50=med([r["p50"] for r in rs]),
+                         p99=med([r["p99"] for r in rs]), failed=sum(r["failed"] for r in rs),
+                         rounds=[r["cpu_us_per_reg"] for r in rs])
+    fixed_med[t] = v
+    ve, vk = v["edge"], v["kamailio"]
+    note = " (1 connection)" if t != "udp" else ""
+    w(f"| {t.upper()}{note} | {fmt(med([r['rate'] for r in e + k]))} | {fmt(ve['cpu'], 1)} | {fmt(vk['cpu'], 1)} | "
+      f"{ratio(ve['cpu'], vk['cpu'])} | {fmt(ve['p50'], 2)}; {fmt(vk['p50'], 2)} | {fmt(ve['p99'], 2)}; {fmt(vk['p99'], 2)} | "
+      f"{ratio(ve['p99'], vk['p99'])} | {ve['failed']}; {vk['failed']} | "
+      f"{', '.join(fmt(x, 1) for x in ve['rounds'])}; {', '.join(fmt(x, 1) for x in vk['rounds'])} |")
+if fixed:
+    w("")
+    lagged = [r for r in fixed if r.get("sender_lagged")]
+    for r in lagged:
+        w(f"- Round {r['round']}, {'sip-edge' if r['target'] == 'edge' else 'Kamailio'} over {r['transport'].upper()}: "
+          "the generator itself fell behind (over 1 % of registrations sent >= 10 ms late).")
+    if lagged:
+        w("")
+
 w("## Max sustained authenticated registrations per second")
 w("")
 w("| transport | sip-edge | Kamailio | edge / Kamailio | rounds (edge; Kamailio) |")
 w("| --- | --- | --- | --- | --- |")
 maxes = {}
-for t in ("udp", "tcp"):
+for t in ("udp", "tcp", "tls"):
     e = [r["max"] for r in pick("max", target="edge", transport=t)]
     k = [r["max"] for r in pick("max", target="kamailio", transport=t)]
     maxes[t] = (med(e), med(k))
-    note = " (1 connection)" if t == "tcp" else ""
+    if t == "tls" and not (e or k):
+        continue
+    note = " (1 connection)" if t != "udp" else ""
     w(f"| {t.upper()}{note} | {fmt(med(e))} | {fmt(med(k))} | {ratio(med(e), med(k))} | "
       f"{', '.join(fmt(x) for x in e)}; {', '.join(fmt(x) for x in k)} |")
 w("")
@@ -197,9 +252,11 @@ if million:
 
 w("## Start-up and allocation")
 w("")
-su = {t: med([r["ms"] for r in pick("startup", target=t)]) for t in ("edge", "kamailio")}
+# Starts that generated the TLS certificate (the first of each) are left out.
+su = {t: med([r["ms"] for r in pick("startup", target=t) if not r.get("keygen")]) for t in ("edge", "kamailio")}
 w(f"- Start-up to listening with {machine['users']:,} users: sip-edge {fmt(su['edge'])} ms, Kamailio "
-  f"{fmt(su['kamailio'])} ms (Kamailio's figure includes start.sh's OPTIONS probe loop).")
+  f"{fmt(su['kamailio'])} ms (Kamailio's figure includes start.sh's OPTIONS probe loop; starts that first "
+  "generated a TLS certificate are not counted).")
 alloc = pick("allocation")
 if alloc:
     a = alloc[0]
@@ -225,6 +282,14 @@ if udp_e and udp_k:
     w(f"| UDP >= 1.0x Kamailio (aim 1.5x) | {ratio(udp_e, udp_k)} | {verdict(udp_e >= udp_k)} |")
 if tcp_e and tcp_k:
     w(f"| TCP >= 1.0x Kamailio | {ratio(tcp_e, tcp_k)} | {verdict(tcp_e >= tcp_k)} |")
+for t, v in fixed_med.items():
+    ve, vk = v["edge"], v["kamailio"]
+    if ve["cpu"] is not None and vk["cpu"]:
+        w(f"| CPU per registration at a fixed rate ({t.upper()}) <= Kamailio's (TLSF) | {fmt(ve['cpu'], 1)} vs "
+          f"{fmt(vk['cpu'], 1)} µs ({ratio(ve['cpu'], vk['cpu'])}) | {verdict(ve['cpu'] <= vk['cpu'])} |")
+    if ve["p99"] is not None and vk["p99"] is not None:
+        w(f"| p99 at that rate ({t.upper()}) no worse than Kamailio's | {fmt(ve['p99'], 2)} vs {fmt(vk['p99'], 2)} ms | "
+          f"{verdict(ve['p99'] <= vk['p99'])} |")
 if ek and ko:
     w(f"| p99 at half of Kamailio's max (UDP) no worse than Kamailio's | {fmt(ek['p99'], 2)} vs {fmt(ko['p99'], 2)} ms | "
       f"{verdict(ek['p99'] <= ko['p99'])} |")

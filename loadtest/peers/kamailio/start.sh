@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-a IP] [-n CHILDREN] [-N TCP_CHILDREN]
+# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-t TLS_PORT] [-a IP] [-n CHILDREN] [-N TCP_CHILDREN]
 #          [-m SHM_MB] [-M PKG_MB] [-r RUNDIR] [-T SECONDS]
 # Starts the reference Kamailio (kamailio.cfg next to this script) in the foreground of a new
 # session, UDP and TCP on IP:PORT, waits until it answers OPTIONS with 200 and prints its PID
@@ -7,17 +7,20 @@
 # mktemp dir, reported on stderr). Stop it with stop.sh PID (or stop.sh RUNDIR).
 #   -v sqlite   credentials through auth_db, one SQLite query per REGISTER (default)
 #   -v htable   HA1s loaded from DB_FILE into shared memory at start (pv_auth_check)
-# -m/-M default "auto", sized from the number of users in DB_FILE: shm 256 MB + 1 KB per user
-# (htable entries, usrloc bindings), pkg 16 MB, or with htable 32 MB + 500 B per user (the
-# htable loader holds the whole SQLite result in the main process's private memory at start).
-# Build DB_FILE with load-users.sh first.
+#   -t PORT     also TLS on IP:PORT, with a throwaway self-signed RSA 2048 certificate that openssl
+#               generates into RUNDIR (tls-cert.pem, tls-key.pem; reused if already there)
+# Always with the TLSF allocator for shared and private memory (-x tlsf -X tlsf): Kamailio 5.6's
+# default (q_malloc) costs up to 1.8x the CPU. -m/-M default "auto", sized from the number of
+# users in DB_FILE: shm 256 MB + 1 KB per user (htable entries, usrloc bindings), pkg 16 MB, or
+# with htable 32 MB + 500 B per user (the htable loader holds the whole SQLite result in the main
+# process's private memory at start). Build DB_FILE with load-users.sh first.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-port="" db="" variant=sqlite ip=127.0.0.1 children=4 tcp_children=4 shm=auto pkg=auto rundir="" wait_s=60
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while getopts "p:d:v:a:n:N:m:M:r:T:h" o; do
+port="" tls_port="" db="" variant=sqlite ip=127.0.0.1 children=4 tcp_children=4 shm=auto pkg=auto rundir="" wait_s=60
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "p:t:d:v:a:n:N:m:M:r:T:h" o; do
   case $o in
-    p) port=$OPTARG ;; d) db=$OPTARG ;; v) variant=$OPTARG ;; a) ip=$OPTARG ;;
+    p) port=$OPTARG ;; t) tls_port=$OPTARG ;; d) db=$OPTARG ;; v) variant=$OPTARG ;; a) ip=$OPTARG ;;
     n) children=$OPTARG ;; N) tcp_children=$OPTARG ;; m) shm=$OPTARG ;; M) pkg=$OPTARG ;;
     r) rundir=$OPTARG ;; T) wait_s=$OPTARG ;; *) usage ;;
   esac
@@ -43,11 +46,23 @@ fi
 mkdir -p "$rundir"
 rundir=$(cd "$rundir" && pwd)
 log=$rundir/kamailio.log
+if [ -n "$tls_port" ]; then
+  command -v openssl >/dev/null || { echo "start.sh: -t needs openssl (apt-get install -y openssl)" >&2; exit 2; }
+  compgen -G '/usr/lib*/*/kamailio/modules/tls.so' >/dev/null || compgen -G '/usr/lib*/kamailio/modules/tls.so' >/dev/null ||
+    { echo "start.sh: -t needs the tls module (apt-get install -y kamailio-tls-modules)" >&2; exit 2; }
+  if [ ! -s "$rundir/tls-cert.pem" ] || [ ! -s "$rundir/tls-key.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$ip" \
+      -keyout "$rundir/tls-key.pem" -out "$rundir/tls-cert.pem" >/dev/null 2>&1 ||
+      { echo "start.sh: openssl could not make a certificate in $rundir" >&2; exit 1; }
+  fi
+  defines+=(-A WITH_TLS -A "TLS_PORT=$tls_port" -A "TLS_CERT=\"$rundir/tls-cert.pem\"" -A "TLS_KEY=\"$rundir/tls-key.pem\"")
+fi
 
-# -DD: stay in the foreground (no daemon); -E: log to stderr (errors only: debug=-1).
+# -DD: stay in the foreground (no daemon); -E: log to stderr (errors only: debug=-1);
+# -x/-X: TLSF for shared and private memory.
 setsid kamailio -f "$here/kamailio.cfg" -DD -E \
   -w "$rundir" -Y "$rundir" -P "$rundir/kamailio.pid" \
-  -m "$shm" -M "$pkg" \
+  -m "$shm" -M "$pkg" -x tlsf -X tlsf \
   -A "DBURL=\"sqlite:///$db\"" -A "LISTEN_IP=$ip" -A "LISTEN_PORT=$port" \
   -A "CHILDREN=$children" -A "TCP_CHILDREN=$tcp_children" "${defines[@]}" \
   </dev/null >"$log" 2>&1 &
@@ -94,5 +109,5 @@ then
   kill "$pid" 2>/dev/null || true
   exit 1
 fi
-echo "start.sh: kamailio $variant pid $pid on udp+tcp $ip:$port (-m $shm -M $pkg), rundir $rundir" >&2
+echo "start.sh: kamailio $variant pid $pid on udp+tcp $ip:$port${tls_port:+, tls $ip:$tls_port} (-m $shm -M $pkg, tlsf), rundir $rundir" >&2
 echo "$pid"
