@@ -43,8 +43,6 @@ public enum RegisterOutcome {
     TOO_MANY_CONTACTS(Result.REJECTED, "too_many_contacts"),
     UNSUPPORTED_URI(Result.REJECTED, "unsupported_uri"),
     INTERVAL_TOO_BRIEF(Result.REJECTED, "interval_too_brief"),
-    /** 503 with Retry-After: shed before the registrar saw it, because the edge had no capacity. */
-    OVERLOADED(Result.REJECTED, "overloaded"),
 
     /** No answer was sent: handling threw (a bug; the log has the exception class and Call-ID). */
     ERROR(Result.ERROR, "internal_error");
