@@ -20,7 +20,6 @@ import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
 import io.sipedge.sip.transport.TlsMaterial;
 import io.sipedge.sip.transport.Transports;
-import io.sipedge.sip.wire.RegisterMessages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,9 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
-import javax.sip.SipFactory;
-import javax.sip.header.HeaderFactory;
-import javax.sip.message.MessageFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,13 +95,7 @@ public final class Edge implements AutoCloseable {
                     new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
                             cfg.maxContactsPolicy()));
-            SipFactory sipFactory = SipFactory.getInstance();
-            sipFactory.setPathName("gov.nist");
-            MessageFactory messageFactory = sipFactory.createMessageFactory();
-            HeaderFactory headerFactory = sipFactory.createHeaderFactory();
-            RegisterMessages wire = new RegisterMessages(messageFactory, headerFactory,
-                    sipFactory.createAddressFactory());
-            Dispatcher dispatcher = new Dispatcher(messageFactory, headerFactory, wire, registrar, clock,
+            Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath());
             EdgeConfig.Connections conn = cfg.connections();
             sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,

@@ -50,8 +50,14 @@ public record EdgeConfig(
             Setting.intRange("sip.max-connections-per-ip", 256, 1, 1_000_000);
     static final Setting<Integer> SIP_CONNECTION_IDLE_TIMEOUT =
             Setting.intRange("sip.connection-idle-timeout-ms", 10_000, 100, 3_600_000);
+    /**
+     * About a third of a second of answers at 6 000 registrations/s on one connection, beyond what
+     * the kernel's buffers hold: a load balancer that stalls briefly is not cut off (256 KiB cut one
+     * whose reader was starved of CPU for a moment), while a client that never reads is closed at
+     * this bound or at {@code sip.write-timeout-ms}, whichever comes first.
+     */
     static final Setting<Integer> SIP_SEND_QUEUE_BYTES =
-            Setting.intRange("sip.send-queue-bytes", 262_144, 8192, 67_108_864);
+            Setting.intRange("sip.send-queue-bytes", 1_048_576, 8192, 67_108_864);
     static final Setting<Integer> SIP_WRITE_TIMEOUT = Setting.intRange("sip.write-timeout-ms", 10_000, 100, 600_000);
     static final Setting<Integer> SIP_LISTEN_BACKLOG = Setting.intRange("sip.listen-backlog", 1024, 1, 65_535);
     /** off = every REGISTER through JAIN-SIP's parser and message model (for comparison, or a client that needs it). */

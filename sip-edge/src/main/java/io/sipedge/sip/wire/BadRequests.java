@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The 400 for a request that did not parse, written from its raw header lines: a response needs the
- * request's Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2), copied as sent. Without one of
+ * The 400 for a request that did not parse, from its raw header lines: a response needs the
+ * request's Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2), copied as sent (the top Via
+ * unstamped: it could not be read). Without one of
  * them, and for responses and ACKs (never answered), there is nothing to send: the message is
  * dropped. No body: the answer is never larger than it must be.
  */
@@ -17,9 +18,13 @@ public final class BadRequests {
     private BadRequests() {
     }
 
-    /** The 400's bytes, or null when {@code message} cannot be answered. */
-    public static byte[] answer(byte[] message, String why) {
-        String text = new String(message, StandardCharsets.ISO_8859_1);
+    /**
+     * The 400's bytes, or null when {@code message} cannot be answered.
+     *
+     * @param sourcePort where the answer goes over UDP: the request's own Via could not be read
+     */
+    public static byte[] answer(byte[] message, String why, int sourcePort) {
+        String text = new String(message, StandardCharsets.UTF_8);
         if (text.startsWith("SIP/") || text.startsWith("ACK ")) {
             return null;
         }
@@ -53,18 +58,11 @@ public final class BadRequests {
         if (vias.isEmpty() || from == null || to == null || callId == null || cseq == null) {
             return null;
         }
-        StringBuilder b = new StringBuilder(256 + text.length() / 2);
-        b.append("SIP/2.0 400 Bad Request (").append(printable(why)).append(")\r\n");
-        for (String v : vias) {
-            b.append("Via: ").append(v).append("\r\n");
-        }
-        b.append("From: ").append(from).append("\r\nTo: ").append(to);
-        if (!to.toLowerCase(Locale.ROOT).contains(";tag=")) {
-            b.append(";tag=").append(Responses.tag(callId, null, cseq, vias.get(0)));
-        }
-        b.append("\r\nCall-ID: ").append(callId).append("\r\nCSeq: ").append(cseq)
-                .append("\r\nContent-Length: 0\r\n\r\n");
-        return b.toString().getBytes(StandardCharsets.ISO_8859_1);
+        boolean tagged = to.toLowerCase(Locale.ROOT).contains(";tag=");
+        // The top Via's text stands in for its branch in the To tag: any stable value will do.
+        RequestHead head = new RequestHead(vias.get(0), vias.subList(1, vias.size()), from, to, tagged, null, callId,
+                cseq, vias.get(0), sourcePort);
+        return SipResponses.write(400, "Bad Request (" + printable(why) + ")", head);
     }
 
     /** The reason must stay on its line: control characters out, and short. */

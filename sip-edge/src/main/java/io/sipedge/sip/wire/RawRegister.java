@@ -85,6 +85,41 @@ public final class RawRegister {
                 credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, flow, null);
     }
 
+    /** What its answer repeats, the top Via stamped for a request that arrived on {@code flow}. */
+    public RequestHead head(Flow flow) {
+        boolean rport = Params.has(viaParams, "rport");
+        List<String[]> params = new ArrayList<>(viaParams.size() + 2);
+        params.addAll(viaParams);
+        if (ViaStamp.addsReceived(rport, viaHost, flow.remoteIp())) {
+            put(params, "received", flow.remoteIp());
+        }
+        if (ViaStamp.addsRport(rport, flow.transport())) {
+            put(params, "rport", Integer.toString(flow.remotePort()));
+        }
+        StringBuilder via = new StringBuilder(96).append(viaProtocol).append(' ').append(viaHost);
+        if (viaPort >= 0) {
+            via.append(':').append(viaPort);
+        }
+        for (String[] p : params) {
+            via.append(';').append(p[0]);
+            if (p[1] != null) {
+                via.append('=').append(p[1]);
+            }
+        }
+        return new RequestHead(via.toString(), List.of(), from, to, toTagged, fromTag, callId, cseq + " REGISTER",
+                branch, ViaStamp.udpPort(rport, viaPort, flow.remotePort()));
+    }
+
+    private static void put(List<String[]> params, String name, String value) {
+        for (int i = 0; i < params.size(); i++) {
+            if (params.get(i)[0].equalsIgnoreCase(name)) {
+                params.set(i, new String[] {params.get(i)[0], value});
+                return;
+            }
+        }
+        params.add(new String[] {name, value});
+    }
+
     public String callId() {
         return callId;
     }

@@ -35,21 +35,15 @@ import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 
-/** Reads REGISTER requests into {@link RegisterRequest} and writes {@link RegisterReply} as responses. */
+/**
+ * Reads a parsed REGISTER (any shape the fast path declines) into the {@link RegisterRequest} the
+ * registrar takes; {@link SipResponses} writes the answer.
+ */
 public final class RegisterMessages {
     /** Headers whose parse failure must fail the REGISTER instead of being silently skipped. */
-    /** Looked up once: TimeZone.getTimeZone takes a global lock that the workers queued on. */
-    private static final TimeZone GMT = TimeZone.getTimeZone("GMT");
     private static final Set<String> VITAL = Set.of("contact", "m", "expires", "authorization", "path", "to", "t");
 
-    private final MessageFactory messages;
-    private final HeaderFactory headers;
-    private final AddressFactory addresses;
-
-    public RegisterMessages(MessageFactory messages, HeaderFactory headers, AddressFactory addresses) {
-        this.messages = messages;
-        this.headers = headers;
-        this.addresses = addresses;
+    private RegisterMessages() {
     }
 
     /** Thrown when the Request-URI is not a SIP URI; the dispatcher answers 416. */
@@ -58,7 +52,7 @@ public final class RegisterMessages {
     }
 
     /** @param branch the top Via's branch, or null */
-    public RegisterRequest read(Request request, String branch, Flow flow) throws UnsupportedUriException {
+    public static RegisterRequest read(Request request, String branch, Flow flow) throws UnsupportedUriException {
         URI ruri = request.getRequestURI();
         if (!(ruri instanceof SipURI sipRuri)) {
             throw new UnsupportedUriException();
@@ -187,62 +181,5 @@ public final class RegisterMessages {
         String t = h.toString();
         int colon = t.indexOf(':');
         return (colon >= 0 ? t.substring(colon + 1) : t).strip();
-    }
-
-    /**
-     * The address of a binding's contact: the request's own parsed Contact when it names the same URI
-     * (the usual 200 lists the contact just registered), else parsed from the stored text.
-     */
-    private Address address(String contact, Request request) throws ParseException {
-        ListIterator<?> it = request.getHeaders(ContactHeader.NAME);
-        while (it.hasNext()) {
-            ContactHeader c = (ContactHeader) it.next();
-            if (!c.isWildCard() && c.getAddress().getURI().toString().equals(contact)) {
-                return (Address) c.getAddress().clone();
-            }
-        }
-        return addresses.createAddress(addresses.createURI(contact));
-    }
-
-    /** The response for {@code reply}; a 200 lists every binding with its remaining seconds and carries Date. */
-    public Response write(RegisterReply reply, Request request) throws ParseException, InvalidArgumentException {
-        Response r = messages.createResponse(reply.status(), request);
-        r.setReasonPhrase(reply.reason());
-        Responses.tagTo(r);
-        if (reply.status() == 200) {
-            for (Binding b : reply.bindings()) {
-                ContactHeader c = headers.createContactHeader(address(b.contact(), request));
-                c.setExpires((int) Math.min(Integer.MAX_VALUE, b.secondsLeft(reply.now())));
-                if (b.q() != 1.0f) {
-                    c.setQValue(b.q());
-                }
-                if (b.instanceId() != null) {
-                    c.setParameter("+sip.instance", "\"<" + b.instanceId() + ">\"");
-                }
-                if (b.regId() > 0) {
-                    c.setParameter("reg-id", Integer.toString(b.regId()));
-                }
-                r.addHeader(c);
-            }
-            Calendar cal = new GregorianCalendar(GMT, Locale.ROOT);
-            cal.setTimeInMillis(reply.now().toEpochMilli());
-            r.setHeader(headers.createDateHeader(cal));
-        }
-        for (RegisterReply.Challenge ch : reply.challenges()) {
-            // Built from parts, not parsed from text: the challenge parser was a tenth of a 401's cost.
-            WWWAuthenticateHeader h = headers.createWWWAuthenticateHeader("Digest");
-            h.setRealm(ch.realm());
-            h.setNonce(ch.nonce());
-            h.setAlgorithm(ch.algorithm().token());
-            h.setQop("auth");
-            if (ch.stale()) {
-                h.setStale(true);
-            }
-            r.addHeader(h);
-        }
-        if (reply.minExpires() > 0) {
-            r.setHeader(headers.createMinExpiresHeader((int) reply.minExpires()));
-        }
-        return r;
     }
 }
