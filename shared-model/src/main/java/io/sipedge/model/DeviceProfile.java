@@ -61,4 +61,9 @@ public record DeviceProfile(String name, String deviceType, String ownerId, Call
         return new DeviceProfile(value, deviceType, ownerId, internalCallerId, externalCallerId, transport,
                 registrationInterval, features, xmppAccounts);
     }
+
+    /** This profile, named after the device's {@code username} when it has no name of its own. */
+    public DeviceProfile withDefaultName(String username) {
+        return name == null || name.isBlank() ? withName(username) : this;
+    }
 }

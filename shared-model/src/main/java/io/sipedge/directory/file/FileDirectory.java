@@ -11,6 +11,7 @@ import io.sipedge.directory.DirectoryException;
 import io.sipedge.directory.DirectoryListener;
 import io.sipedge.directory.ImportLine;
 import io.sipedge.directory.ImportSummary;
+import io.sipedge.directory.PasswordSealer;
 import io.sipedge.model.ApiKey;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Device;
@@ -20,7 +21,6 @@ import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.TenantProvisioning;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
-import io.sipedge.model.rules.DeviceRules;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
 import java.io.IOException;
@@ -194,7 +194,7 @@ public final class FileDirectory implements Directory {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(SerializationFeature.INDENT_OUTPUT)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        this.sealer = PasswordSealer.openOrCreate(dir.resolve("seal.key"));
+        this.sealer = openSealer(dir.resolve("seal.key"));
     }
 
     /**
@@ -386,11 +386,12 @@ public final class FileDirectory implements Directory {
         writeLock.lock();
         try {
             Tenant t = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
-            checkUnique(tenantId, null, spec.username(), digestName(spec));
+            checkUnique(tenantId, null, spec.username(), spec.digestUsername());
             Instant now = clock.instant();
             DeviceProfile profile = spec.profile() != null ? spec.profile() : DeviceProfile.defaultsFor(spec.username());
             Device d = new Device(newId(), tenantId, spec.username(), spec.authUsername(), spec.enabled(),
-                    secretFor(t, digestName(spec), spec.password()), now, now, named(profile, spec.username()));
+                    secretFor(t, spec.digestUsername(), spec.password()), now, now,
+                    profile.withDefaultName(spec.username()));
             commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
             return d;
         } finally {
@@ -405,15 +406,17 @@ public final class FileDirectory implements Directory {
         try {
             Device old = device(deviceId).orElseThrow(() -> DirectoryException.notFound("device " + deviceId));
             Tenant t = tenantsById.get(old.tenantId());
-            checkUnique(old.tenantId(), deviceId, spec.username(), digestName(spec));
+            checkUnique(old.tenantId(), deviceId, spec.username(), spec.digestUsername());
             // Re-hash only when something the HA1 covers changed: a new seal of the same password would
             // make every unrelated update look like a credential change.
-            SipSecret secret = spec.password() == null && digestName(spec).equals(old.digestUsername())
+            SipSecret secret = spec.password() == null && spec.digestUsername().equals(old.digestUsername())
                     ? old.secret()
-                    : secretFor(t, digestName(spec), spec.password() != null ? spec.password() : revealPassword(old));
+                    : secretFor(t, spec.digestUsername(),
+                            spec.password() != null ? spec.password() : revealPassword(old));
             DeviceProfile profile = spec.profile() != null ? spec.profile() : old.profile();
             Device d = new Device(old.id(), old.tenantId(), spec.username(), spec.authUsername(), spec.enabled(),
-                    secret, old.createdAt(), clock.instant(), named(profile, spec.username()), old.provisioned());
+                    secret, old.createdAt(), clock.instant(), profile.withDefaultName(spec.username()),
+                    old.provisioned());
             commit(List.of(new Entry(Entry.DEVICE, null, d, null)));
             return d;
         } finally {
@@ -471,7 +474,7 @@ public final class FileDirectory implements Directory {
                             newApiKey()));
                 }
                 DeviceSpec spec = new DeviceSpec(line.username(), line.authUsername(), line.password(), true);
-                String digest = digestName(spec);
+                String digest = spec.digestUsername();
                 Device old = staged.getOrDefault(key(t.id(), line.username()),
                         byUsername(t.id(), line.username()));
                 Device holder = byDigestUsername(t.id(), digest);
@@ -657,25 +660,11 @@ public final class FileDirectory implements Directory {
 
     // ---------------------------------------------------------------- internals
 
-    private void validate(DeviceSpec spec, boolean passwordRequired) {
-        List<Violation> v = new ArrayList<>(TenantRules.username("username", spec.username()));
-        if (spec.authUsername() != null && !spec.authUsername().isEmpty()) {
-            v.addAll(TenantRules.username("auth_username", spec.authUsername()));
-        }
-        if (passwordRequired || spec.password() != null) {
-            v.addAll(TenantRules.password("password", spec.password()));
-        }
-        if (spec.profile() != null) {
-            DeviceProfile p = named(spec.profile(), spec.username() == null ? "" : spec.username());
-            v.addAll(DeviceRules.profile(p));
-        }
+    private static void validate(DeviceSpec spec, boolean passwordRequired) {
+        List<Violation> v = spec.violations(passwordRequired);
         if (!v.isEmpty()) {
             throw DirectoryException.invalid(v);
         }
-    }
-
-    private static String digestName(DeviceSpec spec) {
-        return spec.authUsername() != null && !spec.authUsername().isEmpty() ? spec.authUsername() : spec.username();
     }
 
     private void checkUnique(String tenantId, String selfId, String username, String digest) {
@@ -690,13 +679,23 @@ public final class FileDirectory implements Directory {
     }
 
     private SipSecret secretFor(Tenant t, String digestUser, String password) {
-        return new SipSecret(DigestAlgorithm.MD5.ha1(digestUser, t.domain(), password),
-                DigestAlgorithm.SHA_256.ha1(digestUser, t.domain(), password), sealer.seal(password));
+        return sealer.secretFor(digestUser, t.domain(), password);
     }
 
-    /** A profile without a name is named after the device's username. */
-    private static DeviceProfile named(DeviceProfile p, String username) {
-        return p.name() == null || p.name().isBlank() ? p.withName(username) : p;
+    /** Loads the sealing key file, creating it (atomically, owner-only) on first use. */
+    private static PasswordSealer openSealer(Path keyFile) {
+        try {
+            if (!Files.exists(keyFile)) {
+                byte[] fresh = new byte[PasswordSealer.KEY_BYTES];
+                new SecureRandom().nextBytes(fresh);
+                Durable.writeAtomically(keyFile, Base64.getEncoder().encode(fresh), true);
+            }
+            byte[] k = Base64.getDecoder().decode(Files.readString(keyFile, StandardCharsets.US_ASCII).strip());
+            return PasswordSealer.withKey(k);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new DirectoryException(DirectoryException.Kind.IO,
+                    "cannot read the sealing key " + keyFile + ": " + e.getMessage(), List.of(), e);
+        }
     }
 
     private ApiKey newApiKey() {

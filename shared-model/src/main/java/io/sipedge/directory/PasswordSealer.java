@@ -1,11 +1,9 @@
-package io.sipedge.directory.file;
+package io.sipedge.directory;
 
-import io.sipedge.directory.DirectoryException;
-import java.io.IOException;
+import io.sipedge.model.DigestAlgorithm;
+import io.sipedge.model.SipSecret;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -15,12 +13,13 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Seals device passwords with AES-256-GCM under a key kept in its own file ({@code seal.key},
- * owner-only permissions). The records on disk then never hold a clear password, and a copy of the
- * records without the key file reveals nothing usable. Layout: base64url(iv(12) || ciphertext+tag).
+ * Seals device passwords with AES-256-GCM, so records never hold a clear password and a copy of
+ * them without the key reveals nothing usable. Layout: base64url(iv(12) || ciphertext+tag). Where
+ * the key lives is the directory's business ({@code FileDirectory} keeps it in its own file).
  */
-final class PasswordSealer {
-    private static final int KEY_BYTES = 32;
+public final class PasswordSealer {
+    /** AES-256. */
+    public static final int KEY_BYTES = 32;
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
 
@@ -28,29 +27,24 @@ final class PasswordSealer {
     private final SecureRandom random = new SecureRandom();
 
     private PasswordSealer(byte[] key) {
+        if (key.length != KEY_BYTES) {
+            throw new IllegalArgumentException("expected a " + KEY_BYTES + "-byte key");
+        }
         this.key = new SecretKeySpec(key, "AES");
     }
 
-    /** Loads the key file, creating it (atomically, owner-only) on first use. */
-    static PasswordSealer openOrCreate(Path keyFile) {
-        try {
-            if (!Files.exists(keyFile)) {
-                byte[] fresh = new byte[KEY_BYTES];
-                new SecureRandom().nextBytes(fresh);
-                Durable.writeAtomically(keyFile, Base64.getEncoder().encode(fresh), true);
-            }
-            byte[] k = Base64.getDecoder().decode(Files.readString(keyFile, StandardCharsets.US_ASCII).strip());
-            if (k.length != KEY_BYTES) {
-                throw new IOException("expected a " + KEY_BYTES + "-byte key");
-            }
-            return new PasswordSealer(k);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new DirectoryException(DirectoryException.Kind.IO,
-                    "cannot read the sealing key " + keyFile + ": " + e.getMessage(), List.of(), e);
-        }
+    public static PasswordSealer withKey(byte[] key) {
+        return new PasswordSealer(key);
     }
 
-    String seal(String password) {
+    /** A sealer whose key lives only as long as it does (what is sealed cannot outlive the process). */
+    public static PasswordSealer withRandomKey() {
+        byte[] k = new byte[KEY_BYTES];
+        new SecureRandom().nextBytes(k);
+        return new PasswordSealer(k);
+    }
+
+    public String seal(String password) {
         try {
             byte[] iv = new byte[IV_BYTES];
             random.nextBytes(iv);
@@ -64,7 +58,14 @@ final class PasswordSealer {
         }
     }
 
-    String unseal(String sealed) {
+    /** What a directory keeps of a password: its HA1 per digest algorithm in the realm, and the password sealed. */
+    public SipSecret secretFor(String digestUsername, String realm, String password) {
+        return new SipSecret(DigestAlgorithm.MD5.ha1(digestUsername, realm, password),
+                DigestAlgorithm.SHA_256.ha1(digestUsername, realm, password), seal(password));
+    }
+
+    /** @throws DirectoryException of kind IO when {@code sealed} was not sealed with this key */
+    public String unseal(String sealed) {
         try {
             byte[] all = Base64.getUrlDecoder().decode(sealed);
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");

@@ -1,0 +1,135 @@
+package io.sipedge.sip.registrar;
+
+import io.sipedge.location.BindingChanges;
+import io.sipedge.location.BindingChanges.ContactUpdate;
+import io.sipedge.model.Aor;
+import io.sipedge.model.Binding;
+import io.sipedge.model.Tenant;
+import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.sip.auth.AuthOutcome;
+import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * RFC 3261 §10.3 as pure functions: the request, the tenant its Request-URI names, the outcome of
+ * authentication and {@code now} in, the decision out. They read no store, clock or directory and
+ * change nothing, so every rule is a table test; the {@link Registrar} fetches their inputs and
+ * applies their decisions.
+ */
+final class RegisterRules {
+    /** RFC 3261 §20.19: expires values are at most 2^32-1 seconds. */
+    private static final long MAX_EXPIRES_VALUE = 4_294_967_295L;
+
+    private final RegistrarPolicy policy;
+
+    RegisterRules(RegistrarPolicy policy) {
+        this.policy = policy;
+    }
+
+    /**
+     * The refusals that come before authentication, so nobody is challenged for a request that
+     * would be refused anyway: a malformed header, a domain not served here (step 1), a To that
+     * names no user of that domain. Empty: authenticate the request against the tenant.
+     *
+     * @param tenant the tenant whose domain is the Request-URI's host; empty when none is
+     */
+    Optional<RegisterReply> refusalBeforeAuth(RegisterRequest req, Optional<Tenant> tenant, Instant now) {
+        if (req.malformed() != null) {
+            return Optional.of(new RegisterReply(400, "Malformed " + req.malformed() + " header", List.of(),
+                    List.of(), 0, now, RegisterError.MALFORMED_HEADER.outcome));
+        }
+        if (tenant.isEmpty()) {
+            return Optional.of(RegisterReply.error(RegisterError.DOMAIN_NOT_SERVED, now));
+        }
+        if (req.toHost() == null || !req.toHost().equalsIgnoreCase(tenant.get().domain())) {
+            return Optional.of(RegisterReply.error(RegisterError.TO_DOMAIN_MISMATCH, now));
+        }
+        if (req.toUser() == null || req.toUser().isEmpty()) {
+            return Optional.of(RegisterReply.error(RegisterError.NO_TO_USER, now));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Steps 3-7 for a request {@link #refusalBeforeAuth} let through: who may register for whom,
+     * then {@code Contact: *}, a query, or each contact's expiry and q as one set of changes.
+     * Unauthenticated requests are challenged before their contacts are judged.
+     */
+    RegisterDecision decide(RegisterRequest req, Tenant tenant, AuthOutcome auth, Instant now) {
+        if (auth instanceof AuthOutcome.Challenge c) {
+            return new RegisterDecision.Challenge(tenant.domain(), c.stale(),
+                    c.stale() ? RegisterOutcome.CHALLENGED_STALE : RegisterOutcome.CHALLENGED);
+        }
+        if (auth instanceof AuthOutcome.Rejected r) {
+            return new RegisterDecision.Challenge(tenant.domain(), false, refusal(r.reason()));
+        }
+        AuthOutcome.Authenticated ok = (AuthOutcome.Authenticated) auth;
+        if (!ok.device().username().equals(req.toUser())) {
+            return refuse(RegisterError.USER_MISMATCH, now);
+        }
+        // The directory's own strings: the location store keeps this key as long as the AOR is bound.
+        Aor aor = new Aor(ok.device().username(), tenant.domain());
+
+        // Step 6: Contact: * only alone and only with Expires: 0.
+        if (req.star()) {
+            if (!req.contacts().isEmpty()) {
+                return refuse(RegisterError.STAR_WITH_OTHER_CONTACTS, now);
+            }
+            if (req.expiresHeader() == null || req.expiresHeader() != 0) {
+                return refuse(RegisterError.STAR_WITH_NONZERO_EXPIRES, now);
+            }
+            return new RegisterDecision.Update(aor, new BindingChanges(true, List.of(), req.callId(), req.cseq(),
+                    policy.maxContacts(), policy.overflow()), ok.retransmission());
+        }
+        if (req.contacts().isEmpty()) {
+            return new RegisterDecision.Query(aor);
+        }
+        // Step 7: each contact's expiry, then the changes as one atomic update.
+        List<ContactUpdate> updates = new ArrayList<>(req.contacts().size());
+        for (ContactSpec c : req.contacts()) {
+            Long asked = c.expires() != null ? c.expires() : req.expiresHeader();
+            long expires = asked != null ? asked : policy.defaultExpires();
+            if (expires < 0 || expires > MAX_EXPIRES_VALUE) {
+                return refuse(RegisterError.BAD_EXPIRES, now);
+            }
+            if (expires != 0 && expires < policy.minExpires()) {
+                return new RegisterDecision.Refuse(new RegisterReply(RegisterError.INTERVAL_TOO_BRIEF.code,
+                        RegisterError.INTERVAL_TOO_BRIEF.reason, List.of(), List.of(), policy.minExpires(), now,
+                        RegisterError.INTERVAL_TOO_BRIEF.outcome));
+            }
+            expires = Math.min(expires, policy.maxExpires());
+            float q = c.q() == null ? 1.0f : c.q();
+            if (!(q >= 0f && q <= 1f)) {
+                return refuse(RegisterError.BAD_Q, now);
+            }
+            Binding b = new Binding(c.uri(), req.flow(), now.plusSeconds(expires), q, req.callId(), req.cseq(),
+                    c.instance(), c.regId(), req.path(), req.userAgent(), now);
+            updates.add(new ContactUpdate(b, expires == 0));
+        }
+        return new RegisterDecision.Update(aor, new BindingChanges(false, updates, req.callId(), req.cseq(),
+                policy.maxContacts(), policy.overflow()), ok.retransmission());
+    }
+
+    /**
+     * Each refusal of credentials as metrics count it. A switch without default: a new reason does
+     * not compile until it has its outcome.
+     */
+    static RegisterOutcome refusal(AuthOutcome.Reason reason) {
+        return switch (reason) {
+            case NO_SUCH_USER -> RegisterOutcome.NO_SUCH_USER;
+            case WRONG_PASSWORD -> RegisterOutcome.WRONG_PASSWORD;
+            case DEVICE_DISABLED -> RegisterOutcome.DEVICE_DISABLED;
+            case NONCE_REUSED -> RegisterOutcome.NONCE_REUSED;
+            case NONCE_INVALID -> RegisterOutcome.NONCE_INVALID;
+            case MALFORMED -> RegisterOutcome.MALFORMED_CREDENTIALS;
+            case ALGORITHM_NOT_OFFERED -> RegisterOutcome.ALGORITHM_NOT_OFFERED;
+        };
+    }
+
+    private static RegisterDecision refuse(RegisterError e, Instant now) {
+        return new RegisterDecision.Refuse(RegisterReply.error(e, now));
+    }
+}
