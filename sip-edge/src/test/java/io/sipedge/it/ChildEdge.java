@@ -41,7 +41,19 @@ final class ChildEdge {
 
     /** Starts the launcher on {@code dataDir} with the admin key; no args means {@code run}. */
     static ChildEdge spawn(Path dataDir, String adminKey, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
+        return spawn(0, dataDir, adminKey, args);
+    }
+
+    /**
+     * As {@link #spawn(Path, String, String...)}, with at most {@code openFiles} descriptors
+     * ({@code ulimit -n}; 0 for the inherited limit).
+     */
+    static ChildEdge spawn(int openFiles, Path dataDir, String adminKey, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (openFiles > 0) {
+            cmd.addAll(List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$0\" \"$@\""));
+        }
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),

@@ -1,17 +1,14 @@
 package io.sipedge.sip.transport;
 
 import io.netty.buffer.ByteBuf;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * Cuts a SIP byte stream (TCP, RFC 3261 §18.3) into messages, without parsing them: the header
  * section ends at the first empty line, the body is {@code Content-Length} bytes ({@code l:} in
- * compact form; absent means 0). On the way it notes the {@code Call-ID} ({@code i:}) value, so a
- * message can be routed by Call-ID before anyone parses it. No socket and no threads: the reader
- * reads into {@link #readFrom(InputStream)} and takes what {@link #next()} finds.
+ * compact form; absent means 0). No socket and no threads: the connection hands its bytes to
+ * {@link #readFrom(ByteBuf)} and takes what {@link #next()} finds.
  *
  * <p>Between messages, empty lines are skipped; every second CRLF in a row is a keepalive ping
  * (RFC 5626 §4.4.1, "CRLFCRLF"), reported as {@link Kind#KEEPALIVE} so the reader can answer CRLF. A
@@ -29,7 +26,7 @@ final class StreamFramer {
     enum Kind {
         /** No complete message or ping in the buffer: read more. */
         NEED_MORE,
-        /** {@link #message()} and {@link #callIdHash()} describe the next message. */
+        /** {@link #message()} is the next message. */
         MESSAGE,
         /** A CRLFCRLF keepalive ping between messages. */
         KEEPALIVE
@@ -69,14 +66,9 @@ final class StreamFramer {
     /** Index just past the empty line, or -1 while headers are still arriving. */
     private int bodyStart;
     private int contentLength;
-    private int callIdFrom;
-    private int callIdTo;
 
     // The last message found.
     private byte[] message;
-    private int messageCallIdFrom;
-    private int messageCallIdTo;
-    private int callIdHash;
 
     StreamFramer(int maxMessageSize) {
         if (maxMessageSize <= 0) {
@@ -95,34 +87,6 @@ final class StreamFramer {
     /** The exact bytes of the message found by the last {@link #next()} that returned MESSAGE. */
     byte[] message() {
         return message;
-    }
-
-    /**
-     * A hash of that message's Call-ID value (surrounding whitespace trimmed; compared as bytes, as
-     * RFC 3261 compares Call-IDs case-sensitively), 0 when it has none. Equal Call-IDs, equal hashes.
-     */
-    int callIdHash() {
-        return callIdHash;
-    }
-
-    /** That message's Call-ID value, or null; for tests and logs (allocates). */
-    String callId() {
-        return messageCallIdFrom < 0 ? null
-                : new String(message, messageCallIdFrom, messageCallIdTo - messageCallIdFrom, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Reads once from {@code in} into the buffer (making room first).
-     *
-     * @return the number of bytes read, or -1 at end of stream
-     */
-    int readFrom(InputStream in) throws IOException {
-        makeRoom();
-        int n = in.read(buf, end, buf.length - end);
-        if (n > 0) {
-            end += n;
-        }
-        return n;
     }
 
     /**
@@ -161,19 +125,6 @@ final class StreamFramer {
             return Kind.NEED_MORE;
         }
         message = Arrays.copyOfRange(buf, msgStart, msgStart + length);
-        if (callIdFrom >= 0) {
-            messageCallIdFrom = callIdFrom - msgStart;
-            messageCallIdTo = callIdTo - msgStart;
-            int h = 0;
-            for (int i = callIdFrom; i < callIdTo; i++) {
-                h = 31 * h + (buf[i] & 0xff);
-            }
-            callIdHash = h;
-        } else {
-            messageCallIdFrom = -1;
-            messageCallIdTo = -1;
-            callIdHash = 0;
-        }
         start = msgStart + length;
         resetMessage();
         return Kind.MESSAGE;
@@ -241,7 +192,7 @@ final class StreamFramer {
         return -1;
     }
 
-    /** Notes Call-ID and Content-Length (long or compact form, any case) from one header line. */
+    /** Notes Content-Length (long or compact form, any case) from one header line. */
     private void header(int from, int to) throws FramingException {
         int nameEnd = from;
         while (nameEnd < to && buf[nameEnd] != ':' && buf[nameEnd] != ' ' && buf[nameEnd] != '\t') {
@@ -255,9 +206,7 @@ final class StreamFramer {
             return; // a folded continuation line or not a header: the parser will judge
         }
         int nameLength = nameEnd - from;
-        boolean callId = nameLength == 1 ? lower(buf[from]) == 'i' : named(from, nameLength, CALL_ID);
-        boolean length = !callId && (nameLength == 1 ? lower(buf[from]) == 'l' : named(from, nameLength, CONTENT_LENGTH));
-        if (!callId && !length) {
+        if (!(nameLength == 1 ? lower(buf[from]) == 'l' : named(from, nameLength, CONTENT_LENGTH))) {
             return;
         }
         int v = colon + 1;
@@ -267,13 +216,6 @@ final class StreamFramer {
         int ve = to;
         while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) {
             ve--;
-        }
-        if (callId) {
-            if (callIdFrom < 0) {
-                callIdFrom = v;
-                callIdTo = ve;
-            }
-            return;
         }
         int digits = ve - v;
         if (digits == 0 || digits > MAX_CONTENT_LENGTH_DIGITS) {
@@ -293,7 +235,6 @@ final class StreamFramer {
         contentLength = value;
     }
 
-    private static final byte[] CALL_ID = "call-id".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
 
     private boolean named(int from, int length, byte[] lowerName) {
@@ -317,8 +258,6 @@ final class StreamFramer {
         msgStart = -1;
         bodyStart = -1;
         contentLength = -1;
-        callIdFrom = -1;
-        callIdTo = -1;
     }
 
     /** Ensures free space after {@link #end}: reset when empty, else move the unconsumed bytes to the front, else grow. */
@@ -355,10 +294,6 @@ final class StreamFramer {
             scanFrom -= shift;
             if (bodyStart >= 0) {
                 bodyStart -= shift;
-            }
-            if (callIdFrom >= 0) {
-                callIdFrom -= shift;
-                callIdTo -= shift;
             }
         }
     }
