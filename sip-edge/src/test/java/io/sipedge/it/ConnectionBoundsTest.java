@@ -20,17 +20,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,7 +109,7 @@ class ConnectionBoundsTest {
         try (ServerSocket viaPort = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             viaPort.setSoTimeout(2000);
             int sourcePort;
-            SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket();
+            SSLSocket tls = (SSLSocket) SipTestClient.trustAll().getSocketFactory().createSocket();
             tls.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             sourcePort = tls.getLocalPort();
             tls.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), edge.sipTlsPort()));
@@ -224,24 +219,5 @@ class ConnectionBoundsTest {
                 + transport + "\")[^}]*} (\\S+)$").matcher(r.body());
         assertTrue(m.find(), name + " " + transport + " " + reason + " not in /metrics");
         return Double.parseDouble(m.group(1));
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, new SecureRandom());
-        return ctx;
     }
 }

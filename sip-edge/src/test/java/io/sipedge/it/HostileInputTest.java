@@ -323,7 +323,7 @@ class HostileInputTest {
                 new Shape("To <", replacing("To", "To: " + angles + "sip:alice@example.com>"), true),
                 new Shape("Contact (<", replacing("Contact", "Contact: " + "(<".repeat(NESTING / 2)
                         + "sip:alice@127.0.0.1:5070"), true),
-                // Shapes that slip past tooDeep (see HardenedParserFactoryTest): the RI parser is
+                // Shapes that slip past tooDeep (see SipParserTest): the RI parser is
                 // then all that stands between them and the stack, so only "some 4xx" is asked.
                 new Shape("leading CRLF, User-Agent <", c -> utf8("\r\n\r\n" + register(c, "User-Agent: " + angles)),
                         false),

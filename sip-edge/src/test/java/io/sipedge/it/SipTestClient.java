@@ -69,9 +69,7 @@ public final class SipTestClient implements AutoCloseable {
                 stream.setTcpNoDelay(true); // a test's split writes leave as separate segments
             }
             case TLS -> {
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, new TrustManager[] {TRUST_ALL}, RANDOM);
-                SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(edge, edgePort);
+                SSLSocket s = (SSLSocket) trustAll().getSocketFactory().createSocket(edge, edgePort);
                 s.setEnabledProtocols(tlsProtocols);
                 s.setSoTimeout(5000);
                 s.startHandshake();
@@ -83,6 +81,13 @@ public final class SipTestClient implements AutoCloseable {
             in = stream.getInputStream();
             out = stream.getOutputStream();
         }
+    }
+
+    /** A TLS client context that trusts any certificate: the edge's is self-signed. */
+    static SSLContext trustAll() throws java.security.GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {TRUST_ALL}, RANDOM);
+        return ctx;
     }
 
     public int localPort() {

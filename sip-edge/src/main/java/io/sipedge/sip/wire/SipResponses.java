@@ -3,9 +3,14 @@ package io.sipedge.sip.wire;
 import io.sipedge.model.Binding;
 import io.sipedge.sip.registrar.RegisterReply;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 import java.util.Locale;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Every response the edge writes, as bytes, from the request's {@link RequestHead}: the status
@@ -14,9 +19,16 @@ import java.util.Locale;
  * answers to requests that do not parse, so they cannot drift apart.
  */
 public final class SipResponses {
+    /** Per process: tags are unpredictable to anyone outside it (RFC 3261 §19.3). */
+    private static final byte[] TAG_KEY = new byte[32];
+    private static final ThreadLocal<Mac> TAG_MAC = ThreadLocal.withInitial(SipResponses::tagMac);
     /** RFC 3261 §20.17 (RFC 1123 with a two-digit day). */
     private static final DateTimeFormatter DATE = DateTimeFormatter
             .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    static {
+        new SecureRandom().nextBytes(TAG_KEY);
+    }
 
     private SipResponses() {
     }
@@ -75,7 +87,7 @@ public final class SipResponses {
         }
         b.append("From: ").append(head.from()).append("\r\nTo: ").append(head.to());
         if (!head.toTagged()) {
-            b.append(";tag=").append(Responses.tag(head.callId(), head.fromTag(), head.cseq(), head.branch()));
+            b.append(";tag=").append(tag(head.callId(), head.fromTag(), head.cseq(), head.branch()));
         }
         b.append("\r\nCall-ID: ").append(head.callId()).append("\r\nCSeq: ").append(head.cseq()).append("\r\n");
         return b;
@@ -84,5 +96,37 @@ public final class SipResponses {
     private static byte[] end(StringBuilder b) {
         b.append("Content-Length: 0\r\n\r\n");
         return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * RFC 3261 §8.2.6.2: a UAS adds a To tag to its responses when the request had none. The edge
+     * answers without transactions, so §8.2.7 applies: a stateless UAS must give the same request
+     * the same tag every time. The tag is a keyed hash of what identifies the request (Call-ID,
+     * From tag, CSeq, the top Via's branch; any may be null), which the response carries.
+     */
+    static String tag(String callId, String fromTag, String cseq, String branch) {
+        Mac mac = TAG_MAC.get();
+        update(mac, callId);
+        update(mac, fromTag);
+        update(mac, cseq);
+        update(mac, branch);
+        return HexFormat.of().formatHex(mac.doFinal(), 0, 8);
+    }
+
+    private static void update(Mac mac, String field) {
+        if (field != null) {
+            mac.update(field.getBytes(StandardCharsets.UTF_8));
+        }
+        mac.update((byte) 0); // field separator: ("ab","c") and ("a","bc") hash apart
+    }
+
+    private static Mac tagMac() {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(TAG_KEY, "HmacSHA256"));
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
     }
 }

@@ -7,9 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * JAIN-SIP's stack logger, routed to slf4j. The RI's default needs log4j and, with logging on,
+ * JAIN-SIP's logger, routed to slf4j: the parser logs through it ({@link SipParser} installs it),
+ * and so do RI stacks given it by class name. The RI's default needs log4j and, with logging on,
  * exhausted memory under load; this one reports only warnings and errors, never debug traces, and
- * redacts credentials from any message text the stack includes.
+ * redacts credentials from any message text the RI includes.
  */
 public final class Slf4jStackLogger implements StackLogger {
     private static final Logger log = LoggerFactory.getLogger("jain-sip");
@@ -17,7 +18,7 @@ public final class Slf4jStackLogger implements StackLogger {
     private static final Pattern BYTE_DUMP = Pattern.compile("\\[(?:-?\\d{1,3}, ){16}");
 
     public Slf4jStackLogger() {
-        // Instantiated by the stack by class name.
+        // Also instantiated by RI stacks by class name.
     }
 
     /**
@@ -131,19 +132,10 @@ public final class Slf4jStackLogger implements StackLogger {
         return logLevel <= TRACE_WARN && log.isWarnEnabled();
     }
 
-    /**
-     * Said by the RI for every request the {@link StatelessRequestValve} answered (its "dropping" is
-     * the valve taking the request over): on the hot path, so not even formatted.
-     */
-    static final String VALVE_TOOK_REQUEST = "Null request interface returned -- dropping request";
-
     @Override
     public void logWarning(String message) {
-        if (VALVE_TOOK_REQUEST.equals(message)) {
-            return;
-        }
-        // The RI warns at start-up that the JVM-wide javax.net.ssl keystore is unset; the edge's
-        // TLS comes from EdgeNetworkLayer instead, so those warnings are noise.
+        // An RI stack (the test user agents run some) warns at start-up that the JVM-wide
+        // javax.net.ssl keystore is unset; nothing here uses it, so those warnings are noise.
         if (message != null && (message.contains("javax.net.ssl") || message.startsWith("Using default")
                 || message.startsWith("using default tls"))) {
             log.debug(message);
