@@ -1,6 +1,7 @@
 package io.sipedge.location;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,44 @@ class InMemoryLocationStoreTest {
         });
     }
 
+    // ---------------------------------------------------------------- flows
+
+    @Test
+    void aClosedConnectionTakesItsOutboundBindingsAndMarksTheOthersUnreachable() {
+        Instant now = clock.instant();
+        store.apply(ALICE, register(b("sip:alice@10.0.0.1;transport=tcp").connection(7).build()), now);
+        store.apply(BOB, register(b("sip:bob@10.0.0.2;transport=tcp").connection(7)
+                .instance("urn:uuid:bob", 1).build()), now);
+        Aor carol = new Aor("carol", "example.com");
+        store.apply(carol, register(b("sip:carol@10.0.0.3;transport=tcp").connection(8).build()), now);
+        events.clear();
+
+        assertEquals(2, store.closeFlow(7));
+        assertEquals(List.of("refreshed alice sip:alice@10.0.0.1;transport=tcp -> sip:alice@10.0.0.1;transport=tcp",
+                "removed bob sip:bob@10.0.0.2;transport=tcp FLOW_CLOSED"), events.stream().sorted().toList());
+        List<Binding> alice = store.lookup(ALICE, now);
+        assertEquals(1, alice.size());
+        assertFalse(alice.get(0).flow().open(), "kept, but unreachable");
+        assertTrue(store.lookup(BOB, now).isEmpty());
+        assertTrue(store.lookup(carol, now).get(0).flow().open(), "another connection's binding is untouched");
+        assertEquals(2, store.bindingCount());
+        assertEquals(0, store.closeFlow(7), "a connection closes once");
+    }
+
+    @Test
+    void aBindingThatMovedToANewConnectionSurvivesTheOldOnesClose() {
+        Instant now = clock.instant();
+        store.apply(ALICE, register(b("sip:alice@10.0.0.1;transport=tcp").connection(7).build()), now);
+        store.apply(ALICE, register(b("sip:alice@10.0.0.1;transport=tcp").connection(9).call("call-1", 2).build()),
+                now);
+        events.clear();
+        assertEquals(0, store.closeFlow(7));
+        assertTrue(events.isEmpty(), events.toString());
+        assertTrue(store.lookup(ALICE, now).get(0).flow().open());
+        assertEquals(1, store.closeFlow(9));
+        assertFalse(store.lookup(ALICE, now).get(0).flow().open());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** A Binding with test defaults; registered now, expiring in an hour. */
@@ -76,6 +115,7 @@ class InMemoryLocationStoreTest {
         private long cseq = 1;
         private String instanceId;
         private int regId;
+        private Flow flow = Flow.of(Transport.UDP, "192.0.2.1", 5060);
 
         BindingBuilder(String contact, Instant now) {
             this.contact = contact;
@@ -105,8 +145,14 @@ class InMemoryLocationStoreTest {
             return this;
         }
 
+        /** Registered over TCP connection number {@code connection}. */
+        BindingBuilder connection(long connection) {
+            this.flow = new Flow(Transport.TCP, "192.0.2.1", 40_000 + (int) connection, connection, "edge-1", true);
+            return this;
+        }
+
         Binding build() {
-            return new Binding(contact, Flow.of(Transport.UDP, "192.0.2.1", 5060), expiresAt, q, callId, cseq, instanceId,
+            return new Binding(contact, flow, expiresAt, q, callId, cseq, instanceId,
                     regId, List.of("<sip:edge.example.com;lr>"), "test-phone/1.0", registeredAt);
         }
     }

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class ConnectionBoundsTest {
     private static final String D = "bounds.example.com";
     private static final int PER_IP = 50;
-    private static final int IDLE_MS = 1500;
+    private static final int IDLE_MS = 3000;
     private static final int READ_MS = 500;
     private static final int HANDSHAKE_MS = 1000;
     static EdgeUnderTest edge;

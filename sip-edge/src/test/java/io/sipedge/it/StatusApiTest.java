@@ -166,7 +166,18 @@ class StatusApiTest {
                     .status());
             assertEquals("tcp", api.get(p.path("/devices/" + p.device() + "/status"), p.token()).data()
                     .get("transport").asText());
+            assertTrue(api.get(p.path("/devices/" + p.device() + "/status"), p.token()).data()
+                    .get("contacts").get(0).get("reachable").asBoolean());
         }
+        // The connection it registered on is gone: the binding stays, unreachable, until it expires.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (api.get(p.path("/devices/" + p.device() + "/status"), p.token()).data().get("contacts").get(0)
+                .get("reachable").asBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "the status still shows a closed connection as reachable");
+            Thread.sleep(20);
+        }
+        assertTrue(api.get(p.path("/devices/" + p.device() + "/status"), p.token()).data().get("registered")
+                .asBoolean());
     }
 
     @Test

@@ -51,6 +51,7 @@ final class StatusResource {
             c.put("ip", b.sourceIp());
             c.put("port", b.sourcePort());
             c.put("transport", b.transport().token());
+            c.put("reachable", b.flow().open());
             c.put("expires_at", Json.time(b.expiresAt()));
             c.put("user_agent", b.userAgent());
             c.put("instance", b.instanceId());
@@ -86,6 +87,7 @@ final class StatusResource {
                 m.put("contact_ip", b.sourceIp());
                 m.put("contact_port", b.sourcePort());
                 m.put("transport", b.transport().token());
+                m.put("reachable", b.flow().open());
                 m.put("expires", b.secondsLeft(now));
                 m.put("user_agent", b.userAgent());
                 m.put("call_id", b.callId());
