@@ -126,8 +126,8 @@ class StatelessAnswerTest {
     }
 
     /**
-     * TCP requests are handled on several lanes; those of one Call-ID must stay in order, or a
-     * pipelined refresh would overtake the one before it (400 out of order, or a nonce-count replay).
+     * Pipelined requests of one Call-ID on one connection must be handled in order, or a refresh
+     * would overtake the one before it (400 out of order, or a nonce-count replay).
      */
     @Test
     void pipelinedRequestsOfOneCallIdOverTcpAreHandledInOrder() throws Exception {

@@ -86,7 +86,7 @@ class TcpFramingTest {
         assertEquals(callId, r.first("Call-ID"), r.raw());
     }
 
-    /** 200 for each Call-ID, in any order: different Call-IDs are handled on different lanes. */
+    /** 200 for each Call-ID, in any order (the test does not rely on one connection's order here). */
     private static void assertAnswered(SipTestClient c, String... callIds) throws IOException {
         Set<String> answered = new HashSet<>();
         for (int i = 0; i < callIds.length; i++) {
