@@ -59,6 +59,12 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
     private ScheduledFuture<?> writeTimer;
     /** Why the edge closed it; null while open, and when the peer closed it. */
     private volatile ConnectionEnd ending;
+    /**
+     * True while the event loop hands this read's messages on: answers are then queued and flushed
+     * together when the read is done ({@link #channelReadComplete}), one write for what a client
+     * pipelined instead of one per answer.
+     */
+    private boolean reading;
 
     StreamConnection(Context ctx, long id) {
         this.ctx = ctx;
@@ -83,6 +89,7 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
     @Override
     public void channelRead(ChannelHandlerContext c, Object msg) {
         ByteBuf in = (ByteBuf) msg;
+        reading = true;
         try {
             while (in.isReadable() && ending == null) {
                 framer.readFrom(in);
@@ -114,12 +121,19 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
                         idleTimer = null;
                     }
                 }
-                case KEEPALIVE -> channel.writeAndFlush(Unpooled.wrappedBuffer(CRLF), channel.voidPromise());
+                case KEEPALIVE -> channel.write(Unpooled.wrappedBuffer(CRLF), channel.voidPromise());
                 case NEED_MORE -> {
                     return;
                 }
             }
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext c) {
+        reading = false;
+        channel.flush();
+        c.fireChannelReadComplete();
     }
 
     @Override
@@ -171,7 +185,11 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
             end(ConnectionEnd.WRITE_STALL);
             throw new IOException(ctx.transport() + " connection " + id + " closed: its peer stopped reading");
         }
-        ch.writeAndFlush(Unpooled.wrappedBuffer(bytes), ch.voidPromise());
+        if (reading && ch.eventLoop().inEventLoop()) {
+            ch.write(Unpooled.wrappedBuffer(bytes), ch.voidPromise()); // flushed when the read is done
+        } else {
+            ch.writeAndFlush(Unpooled.wrappedBuffer(bytes), ch.voidPromise());
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.sipedge.sip.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -156,6 +157,11 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
                 .handler(new AcceptBackoff(transport))
                 .childOption(ChannelOption.TCP_NODELAY, true) // a response must not wait for the peer's delayed ACK
+                // One buffer per turn of the event loop: the answers to what it held are flushed
+                // before the next is read, so a burst a client pipelined is never mistaken for a
+                // peer that stopped reading (16 reads a turn, Netty's default, queued up to a
+                // megabyte of answers before the flush), and connections take turns fairly.
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(s.sendQueueBytes() / 2, s.sendQueueBytes()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {

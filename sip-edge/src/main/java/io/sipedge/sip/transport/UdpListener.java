@@ -14,15 +14,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The UDP listening socket and its readers. Each reader receives a datagram, handles it and sends
- * the answer from this same socket, so the answer passes back through the phone's NAT mapping, and
- * every reader shares the one socket, as Kamailio's UDP workers do: no queue between threads, so
- * nothing to bound but the kernel's receive buffer, whose overflow the kernel counts.
+ * The UDP listening sockets and their readers. Each reader has a socket of its own, bound to the
+ * same address and port ({@code SO_REUSEPORT}: the kernel spreads phones over the sockets by their
+ * address and port, and keeps each phone on one), receives a datagram, handles it and sends the
+ * answer from its socket, so the answer leaves from the listening port and passes back through
+ * the phone's NAT mapping. No queue between threads, so nothing to bound but the kernel's receive
+ * buffers, whose overflow the kernel counts. Readers sharing one socket instead (as Kamailio's
+ * workers do) cost a third more CPU per registration here: the JDK serialises receives on a lock,
+ * and every datagram paid a futex hand-off between the readers.
  *
  * <p>A datagram larger than the message size limit is dropped whole rather than parsed cut off; one
  * that breaks the handler is logged and dropped; a reader never dies of either.
  */
-final class UdpListener implements Link {
+final class UdpListener {
     private static final Logger log = LoggerFactory.getLogger(UdpListener.class);
     /**
      * Asked of the kernel (capped at net.core.rmem_max / wmem_max): 128 KB overflowed at 10 000
@@ -30,35 +34,48 @@ final class UdpListener implements Link {
      */
     private static final int SOCKET_BUFFER = 4 << 20;
 
-    private final DatagramChannel channel;
+    private final List<DatagramChannel> channels;
     private final String edge;
     private final int maxMessageSize;
     private final InboundHandler handler;
     private final List<Thread> readers = new ArrayList<>();
 
-    private UdpListener(DatagramChannel channel, String edge, int maxMessageSize, InboundHandler handler) {
-        this.channel = channel;
+    private UdpListener(List<DatagramChannel> channels, String edge, int maxMessageSize, InboundHandler handler) {
+        this.channels = channels;
         this.edge = edge;
         this.maxMessageSize = maxMessageSize;
         this.handler = handler;
     }
 
-    /** Binds {@code address} (port 0 allowed) and starts {@code readers} reader threads. */
+    /**
+     * Binds {@code readers} sockets to {@code address} (port 0 allowed: the first picks, the others
+     * join it) and starts a reader on each.
+     */
     static UdpListener open(InetSocketAddress address, String edge, int maxMessageSize, int readers,
                             InboundHandler handler) throws IOException {
-        DatagramChannel ch = DatagramChannel.open();
+        List<DatagramChannel> channels = new ArrayList<>(readers);
         try {
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
-            ch.bind(address);
+            InetSocketAddress at = address;
+            for (int i = 0; i < readers; i++) {
+                DatagramChannel ch = DatagramChannel.open();
+                channels.add(ch);
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, readers > 1);
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+                ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+                ch.bind(at);
+                at = (InetSocketAddress) ch.getLocalAddress();
+            }
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            for (DatagramChannel ch : channels) {
+                ch.close();
+            }
             throw e;
         }
-        UdpListener l = new UdpListener(ch, edge, maxMessageSize, handler);
+        UdpListener l = new UdpListener(channels, edge, maxMessageSize, handler);
         int port = l.port();
         for (int i = 0; i < readers; i++) {
-            Thread t = new Thread(l::read, "sip-udp-" + port + "-" + i);
+            DatagramChannel ch = channels.get(i);
+            Thread t = new Thread(() -> l.read(ch), "sip-udp-" + port + "-" + i);
             t.setDaemon(true);
             l.readers.add(t);
             t.start();
@@ -68,16 +85,17 @@ final class UdpListener implements Link {
 
     int port() {
         try {
-            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+            return ((InetSocketAddress) channels.get(0).getLocalAddress()).getPort();
         } catch (IOException e) {
             return -1; // closed
         }
     }
 
-    private void read() {
+    private void read(DatagramChannel channel) {
         // One byte more than the limit: a datagram that fills it is over the limit (the kernel cuts
         // longer ones to the buffer silently, so the buffer, not the length, tells).
-        ByteBuffer buf = ByteBuffer.allocate(maxMessageSize + 1);
+        ByteBuffer buf = ByteBuffer.allocateDirect(maxMessageSize + 1); // direct: the JDK copies into a heap one
+        Reply reply = new Reply(channel);
         while (channel.isOpen()) {
             try {
                 buf.clear();
@@ -89,7 +107,7 @@ final class UdpListener implements Link {
                 buf.flip();
                 buf.get(bytes);
                 Flow flow = new Flow(Transport.UDP, from.getAddress().getHostAddress(), from.getPort(), 0, edge, true);
-                handler.handle(new Inbound(bytes, flow, from, this));
+                handler.handle(new Inbound(bytes, flow, from, reply));
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -100,22 +118,35 @@ final class UdpListener implements Link {
         }
     }
 
-    @Override
-    public void send(byte[] bytes, InetSocketAddress to) throws IOException {
-        channel.send(ByteBuffer.wrap(bytes), to);
+    /**
+     * A new message to a phone: from the first socket (every socket has the listening port, so the
+     * phone's NAT mapping lets it in).
+     */
+    void send(byte[] bytes, InetSocketAddress to) throws IOException {
+        channels.get(0).send(ByteBuffer.wrap(bytes), to);
     }
 
-    @Override
-    public void closeConnection() {
-        // UDP has no connection: the flow is the phone's address and port.
+    /** The answer to a datagram leaves from the socket that received it. */
+    private record Reply(DatagramChannel channel) implements Link {
+        @Override
+        public void send(byte[] bytes, InetSocketAddress to) throws IOException {
+            channel.send(ByteBuffer.wrap(bytes), to);
+        }
+
+        @Override
+        public void closeConnection() {
+            // UDP has no connection: the flow is the phone's address and port.
+        }
     }
 
-    /** Closes the socket and waits for the readers to end. */
+    /** Closes the sockets and waits for the readers to end. */
     void shutdown() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            log.debug("closing UDP: {}", e.toString());
+        for (DatagramChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.debug("closing UDP: {}", e.toString());
+            }
         }
         for (Thread t : readers) {
             try {

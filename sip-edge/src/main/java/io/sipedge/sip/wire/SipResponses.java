@@ -3,14 +3,12 @@ package io.sipedge.sip.wire;
 import io.sipedge.model.Binding;
 import io.sipedge.sip.registrar.RegisterReply;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.Locale;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import java.util.zip.CRC32C;
 
 /**
  * Every response the edge writes, as bytes, from the request's {@link RequestHead}: the status
@@ -19,16 +17,14 @@ import javax.crypto.spec.SecretKeySpec;
  * answers to requests that do not parse, so they cannot drift apart.
  */
 public final class SipResponses {
-    /** Per process: tags are unpredictable to anyone outside it (RFC 3261 §19.3). */
-    private static final byte[] TAG_KEY = new byte[32];
-    private static final ThreadLocal<Mac> TAG_MAC = ThreadLocal.withInitial(SipResponses::tagMac);
+    /**
+     * The random half of every To tag the edge makes, drawn once per process (64 bits), as
+     * Kamailio's stateless replies do: tags of different edges and runs never collide.
+     */
+    private static final String TAG_PREFIX = HexFormat.of().formatHex(randomBytes(8)) + "-";
     /** RFC 3261 §20.17 (RFC 1123 with a two-digit day). */
     private static final DateTimeFormatter DATE = DateTimeFormatter
             .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
-
-    static {
-        new SecureRandom().nextBytes(TAG_KEY);
-    }
 
     private SipResponses() {
     }
@@ -101,32 +97,30 @@ public final class SipResponses {
     /**
      * RFC 3261 §8.2.6.2: a UAS adds a To tag to its responses when the request had none. The edge
      * answers without transactions, so §8.2.7 applies: a stateless UAS must give the same request
-     * the same tag every time. The tag is a keyed hash of what identifies the request (Call-ID,
-     * From tag, CSeq, the top Via's branch; any may be null), which the response carries.
+     * the same tag every time. The tag is the process's random prefix and a CRC-32C of what
+     * identifies the request (Call-ID, From tag, CSeq, the top Via's branch; any may be null),
+     * which the response carries. It names no dialog (no dialog-creating request is answered
+     * here), so it needs to be unique, not secret; an HMAC per response cost a tenth of a REGISTER.
      */
     static String tag(String callId, String fromTag, String cseq, String branch) {
-        Mac mac = TAG_MAC.get();
-        update(mac, callId);
-        update(mac, fromTag);
-        update(mac, cseq);
-        update(mac, branch);
-        return HexFormat.of().formatHex(mac.doFinal(), 0, 8);
+        CRC32C crc = new CRC32C();
+        update(crc, callId);
+        update(crc, fromTag);
+        update(crc, cseq);
+        update(crc, branch);
+        return TAG_PREFIX + Integer.toHexString((int) crc.getValue());
     }
 
-    private static void update(Mac mac, String field) {
+    private static void update(CRC32C crc, String field) {
         if (field != null) {
-            mac.update(field.getBytes(StandardCharsets.UTF_8));
+            crc.update(field.getBytes(StandardCharsets.UTF_8));
         }
-        mac.update((byte) 0); // field separator: ("ab","c") and ("a","bc") hash apart
+        crc.update(0); // field separator: ("ab","c") and ("a","bc") hash apart
     }
 
-    private static Mac tagMac() {
-        try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(new SecretKeySpec(TAG_KEY, "HmacSHA256"));
-            return m;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
     }
 }
