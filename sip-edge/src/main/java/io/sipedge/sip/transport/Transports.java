@@ -109,6 +109,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
         UdpListener udp = null;
         try {
             IOException last = null;
+            // TCP first: its bind fails when another process holds the port, which the UDP sockets'
+            // SO_REUSEPORT could otherwise share with a second edge of the same user.
             for (int i = 0; i < (s.port() == 0 ? EPHEMERAL_ATTEMPTS : 1) && udp == null; i++) {
                 tcp = bind(boss, workers, s, new InetSocketAddress(address, s.port()), Transport.TCP, null, gate, ids,
                         edge, handler, registry, events);
