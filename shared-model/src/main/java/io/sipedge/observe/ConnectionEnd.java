@@ -33,9 +33,4 @@ public enum ConnectionEnd {
     public String label() {
         return label;
     }
-
-    /** True for the refusals at accept (the connection never carried anything). */
-    public boolean refusal() {
-        return this == CAP_TOTAL || this == CAP_PER_IP;
-    }
 }

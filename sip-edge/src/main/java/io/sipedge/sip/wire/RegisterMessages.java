@@ -2,24 +2,15 @@ package io.sipedge.sip.wire;
 
 import gov.nist.javax.sip.header.SIPHeader;
 import gov.nist.javax.sip.message.SIPMessage;
-import io.sipedge.model.Binding;
 import io.sipedge.model.Flow;
 import io.sipedge.sip.auth.DigestCredentials;
-import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.RegisterRequest;
 import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
-import java.text.ParseException;
 import java.util.ArrayList;
-import java.util.Calendar;
-import java.util.GregorianCalendar;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TimeZone;
-import javax.sip.InvalidArgumentException;
-import javax.sip.address.Address;
-import javax.sip.address.AddressFactory;
 import javax.sip.address.SipURI;
 import javax.sip.address.URI;
 import javax.sip.header.AuthorizationHeader;
@@ -28,12 +19,8 @@ import javax.sip.header.CallIdHeader;
 import javax.sip.header.ContactHeader;
 import javax.sip.header.ExpiresHeader;
 import javax.sip.header.Header;
-import javax.sip.header.HeaderFactory;
 import javax.sip.header.ToHeader;
-import javax.sip.header.WWWAuthenticateHeader;
-import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
-import javax.sip.message.Response;
 
 /**
  * Reads a parsed REGISTER (any shape the fast path declines) into the {@link RegisterRequest} the
