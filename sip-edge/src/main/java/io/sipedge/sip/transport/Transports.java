@@ -8,8 +8,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
@@ -48,6 +53,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
     /** How long the accept loops pause when accepting fails (descriptors exhausted). */
     private static final long ACCEPT_BACKOFF_MS = 1000;
     private static final long REPORT_EVERY_MS = 10_000;
+    /** Linux's epoll where Netty's native library loads (it ships for x86_64 Linux), else the JDK's selector. */
+    private static final boolean EPOLL = Epoll.isAvailable();
 
     /**
      * @param address               bind address (0.0.0.0 for all)
@@ -98,8 +105,13 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
     public static Transports start(Settings s, InboundHandler handler, TransportEvents events,
                                    Consumer<Flow> flowClosed) throws IOException {
         String edge = UUID.randomUUID().toString();
-        EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sip-accept", true));
-        EventLoopGroup workers = new NioEventLoopGroup(s.workerThreads(), new DefaultThreadFactory("sip-stream", true));
+        if (!EPOLL) {
+            log.info("TCP and TLS on the JDK's selector: epoll is unavailable ({})", Epoll.unavailabilityCause().toString());
+        }
+        IoHandlerFactory io = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sip-accept", true), io);
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(s.workerThreads(),
+                new DefaultThreadFactory("sip-stream", true), io);
         StreamRegistry registry = new StreamRegistry(events, flowClosed);
         ConnectionGate gate = new ConnectionGate(s.maxConnections(), s.maxConnectionsPerIp());
         AtomicLong ids = new AtomicLong();
@@ -155,7 +167,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(), handler, registry);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
                 .handler(new AcceptBackoff(transport))
                 .childOption(ChannelOption.TCP_NODELAY, true) // a response must not wait for the peer's delayed ACK
