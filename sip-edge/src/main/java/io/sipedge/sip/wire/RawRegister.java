@@ -33,6 +33,13 @@ public final class RawRegister {
      */
     private static final Set<String> IGNORED = Set.of("allow", "supported", "k", "accept", "allow-events", "u",
             "organization", "subject", "s");
+    /** Every header name this reader takes, in lower case: the registrar's and {@link #IGNORED}. */
+    private static final String[] KNOWN = {"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact",
+        "m", "expires", "authorization", "max-forwards", "content-length", "l", "user-agent", "allow", "supported",
+        "k", "accept", "allow-events", "u", "organization", "subject", "s"};
+    /** The Digest parameters the registrar reads. */
+    private static final String[] DIGEST_PARAMETERS = {"username", "realm", "nonce", "uri", "response", "algorithm",
+        "qop", "nc", "cnonce"};
 
     // The top Via: protocol ("SIP/2.0/UDP"), sent-by and its parameters in order (null value = flag).
     final String viaProtocol;
@@ -178,7 +185,7 @@ public final class RawRegister {
         int at = lineEnd + 2;
         while (at < end + 2) {
             int next = text.indexOf("\r\n", at);
-            if (!r.header(text.substring(at, next))) {
+            if (!r.header(text, at, next)) {
                 return null;
             }
             at = next + 2;
@@ -224,16 +231,39 @@ public final class RawRegister {
             return true;
         }
 
-        boolean header(String line) {
-            int colon = line.indexOf(':');
-            if (colon <= 0 || line.charAt(0) == ' ') {
+        /**
+         * Reads the header line {@code text[start, end)}. Only the values the registrar reads become
+         * strings: a REGISTER carries a dozen headers, and copying each name and value was a third
+         * of the reader's allocation.
+         */
+        boolean header(String text, int start, int end) {
+            int colon = text.indexOf(':', start);
+            if (colon < 0 || colon >= end || colon == start || text.charAt(start) == ' ') {
                 return false; // folding, or no name
             }
-            String name = line.substring(0, colon).stripTrailing().toLowerCase(Locale.ROOT);
-            if (!isToken(name)) {
+            int nameEnd = colon;
+            while (text.charAt(nameEnd - 1) == ' ') {
+                nameEnd--; // the first character is not a space: the name is never empty
+            }
+            if (!isToken(text, start, nameEnd)) {
                 return false;
             }
-            String value = line.substring(colon + 1).strip();
+            String name = knownName(KNOWN, text, start, nameEnd);
+            if (name == null) {
+                return nameEnd - start >= 2 && text.regionMatches(true, start, "x-", 0, 2);
+            }
+            if (IGNORED.contains(name)) {
+                return true;
+            }
+            int valueStart = colon + 1;
+            int valueEnd = end;
+            while (valueStart < valueEnd && text.charAt(valueStart) == ' ') {
+                valueStart++;
+            }
+            while (valueEnd > valueStart && text.charAt(valueEnd - 1) == ' ') {
+                valueEnd--;
+            }
+            String value = text.substring(valueStart, valueEnd);
             return switch (name) {
                 case "via", "v" -> viaProtocol == null && via(value);
                 case "from", "f" -> from == null && from(value);
@@ -246,7 +276,7 @@ public final class RawRegister {
                 case "max-forwards" -> maxForwards(value);
                 case "content-length", "l" -> !contentLengthSeen && (contentLengthSeen = "0".equals(value));
                 case "user-agent" -> userAgent == null && userAgent(value);
-                default -> IGNORED.contains(name) || name.startsWith("x-");
+                default -> false;
             };
         }
 
@@ -464,8 +494,18 @@ public final class RawRegister {
                 if (eq < 0) {
                     return false;
                 }
-                String name = value.substring(i, eq).strip().toLowerCase(Locale.ROOT);
-                if (!isToken(name) || name.isEmpty() || seen.contains(name)) {
+                int nameEnd = eq;
+                while (nameEnd > i && value.charAt(nameEnd - 1) == ' ') {
+                    nameEnd--;
+                }
+                if (nameEnd == i || !isToken(value, i, nameEnd)) {
+                    return false;
+                }
+                String name = knownName(DIGEST_PARAMETERS, value, i, nameEnd);
+                if (name == null) {
+                    name = value.substring(i, nameEnd).toLowerCase(Locale.ROOT);
+                }
+                if (seen.contains(name)) {
                     return false;
                 }
                 seen.add(name);
@@ -733,13 +773,28 @@ public final class RawRegister {
     }
 
     static boolean isToken(String s) {
-        for (int i = 0; i < s.length(); i++) {
+        return isToken(s, 0, s.length());
+    }
+
+    private static boolean isToken(String s, int start, int end) {
+        for (int i = start; i < end; i++) {
             char c = s.charAt(i);
             if (c >= 128 || !TOKEN[c]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The lower-case constant of {@code known} that {@code s[start, end)} names in any case, or null. */
+    private static String knownName(String[] known, String s, int start, int end) {
+        int length = end - start;
+        for (String k : known) {
+            if (k.length() == length && s.regionMatches(true, start, k, 0, length)) {
+                return k;
+            }
+        }
+        return null;
     }
 
     static boolean isDigits(String s, int maxLength) {
