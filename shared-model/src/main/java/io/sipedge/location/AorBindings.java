@@ -91,8 +91,9 @@ final class AorBindings {
     }
 
     /**
-     * Connection number {@code connection} has closed: its RFC 5626 bindings go with it (RFC 5626
-     * §5.2: the flow is the binding's only way to the phone), the others stay, marked unreachable,
+     * Connection number {@code connection} has closed: the bindings that only it reached go with it
+     * (RFC 5626 §5.2 registrations and WebSocket clients, {@link Binding#diesWithFlow()}), the
+     * others stay, marked unreachable,
      * until they expire or a REGISTER on a new flow replaces them. {@code next} is null when nothing
      * here was on that connection.
      */
@@ -105,7 +106,7 @@ final class AorBindings {
                 continue;
             }
             Binding b = s.value();
-            if (b.outbound()) {
+            if (b.diesWithFlow()) {
                 events.add(new Event(b, null, Removal.FLOW_CLOSED));
             } else if (b.flow().open()) {
                 Binding marked = b.withFlow(b.flow().closed());

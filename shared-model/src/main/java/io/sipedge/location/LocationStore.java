@@ -35,8 +35,9 @@ public interface LocationStore {
     int bindingCount();
 
     /**
-     * Connection number {@code connection} of this edge has closed: its RFC 5626 bindings are
-     * removed, the others marked unreachable ({@code flow().open()} false); listeners are told.
+     * Connection number {@code connection} of this edge has closed: the bindings only it reached
+     * ({@link io.sipedge.model.Binding#diesWithFlow()}) are removed, the others marked unreachable
+     * ({@code flow().open()} false); listeners are told.
      *
      * @return the bindings it carried
      */

@@ -99,6 +99,14 @@ public final class Binding {
         return instanceId != null && regId > 0;
     }
 
+    /**
+     * True when nothing but its flow reaches this contact: an RFC 5626 registration, or a WebSocket
+     * client, whose contact host is a made-up {@code .invalid} name (RFC 7118 §5).
+     */
+    public boolean diesWithFlow() {
+        return outbound() || flow.transport().webSocket();
+    }
+
     public Instant expiresAt() {
         return Instant.ofEpochSecond(expiresSecond, expiresNano);
     }

@@ -18,6 +18,10 @@ public enum ConnectionEnd {
     MALFORMED("malformed"),
     /** The TLS handshake failed or timed out. */
     TLS_HANDSHAKE("tls_handshake"),
+    /** The WebSocket handshake was refused or did not finish in time. */
+    WS_HANDSHAKE("ws_handshake"),
+    /** The peer stopped answering keepalives (WebSocket pings). */
+    KEEPALIVE("keepalive"),
     /** The edge is stopping. */
     SHUTDOWN("shutdown"),
     /** An I/O error. */

@@ -3,8 +3,9 @@ package io.sipedge.observe;
 import io.sipedge.model.Transport;
 
 /**
- * What the SIP transport reports for metrics: connections opened, refused and closed, and the state
- * metrics read at scrape time. Calls come from the transport's threads: increment, never block.
+ * What the SIP transport reports for metrics: connections opened, refused and closed, WebSocket
+ * handshakes refused, keepalives missed, and the state metrics read at scrape time. Calls come from
+ * the transport's threads: increment, never block.
  */
 public interface TransportEvents {
 
@@ -18,6 +19,18 @@ public interface TransportEvents {
 
     /** A connection was refused at accept or closed, and why. */
     default void connectionEnded(Transport transport, ConnectionEnd why) {
+    }
+
+    /** A WebSocket handshake was refused, and why; the connection is then closed. */
+    default void webSocketRefused(Transport transport, WebSocketRefusal why) {
+    }
+
+    /** A connection missed its keepalives (WebSocket pings unanswered) and is being closed. */
+    default void keepaliveFailed(Transport transport) {
+    }
+
+    /** A connection that carried bindings closed: they were removed or marked unreachable. */
+    default void flowClosedWithBindings(Transport transport) {
     }
 
     /** The transport's state, read at scrape time. */

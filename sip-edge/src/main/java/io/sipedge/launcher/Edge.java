@@ -87,7 +87,7 @@ public final class Edge implements AutoCloseable {
             }
 
             SSLContext tls = null;
-            if (cfg.sipTlsPort() >= 0) {
+            if (cfg.sipTlsPort() >= 0 || cfg.webSockets().tlsPort() >= 0) { // WSS serves the TLS certificate
                 tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
                         : loadConfiguredKeystore(cfg);
             }
@@ -98,12 +98,18 @@ public final class Edge implements AutoCloseable {
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath());
             EdgeConfig.Connections conn = cfg.connections();
+            TransportEvents transportEvents = metrics == null ? TransportEvents.NONE : metrics.transportEvents();
             sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
                     conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
-                    conn.listenBacklog()), dispatcher,
-                    metrics == null ? TransportEvents.NONE : metrics.transportEvents(),
-                    flow -> locations.closeFlow(flow.connection()));
+                    conn.listenBacklog(), cfg.webSockets().port(), cfg.webSockets().tlsPort(),
+                    cfg.webSockets().allowedOrigins(), cfg.webSockets().pingIntervalSeconds() * 1000,
+                    cfg.webSockets().pingMisses()), dispatcher,
+                    transportEvents, flow -> {
+                        if (locations.closeFlow(flow.connection()) > 0) {
+                            transportEvents.flowClosedWithBindings(flow.transport());
+                        }
+                    });
             if (metrics != null) {
                 metrics.watch(sip);
             }
@@ -132,14 +138,19 @@ public final class Edge implements AutoCloseable {
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
             Edge edge = new Edge(directory, locations, reaper, sip, http, metrics, serving);
-            log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, http {}; data in {}", cfg.sipAddress(),
-                    sip.port(), sip.tlsPort() > 0 ? cfg.sipAddress() + ":" + sip.tlsPort() : "off",
+            log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
+                    cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
+                    listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
             closeAll(http, sip, reaper, metrics, directory);
             throw e;
         }
+    }
+
+    private static String listening(String address, int port) {
+        return port > 0 ? address + ":" + port : "off";
     }
 
     /**

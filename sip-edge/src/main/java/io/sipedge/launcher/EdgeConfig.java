@@ -14,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The edge's configuration: embedded defaults, then a YAML file, then {@code SIPEDGE_*} environment
@@ -33,7 +35,7 @@ public record EdgeConfig(
         Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
-        boolean registerFastPath) {
+        boolean registerFastPath, WebSockets webSockets) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -60,6 +62,18 @@ public record EdgeConfig(
             Setting.intRange("sip.send-queue-bytes", 1_048_576, 8192, 67_108_864);
     static final Setting<Integer> SIP_WRITE_TIMEOUT = Setting.intRange("sip.write-timeout-ms", 10_000, 100, 600_000);
     static final Setting<Integer> SIP_LISTEN_BACKLOG = Setting.intRange("sip.listen-backlog", 1024, 1, 65_535);
+    static final Setting<Integer> SIP_WS_PORT = Setting.optionalPort("sip.ws-port", 5066);
+    static final Setting<Integer> SIP_WSS_PORT = Setting.optionalPort("sip.wss-port", 7443);
+    /** Exact origins (scheme://host[:port]) a browser page may open the SIP WebSocket from; empty = any. */
+    static final Setting<Set<String>> SIP_WS_ALLOWED_ORIGINS = new Setting<>("sip.ws-allowed-origins", "",
+            "must be empty or a list of http(s)://HOST[:PORT] origins, without path", EdgeConfig::origins);
+    /**
+     * Often enough that a NAT or proxy in front of a browser keeps the connection (their idle limits
+     * start around 60 s) and a closed tab's binding goes within about a minute and a half.
+     */
+    static final Setting<Integer> SIP_WS_PING_INTERVAL =
+            Setting.intRange("sip.ws-ping-interval-seconds", 30, 0, 3600);
+    static final Setting<Integer> SIP_WS_PING_MISSES = Setting.intRange("sip.ws-ping-misses", 2, 1, 10);
     /** off = every REGISTER through JAIN-SIP's parser and message model (for comparison, or a client that needs it). */
     static final Setting<Boolean> SIP_REGISTER_FAST_PATH = new Setting<>("sip.register-fast-path", "on",
             "must be on or off", s -> switch (s) {
@@ -133,7 +147,8 @@ public record EdgeConfig(
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_MAX_CONNECTIONS,
             SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
-            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
+            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
@@ -151,6 +166,22 @@ public record EdgeConfig(
      */
     public record Connections(int max, int maxPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
                               int listenBacklog) {
+    }
+
+    /**
+     * SIP over WebSocket (RFC 7118).
+     *
+     * @param port                WS port, 0 ephemeral, -1 off
+     * @param tlsPort             WSS port (the TLS certificate), 0 ephemeral, -1 off
+     * @param allowedOrigins      Origin values allowed, lower case; empty allows any
+     * @param pingIntervalSeconds PING every this often, 0 never
+     * @param pingMisses          unanswered PINGs in a row that close the connection
+     */
+    public record WebSockets(int port, int tlsPort, Set<String> allowedOrigins, int pingIntervalSeconds,
+                             int pingMisses) {
+        public WebSockets {
+            allowedOrigins = Set.copyOf(allowedOrigins);
+        }
     }
 
     /**
@@ -216,7 +247,8 @@ public record EdgeConfig(
                 get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
-                get(v, SIP_REGISTER_FAST_PATH));
+                get(v, SIP_REGISTER_FAST_PATH), new WebSockets(get(v, SIP_WS_PORT), get(v, SIP_WSS_PORT),
+                get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }
@@ -232,6 +264,14 @@ public record EdgeConfig(
         }
         if (c.sipTlsPort() > 0 && c.sipTlsPort() == c.sipPort()) {
             throw new ConfigException(SIP_TLS_PORT.key(), "must differ from sip.port");
+        }
+        WebSockets ws = c.webSockets();
+        if (ws.port() > 0 && (ws.port() == c.sipPort() || ws.port() == c.sipTlsPort())) {
+            throw new ConfigException(SIP_WS_PORT.key(), "must differ from sip.port and sip.tls-port");
+        }
+        if (ws.tlsPort() > 0 && (ws.tlsPort() == c.sipPort() || ws.tlsPort() == c.sipTlsPort()
+                || ws.tlsPort() == ws.port())) {
+            throw new ConfigException(SIP_WSS_PORT.key(), "must differ from sip.port, sip.tls-port and sip.ws-port");
         }
         if (!c.tlsKeystore().isEmpty() && !Files.isReadable(Path.of(c.tlsKeystore()))) {
             throw new ConfigException(TLS_KEYSTORE.key(), "must name a readable PKCS#12 file (got '"
@@ -276,6 +316,21 @@ public record EdgeConfig(
             throw new IllegalArgumentException();
         }
         return List.copyOf(out);
+    }
+
+    /** Origins as browsers send them (RFC 6454): scheme://host[:port], compared in lower case. */
+    private static Set<String> origins(String text) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String t : text.split("[,\\s]+")) {
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!t.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?|https?://\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?")) {
+                throw new IllegalArgumentException();
+            }
+            out.add(t.toLowerCase(Locale.ROOT));
+        }
+        return out;
     }
 
     private static void requireKnown(String key, String where) {

@@ -23,7 +23,7 @@ final class ChildEdge {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern LISTENING =
-            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, http ([^;]+);");
+            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, ws [^,]*, wss [^,]*, http ([^;]+);");
 
     private final String name;
     private final Process process;
@@ -59,6 +59,7 @@ final class ChildEdge {
                 "-cp", System.getProperty("java.class.path"),
                 "io.sipedge.launcher.Main",
                 "--set", "sip.address=127.0.0.1", "--set", "sip.port=0", "--set", "sip.tls-port=0",
+                "--set", "sip.ws-port=0", "--set", "sip.wss-port=0",
                 "--set", "http.port=0", "--set", "http.address=127.0.0.1"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -40,6 +40,7 @@ public final class EdgeUnderTest implements AutoCloseable {
     public static EdgeUnderTest start(String... sets) throws Exception {
         Path data = Files.createTempDirectory("sip-edge-it");
         List<String> all = new ArrayList<>(List.of("sip.address=127.0.0.1", "sip.port=0", "sip.tls-port=0",
+                "sip.ws-port=0", "sip.wss-port=0",
                 "http.address=127.0.0.1", "http.port=0", "data-dir=" + data, "admin-key=" + ADMIN_KEY));
         all.addAll(List.of(sets));
         EdgeConfig cfg = EdgeConfig.load(null, Map.of(), all);

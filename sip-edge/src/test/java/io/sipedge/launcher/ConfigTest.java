@@ -183,6 +183,8 @@ class ConfigTest {
         addSafe(all, envKeys, "SIPEDGE_SIP_ADDRESS", "sip.address=127.0.0.1");
         addSafe(all, envKeys, "SIPEDGE_SIP_PORT", "sip.port=0");
         addSafe(all, envKeys, "SIPEDGE_SIP_TLS_PORT", "sip.tls-port=0");
+        addSafe(all, envKeys, "SIPEDGE_SIP_WS_PORT", "sip.ws-port=0");
+        addSafe(all, envKeys, "SIPEDGE_SIP_WSS_PORT", "sip.wss-port=0");
         addSafe(all, envKeys, "SIPEDGE_HTTP_ADDRESS", "http.address=127.0.0.1");
         addSafe(all, envKeys, "SIPEDGE_HTTP_PORT", "http.port=0");
         addSafe(all, envKeys, "SIPEDGE_DATA_DIR", "data-dir=" + tmp.resolve("data"));
@@ -299,7 +301,7 @@ class ConfigTest {
     void refusedSecondStartLeavesTheRunningEdgesAdminKeyAlone() throws Exception {
         Path data = tmp.resolve("data");
         EdgeConfig first = EdgeConfig.load(null, Map.of(), List.of("sip.address=127.0.0.1", "sip.port=0",
-                "sip.tls-port=-1", "http.address=127.0.0.1", "http.port=-1", "data-dir=" + data,
+                "sip.tls-port=-1", "sip.ws-port=-1", "sip.wss-port=-1", "http.address=127.0.0.1", "http.port=-1", "data-dir=" + data,
                 "admin-key=first-key"));
         try (Edge running = Edge.start(first, InstantSource.system())) {
             assertTrue(running.sipPort() > 0);

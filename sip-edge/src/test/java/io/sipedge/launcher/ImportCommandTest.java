@@ -138,7 +138,7 @@ class ImportCommandTest {
     void importRefusesADirectoryHeldByARunningEdge() throws Exception {
         Path f = write("users.txt", "example.com;alice;secret123\n");
         EdgeConfig cfg = EdgeConfig.load(null, Map.of(), List.of("sip.address=127.0.0.1", "sip.port=0",
-                "sip.tls-port=-1", "http.address=127.0.0.1", "http.port=-1", "data-dir=" + data(),
+                "sip.tls-port=-1", "sip.ws-port=-1", "sip.wss-port=-1", "http.address=127.0.0.1", "http.port=-1", "data-dir=" + data(),
                 "admin-key=test-admin-key"));
         try (Edge edge = Edge.start(cfg, InstantSource.system())) {
             Outcome o = runImport(f);

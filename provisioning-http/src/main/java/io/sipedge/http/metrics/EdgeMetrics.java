@@ -21,6 +21,7 @@ import io.sipedge.observe.ConnectionEnd;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.observe.TransportEvents;
+import io.sipedge.observe.WebSocketRefusal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -181,6 +182,10 @@ public final class EdgeMetrics implements AutoCloseable {
     private final class ConnectionMeters implements TransportEvents {
         private final Counter[] opened = new Counter[Transport.values().length];
         private final Counter[][] ended = new Counter[Transport.values().length][ConnectionEnd.values().length];
+        private final Counter[][] refused =
+                new Counter[Transport.values().length][WebSocketRefusal.values().length];
+        private final Counter[] keepaliveFailed = new Counter[Transport.values().length];
+        private final Counter[] flowsLost = new Counter[Transport.values().length];
 
         ConnectionMeters() {
             for (Transport t : Transport.values()) {
@@ -198,6 +203,25 @@ public final class EdgeMetrics implements AutoCloseable {
                             .tag("reason", e.label())
                             .register(registry);
                 }
+                flowsLost[t.ordinal()] = Counter.builder("sip.flows.closed.with.bindings")
+                        .description("Connections that closed while bindings used them, by transport")
+                        .tag("transport", t.token())
+                        .register(registry);
+                if (!t.webSocket()) {
+                    continue;
+                }
+                for (WebSocketRefusal r : WebSocketRefusal.values()) {
+                    refused[t.ordinal()][r.ordinal()] = Counter.builder("sip.ws.handshakes.refused")
+                            .description("WebSocket handshakes refused, by transport and reason")
+                            .tag("transport", t.token())
+                            .tag("reason", r.label())
+                            .register(registry);
+                }
+                keepaliveFailed[t.ordinal()] = Counter.builder("sip.keepalive.failures")
+                        .description("Flows closed because their keepalives went unanswered, by transport and kind")
+                        .tag("transport", t.token())
+                        .tag("kind", "ws_ping")
+                        .register(registry);
             }
         }
 
@@ -209,6 +233,21 @@ public final class EdgeMetrics implements AutoCloseable {
         @Override
         public void connectionEnded(Transport transport, ConnectionEnd why) {
             ended[transport.ordinal()][why.ordinal()].increment();
+        }
+
+        @Override
+        public void webSocketRefused(Transport transport, WebSocketRefusal why) {
+            refused[transport.ordinal()][why.ordinal()].increment();
+        }
+
+        @Override
+        public void keepaliveFailed(Transport transport) {
+            keepaliveFailed[transport.ordinal()].increment();
+        }
+
+        @Override
+        public void flowClosedWithBindings(Transport transport) {
+            flowsLost[transport.ordinal()].increment();
         }
     }
 

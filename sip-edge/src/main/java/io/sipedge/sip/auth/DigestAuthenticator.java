@@ -4,6 +4,7 @@ import io.sipedge.directory.Directory;
 import io.sipedge.model.Device;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.Transport;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -30,6 +31,17 @@ public final class DigestAuthenticator {
     /** The algorithms a tenant is challenged with, in header order. */
     public List<DigestAlgorithm> offeredTo(Tenant tenant) {
         return tenant.md5Only() ? List.of(DigestAlgorithm.MD5) : offered;
+    }
+
+    /**
+     * The algorithms a tenant's phone on {@code transport} is challenged with. Over WebSocket only
+     * MD5 when the tenant allows it: the browser stacks (JsSIP, SIP.js) answer MD5 alone, and JsSIP
+     * keeps only the last WWW-Authenticate of a response, so a second, SHA-256 challenge made every
+     * JsSIP phone give up.
+     */
+    public List<DigestAlgorithm> offeredTo(Tenant tenant, Transport transport) {
+        List<DigestAlgorithm> all = offeredTo(tenant);
+        return transport.webSocket() && all.contains(DigestAlgorithm.MD5) ? List.of(DigestAlgorithm.MD5) : all;
     }
 
     public NonceService nonces() {

@@ -52,7 +52,7 @@ public final class Registrar {
             return q.reply(locations.lookup(q.aor(), now), now);
         }
         if (decision instanceof RegisterDecision.Challenge c) {
-            return c.reply(auth.nonces().issue(c.realm(), now), auth.offeredTo(t), now);
+            return c.reply(auth.nonces().issue(c.realm(), now), auth.offeredTo(t, req.flow().transport()), now);
         }
         return ((RegisterDecision.Refuse) decision).reply();
     }

@@ -6,11 +6,19 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
+import io.sipedge.observe.TransportEvents;
+import io.sipedge.observe.WebSocketRefusal;
 import io.sipedge.sip.transport.StreamFramer.FramingException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,9 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP or TLS connection, on its event loop: cuts the byte stream into messages
- * ({@link StreamFramer}) and hands each to the {@link InboundHandler} right there, answers CRLFCRLF
- * keepalives with CRLF (RFC 5626 §4.4.1), and is the link its flow's messages are sent on.
+ * One TCP, TLS or WebSocket connection, on its event loop: cuts the byte stream into messages
+ * ({@link StreamFramer}; over WebSocket each text or binary message is one SIP message, RFC 7118
+ * §5) and hands each to the {@link InboundHandler} right there, answers CRLFCRLF keepalives with
+ * CRLF (RFC 5626 §4.4.1), and is the link its flow's messages are sent on (over WebSocket as text
+ * frames).
  *
  * <p>Its bounds, each a close counted by reason ({@link ConnectionEnd}):
  * <ul>
@@ -35,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * <li>write stall: writes never block a thread. Netty queues what the kernel cannot take yet; a
  * send that finds more than the send queue's bound waiting, or a queue that stays over it past the
  * write timeout, closes the connection (a client that never reads its responses).</li>
+ * <li>keepalive: a WebSocket connection is PINGed every ping interval and closed when its PONGs
+ * stop ({@link PingWatch}); a browser's tab can vanish without a close.</li>
  * </ul>
  * Messages to the peer go on this connection only; once it has closed, sending fails and nothing
  * ever connects back.
@@ -45,18 +57,21 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     /** What every connection of a listener shares. */
     record Context(Transport transport, String edge, int maxMessageSize, long readTimeoutMs, long idleTimeoutMs,
-                   long writeTimeoutMs, InboundHandler handler, StreamRegistry registry) {
+                   long writeTimeoutMs, long pingIntervalMs, int pingMisses, InboundHandler handler,
+                   StreamRegistry registry, TransportEvents events) {
     }
 
     private final Context ctx;
     private final long id;
     private final StreamFramer framer;
+    private final PingWatch pings;
     private Channel channel;
     private InetSocketAddress peer;
     private Flow flow;
     private ScheduledFuture<?> idleTimer;
     private ScheduledFuture<?> readTimer;
     private ScheduledFuture<?> writeTimer;
+    private ScheduledFuture<?> pingTimer;
     /** Why the edge closed it; null while open, and when the peer closed it. */
     private volatile ConnectionEnd ending;
     /**
@@ -70,6 +85,7 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         this.ctx = ctx;
         this.id = id;
         this.framer = new StreamFramer(ctx.maxMessageSize());
+        this.pings = new PingWatch(Math.max(1, ctx.pingMisses()));
     }
 
     Flow flow() {
@@ -88,6 +104,10 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     @Override
     public void channelRead(ChannelHandlerContext c, Object msg) {
+        if (msg instanceof WebSocketFrame frame) {
+            webSocketRead(frame);
+            return;
+        }
         ByteBuf in = (ByteBuf) msg;
         reading = true;
         try {
@@ -129,6 +149,51 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         }
     }
 
+    /**
+     * A whole WebSocket message (fragments joined by Netty's aggregator, within the size limit) is
+     * one SIP message or a CRLFCRLF keepalive; a PONG answers our PING. Netty answers PINGs and
+     * CLOSEs itself.
+     */
+    private void webSocketRead(WebSocketFrame frame) {
+        reading = true;
+        try {
+            if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+                ByteBuf content = frame.content();
+                if (isKeepalive(content)) {
+                    channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(CRLF)), channel.voidPromise());
+                } else if (content.isReadable() && ending == null) {
+                    byte[] bytes = new byte[content.readableBytes()];
+                    content.readBytes(bytes);
+                    if (ctx.handler().handle(new Inbound(bytes, flow, peer, this)) && idleTimer != null) {
+                        idleTimer.cancel(false);
+                        idleTimer = null;
+                    }
+                }
+            } else if (frame instanceof PongWebSocketFrame) {
+                pings.pong();
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private static boolean isKeepalive(ByteBuf b) {
+        int i = b.readerIndex();
+        return b.readableBytes() == 4 && b.getByte(i) == '\r' && b.getByte(i + 1) == '\n'
+                && b.getByte(i + 2) == '\r' && b.getByte(i + 3) == '\n';
+    }
+
+    /** Every ping interval: a PING, or the close of a peer that stopped answering them. */
+    private void ping() {
+        if (pings.tick() == PingWatch.Action.CLOSE) {
+            log.debug("{} {}: {} PINGs unanswered, closing", ctx.transport(), peer, ctx.pingMisses());
+            ctx.events().keepaliveFailed(ctx.transport());
+            end(ConnectionEnd.KEEPALIVE);
+            return;
+        }
+        channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext c) {
         reading = false;
@@ -141,6 +206,13 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             log.debug("TLS {}: handshake failed: {}", peer, done.cause().toString());
             end(ConnectionEnd.TLS_HANDSHAKE);
+        } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete && ctx.pingIntervalMs() > 0) {
+            pingTimer = channel.eventLoop().scheduleAtFixedRate(this::ping, ctx.pingIntervalMs(),
+                    ctx.pingIntervalMs(), TimeUnit.MILLISECONDS);
+        } else if (evt == WebSocketServerProtocolHandler.ServerHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            log.debug("{} {}: WebSocket handshake timed out", ctx.transport(), peer);
+            ctx.events().webSocketRefused(ctx.transport(), WebSocketRefusal.TIMEOUT);
+            end(ConnectionEnd.WS_HANDSHAKE);
         }
         c.fireUserEventTriggered(evt);
     }
@@ -166,7 +238,7 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     @Override
     public void channelInactive(ChannelHandlerContext c) {
-        for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, readTimer, writeTimer}) {
+        for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, readTimer, writeTimer, pingTimer}) {
             if (t != null) {
                 t.cancel(false);
             }
@@ -185,10 +257,12 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
             end(ConnectionEnd.WRITE_STALL);
             throw new IOException(ctx.transport() + " connection " + id + " closed: its peer stopped reading");
         }
+        Object out = ctx.transport().webSocket() ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
+                : Unpooled.wrappedBuffer(bytes);
         if (reading && ch.eventLoop().inEventLoop()) {
-            ch.write(Unpooled.wrappedBuffer(bytes), ch.voidPromise()); // flushed when the read is done
+            ch.write(out, ch.voidPromise()); // flushed when the read is done
         } else {
-            ch.writeAndFlush(Unpooled.wrappedBuffer(bytes), ch.voidPromise());
+            ch.writeAndFlush(out, ch.voidPromise());
         }
     }
 
@@ -205,12 +279,17 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     /** Closes now, for {@code why} (the first reason given wins). */
     void end(ConnectionEnd why) {
-        if (ending == null) {
-            ending = why;
-        }
+        ending(why);
         Channel ch = channel;
         if (ch != null) {
             ch.close();
+        }
+    }
+
+    /** Records why the edge is closing it, when another handler does the closing. */
+    void ending(ConnectionEnd why) {
+        if (ending == null) {
+            ending = why;
         }
     }
 

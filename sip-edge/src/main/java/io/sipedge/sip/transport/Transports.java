@@ -17,6 +17,12 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sipedge.model.Flow;
@@ -26,6 +32,7 @@ import io.sipedge.observe.TransportEvents;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,7 +43,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edge's SIP transport: the UDP, TCP and TLS listeners, and the one way to send. Every message
+ * The edge's SIP transport: the UDP, TCP, TLS, WS and WSS listeners, and the one way to send. Every message
  * reaches the {@link InboundHandler} with its {@link Flow} on the thread that read it (a UDP reader,
  * or the connection's Netty event loop); replies go back on that flow ({@link Inbound#reply}), and
  * a new message to a phone goes on the flow its binding keeps ({@link #send}). Nothing here ever
@@ -71,27 +78,42 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param sendQueueBytes        bytes a connection may have waiting to be written before it is closed
      * @param writeTimeoutMs        longest time a connection's send queue may stay over its bound
      * @param listenBacklog         connections the kernel queues before they are accepted
+     * @param wsPort                SIP over WebSocket port; 0 picks a free one, -1 disables it
+     * @param wssPort               SIP over secure WebSocket port (the TLS context's certificate); 0 picks
+     *                              a free one, -1 disables it
+     * @param wsAllowedOrigins      the Origin values a WebSocket handshake may carry, lower case; empty
+     *                              allows any
+     * @param wsPingIntervalMs      a WebSocket connection is PINGed this often; 0 never
+     * @param wsPingMisses          unanswered PINGs in a row that close a WebSocket connection
      */
     public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
                            int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int maxConnections,
                            int maxConnectionsPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
-                           int listenBacklog) {
+                           int listenBacklog, int wsPort, int wssPort, Set<String> wsAllowedOrigins,
+                           int wsPingIntervalMs, int wsPingMisses) {
+        public Settings {
+            wsAllowedOrigins = Set.copyOf(wsAllowedOrigins);
+        }
     }
 
     private final String edge;
     private final UdpListener udp;
     private final Channel tcp;
     private final Channel tlsChannel;
+    private final Channel wsChannel;
+    private final Channel wssChannel;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final StreamRegistry registry;
 
-    private Transports(String edge, UdpListener udp, Channel tcp, Channel tlsChannel, EventLoopGroup boss,
-                       EventLoopGroup workers, StreamRegistry registry) {
+    private Transports(String edge, UdpListener udp, Channel tcp, Channel tlsChannel, Channel wsChannel,
+                       Channel wssChannel, EventLoopGroup boss, EventLoopGroup workers, StreamRegistry registry) {
         this.edge = edge;
         this.udp = udp;
         this.tcp = tcp;
         this.tlsChannel = tlsChannel;
+        this.wsChannel = wsChannel;
+        this.wssChannel = wssChannel;
         this.boss = boss;
         this.workers = workers;
         this.registry = registry;
@@ -118,6 +140,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
         InetAddress address = InetAddress.getByName(s.address());
         Channel tcp = null;
         Channel tls = null;
+        Channel ws = null;
+        Channel wss = null;
         UdpListener udp = null;
         try {
             IOException last = null;
@@ -143,12 +167,20 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 tls = bind(boss, workers, s, new InetSocketAddress(address, s.tlsPort()), Transport.TLS, s.tls(), gate,
                         ids, edge, handler, registry, events);
             }
-            return new Transports(edge, udp, tcp, tls, boss, workers, registry);
+            if (s.wsPort() >= 0) {
+                ws = bind(boss, workers, s, new InetSocketAddress(address, s.wsPort()), Transport.WS, null, gate,
+                        ids, edge, handler, registry, events);
+            }
+            if (s.wssPort() >= 0) {
+                wss = bind(boss, workers, s, new InetSocketAddress(address, s.wssPort()), Transport.WSS, s.tls(), gate,
+                        ids, edge, handler, registry, events);
+            }
+            return new Transports(edge, udp, tcp, tls, ws, wss, boss, workers, registry);
         } catch (IOException | RuntimeException e) {
             if (udp != null) {
                 udp.shutdown();
             }
-            for (Channel c : new Channel[] {tcp, tls}) {
+            for (Channel c : new Channel[] {tcp, tls, ws, wss}) {
                 if (c != null) {
                     c.close().syncUninterruptibly();
                 }
@@ -164,7 +196,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                                 InboundHandler handler, StreamRegistry registry, TransportEvents events)
             throws IOException {
         StreamConnection.Context context = new StreamConnection.Context(transport, edge, s.maxMessageSize(),
-                s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(), handler, registry);
+                s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(), s.wsPingIntervalMs(), s.wsPingMisses(),
+                handler, registry, events);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -196,6 +229,9 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                             ssl.setHandshakeTimeoutMillis(s.tlsHandshakeTimeoutMs());
                             ch.pipeline().addLast(ssl);
                         }
+                        if (transport.webSocket()) {
+                            addWebSocket(ch, s, transport, events);
+                        }
                         ch.pipeline().addLast(new StreamConnection(context, ids.incrementAndGet()));
                     }
                 });
@@ -207,6 +243,35 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
             }
             throw new IOException("cannot bind " + transport + " on " + at + ": " + e, e);
         }
+    }
+
+    /**
+     * SIP over WebSocket (RFC 7118): the upgrade request, checked by {@link WebSocketGate} and
+     * answered by Netty's handshaker with the {@code sip} sub-protocol, within the read timeout
+     * (after the TLS handshake's own); then frames of at most the SIP message size, masked as RFC 6455
+     * requires of clients, text frames valid UTF-8, fragments joined into one message. A frame that
+     * breaks these rules closes the connection (Netty sends the close code).
+     */
+    private static void addWebSocket(SocketChannel ch, Settings s, Transport transport, TransportEvents events) {
+        WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath("/")
+                .checkStartsWith(true)
+                .subprotocols(WebSocketHandshake.SUBPROTOCOL)
+                .handshakeTimeoutMillis(s.readTimeoutMs() + (transport == Transport.WSS ? s.tlsHandshakeTimeoutMs() : 0))
+                .dropPongFrames(false)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(s.maxMessageSize())
+                        .allowExtensions(false)
+                        .allowMaskMismatch(false)
+                        .closeOnProtocolViolation(true)
+                        .withUTF8Validator(true)
+                        .build())
+                .build();
+        ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
+                new HttpObjectAggregator(1024),
+                new WebSocketGate(transport, s.wsAllowedOrigins(), events),
+                new WebSocketServerProtocolHandler(config),
+                new WebSocketFrameAggregator(s.maxMessageSize()));
     }
 
     /**
@@ -271,7 +336,21 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
 
     /** The TLS port bound, or -1 when TLS is off. */
     public int tlsPort() {
-        return tlsChannel == null ? -1 : ((InetSocketAddress) tlsChannel.localAddress()).getPort();
+        return portOf(tlsChannel);
+    }
+
+    /** The WebSocket port bound, or -1 when WS is off. */
+    public int wsPort() {
+        return portOf(wsChannel);
+    }
+
+    /** The secure WebSocket port bound, or -1 when WSS is off. */
+    public int wssPort() {
+        return portOf(wssChannel);
+    }
+
+    private static int portOf(Channel c) {
+        return c == null ? -1 : ((InetSocketAddress) c.localAddress()).getPort();
     }
 
     @Override
@@ -286,7 +365,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
 
     @Override
     public void close() {
-        for (Channel c : new Channel[] {tcp, tlsChannel}) {
+        for (Channel c : new Channel[] {tcp, tlsChannel, wsChannel, wssChannel}) {
             if (c != null) {
                 c.close().syncUninterruptibly();
             }
