@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
@@ -57,8 +58,8 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     /** What every connection of a listener shares. */
     record Context(Transport transport, String edge, int maxMessageSize, long readTimeoutMs, long idleTimeoutMs,
-                   long writeTimeoutMs, long pingIntervalMs, int pingMisses, InboundHandler handler,
-                   StreamRegistry registry, TransportEvents events) {
+                   long writeTimeoutMs, long webSocketHandshakeTimeoutMs, long pingIntervalMs, int pingMisses,
+                   InboundHandler handler, StreamRegistry registry, TransportEvents events) {
     }
 
     private final Context ctx;
@@ -72,6 +73,7 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
     private ScheduledFuture<?> readTimer;
     private ScheduledFuture<?> writeTimer;
     private ScheduledFuture<?> pingTimer;
+    private ScheduledFuture<?> handshakeTimer;
     /** Why the edge closed it; null while open, and when the peer closed it. */
     private volatile ConnectionEnd ending;
     /**
@@ -99,6 +101,14 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         flow = new Flow(ctx.transport(), peer.getAddress().getHostAddress(), peer.getPort(), id, ctx.edge(), true);
         ctx.registry().opened(this);
         idleTimer = schedule(ConnectionEnd.IDLE, ctx.idleTimeoutMs());
+        if (ctx.transport().webSocket()) {
+            // From the first byte, not from when Netty's handshaker starts (after the whole request).
+            handshakeTimer = channel.eventLoop().schedule(() -> {
+                log.debug("{} {}: WebSocket handshake not done in time, closing", ctx.transport(), peer);
+                ctx.events().webSocketRefused(ctx.transport(), WebSocketRefusal.TIMEOUT);
+                end(ConnectionEnd.WS_HANDSHAKE);
+            }, ctx.webSocketHandshakeTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
         c.fireChannelActive();
     }
 
@@ -108,7 +118,12 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
             webSocketRead(frame);
             return;
         }
-        ByteBuf in = (ByteBuf) msg;
+        if (!(msg instanceof ByteBuf in)) {
+            // an HTTP request Netty's handshaker passed on instead of upgrading
+            ReferenceCountUtil.release(msg);
+            end(ConnectionEnd.MALFORMED);
+            return;
+        }
         reading = true;
         try {
             while (in.isReadable() && ending == null) {
@@ -206,13 +221,15 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             log.debug("TLS {}: handshake failed: {}", peer, done.cause().toString());
             end(ConnectionEnd.TLS_HANDSHAKE);
-        } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete && ctx.pingIntervalMs() > 0) {
-            pingTimer = channel.eventLoop().scheduleAtFixedRate(this::ping, ctx.pingIntervalMs(),
-                    ctx.pingIntervalMs(), TimeUnit.MILLISECONDS);
-        } else if (evt == WebSocketServerProtocolHandler.ServerHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            log.debug("{} {}: WebSocket handshake timed out", ctx.transport(), peer);
-            ctx.events().webSocketRefused(ctx.transport(), WebSocketRefusal.TIMEOUT);
-            end(ConnectionEnd.WS_HANDSHAKE);
+        } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            if (handshakeTimer != null) {
+                handshakeTimer.cancel(false);
+                handshakeTimer = null;
+            }
+            if (ctx.pingIntervalMs() > 0) {
+                pingTimer = channel.eventLoop().scheduleAtFixedRate(this::ping, ctx.pingIntervalMs(),
+                        ctx.pingIntervalMs(), TimeUnit.MILLISECONDS);
+            }
         }
         c.fireUserEventTriggered(evt);
     }
@@ -238,7 +255,8 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     @Override
     public void channelInactive(ChannelHandlerContext c) {
-        for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, readTimer, writeTimer, pingTimer}) {
+        for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, readTimer, writeTimer, pingTimer,
+                handshakeTimer}) {
             if (t != null) {
                 t.cancel(false);
             }

@@ -196,8 +196,9 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                                 InboundHandler handler, StreamRegistry registry, TransportEvents events)
             throws IOException {
         StreamConnection.Context context = new StreamConnection.Context(transport, edge, s.maxMessageSize(),
-                s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(), s.wsPingIntervalMs(), s.wsPingMisses(),
-                handler, registry, events);
+                s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(),
+                s.readTimeoutMs() + (transport == Transport.WSS ? s.tlsHandshakeTimeoutMs() : 0L),
+                s.wsPingIntervalMs(), s.wsPingMisses(), handler, registry, events);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -247,8 +248,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
 
     /**
      * SIP over WebSocket (RFC 7118): the upgrade request, checked by {@link WebSocketGate} and
-     * answered by Netty's handshaker with the {@code sip} sub-protocol, within the read timeout
-     * (after the TLS handshake's own); then frames of at most the SIP message size, masked as RFC 6455
+     * answered by Netty's handshaker with the {@code sip} sub-protocol, all within the read timeout
+     * of the connection's start (plus the TLS handshake's, {@link StreamConnection}); then frames of at most the SIP message size, masked as RFC 6455
      * requires of clients, text frames valid UTF-8, fragments joined into one message. A frame that
      * breaks these rules closes the connection (Netty sends the close code).
      */
@@ -257,7 +258,6 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 .websocketPath("/")
                 .checkStartsWith(true)
                 .subprotocols(WebSocketHandshake.SUBPROTOCOL)
-                .handshakeTimeoutMillis(s.readTimeoutMs() + (transport == Transport.WSS ? s.tlsHandshakeTimeoutMs() : 0))
                 .dropPongFrames(false)
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(s.maxMessageSize())

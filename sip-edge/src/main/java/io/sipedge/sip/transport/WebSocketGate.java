@@ -51,6 +51,10 @@ final class WebSocketGate extends ChannelInboundHandlerAdapter {
                         h.get(HttpHeaderNames.ORIGIN), allowedOrigins)
                 : new WebSocketHandshake.Refusal(WebSocketRefusal.NOT_WEBSOCKET, 400, "Bad Request");
         if (refused == null) {
+            refused = WebSocketHandshake.checkRequest(req.uri(), req.protocolVersion().text(),
+                    h.get(HttpHeaderNames.SEC_WEBSOCKET_KEY), h.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION));
+        }
+        if (refused == null) {
             ctx.pipeline().remove(this);
             ctx.fireChannelRead(req);
             return;
@@ -67,7 +71,8 @@ final class WebSocketGate extends ChannelInboundHandlerAdapter {
                 new HttpResponseStatus(refused.status(), refused.reason()));
         res.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         if (refused.status() == 426) {
-            res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
+                    .set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
         }
         ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }

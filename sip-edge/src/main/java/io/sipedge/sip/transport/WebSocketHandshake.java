@@ -1,6 +1,7 @@
 package io.sipedge.sip.transport;
 
 import io.sipedge.observe.WebSocketRefusal;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -50,6 +51,33 @@ final class WebSocketHandshake {
             return new Refusal(WebSocketRefusal.ORIGIN, 403, "Forbidden");
         }
         return null;
+    }
+
+    /**
+     * The request line and RFC 6455's own headers (§4.1, §4.2.1): a target in origin form, HTTP/1.1,
+     * a key of 16 bytes in base64 and version 13. Checked here so that every refusal is counted.
+     *
+     * @return null when the request may go on to Netty's handshaker
+     */
+    static Refusal checkRequest(String target, String httpVersion, String key, String version) {
+        if (target == null || !target.startsWith("/") || !"HTTP/1.1".equals(httpVersion) || !validKey(key)) {
+            return new Refusal(WebSocketRefusal.NOT_WEBSOCKET, 400, "Bad Request");
+        }
+        if (version == null || !version.trim().equals("13")) {
+            return new Refusal(WebSocketRefusal.NOT_WEBSOCKET, 426, "Upgrade Required");
+        }
+        return null;
+    }
+
+    private static boolean validKey(String key) {
+        if (key == null) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(key.trim()).length == 16;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static boolean offersSip(List<String> protocols) {

@@ -94,4 +94,31 @@ class WebSocketHandshakeTest {
                                          Refusal expected) {
         assertEquals(expected, WebSocketHandshake.check(method, upgrade, hosts, protocols, origin, allowed), name);
     }
+
+    private static final String KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+    private static final Refusal BAD_REQUEST = new Refusal(WebSocketRefusal.NOT_WEBSOCKET, 400, "Bad Request");
+    private static final Refusal OLD_VERSION = new Refusal(WebSocketRefusal.NOT_WEBSOCKET, 426, "Upgrade Required");
+
+    /** Request target, HTTP version, Sec-WebSocket-Key, Sec-WebSocket-Version, expected. */
+    static Stream<Arguments> requestLines() {
+        return Stream.of(
+                Arguments.of("a browser's request", "/", "HTTP/1.1", KEY, "13", null),
+                Arguments.of("any path", "/ws?x=1", "HTTP/1.1", KEY, "13", null),
+                Arguments.of("absolute form", "http://127.0.0.1:5066/", "HTTP/1.1", KEY, "13", BAD_REQUEST),
+                Arguments.of("asterisk form", "*", "HTTP/1.1", KEY, "13", BAD_REQUEST),
+                Arguments.of("HTTP/1.0", "/", "HTTP/1.0", KEY, "13", BAD_REQUEST),
+                Arguments.of("no key", "/", "HTTP/1.1", null, "13", BAD_REQUEST),
+                Arguments.of("a key of 15 bytes", "/", "HTTP/1.1", "dGhlIHNhbXBsZSBub25j", "13", BAD_REQUEST),
+                Arguments.of("a key that is not base64", "/", "HTTP/1.1", "not base64 at all!!!!!!!", "13",
+                        BAD_REQUEST),
+                Arguments.of("no version", "/", "HTTP/1.1", KEY, null, OLD_VERSION),
+                Arguments.of("version 8", "/", "HTTP/1.1", KEY, "8", OLD_VERSION));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestLines")
+    void theRequestLineAndKeyAreChecked(String name, String target, String version, String key, String wsVersion,
+                                        Refusal expected) {
+        assertEquals(expected, WebSocketHandshake.checkRequest(target, version, key, wsVersion), name);
+    }
 }
