@@ -5,21 +5,26 @@
 # into both registrars (the edge's import; Kamailio's SQLite DB, see loadtest/peers/kamailio), starts
 # both on free loopback ports, measures the generator's and SIPp's own ceilings against the trivial
 # responder, then CPU per authenticated registration and p50/p99 at a fixed rate per transport (UDP,
-# TCP over one connection, TLS over one connection; FIXED_UDP/FIXED_TCP/FIXED_TLS regs/s for FIXED_S
-# seconds, edge and Kamailio alternating, ROUNDS rounds), then, for ROUNDS rounds, alternates the same
-# rate steps against each registrar over MAX_TRANSPORTS (find-max: STEP_S-second steps, a step passes
-# with < 0.1 % failures and >= 95 % of its target; TLS starts at TLS_START), then latency and CPU at
-# half of each one's max and at half of Kamailio's (UDP, TCP), memory growth for USERS
-# bindings and start-up time (fresh processes), the edge's allocation per REGISTER (JFR), and memory
-# for 1 000 000 bindings (MILLION=1). Writes every result to WORK/results.jsonl and the report to OUT.
+# and TCP, TLS, WS, WSS over one connection each; FIXED_UDP/FIXED_TCP/FIXED_TLS/FIXED_WS/FIXED_WSS
+# regs/s for FIXED_S seconds, edge and Kamailio alternating, ROUNDS rounds), then, for ROUNDS rounds,
+# alternates the same rate steps against each registrar over MAX_TRANSPORTS (find-max: STEP_S-second
+# steps, a step passes with < 0.1 % failures and >= 95 % of its target; TLS and WSS start at
+# TLS_START), then latency and CPU at half of each one's max and at half of Kamailio's (UDP, TCP),
+# memory growth for USERS bindings and start-up time (fresh processes), the edge's allocation per
+# REGISTER (JFR), and memory for 1 000 000 bindings (MILLION=1). Writes every result to
+# WORK/results.jsonl and the report to OUT.
 # Kamailio always runs with the TLSF allocator (start.sh: -x tlsf -X tlsf). TLS: Kamailio gets a
 # throwaway self-signed certificate that openssl makes in WORK/kamailio-run; the edge makes its own
 # self-signed one in its data dir (WORK/edge-data/tls). Nothing generated lands in the repository.
+# Both registrars always serve SIP over WebSocket too (RFC 7118), WS and WSS (on the TLS
+# certificate), on free ports like the others: the edge never binds its defaults 5066 and 7443.
 #
 # Settings (environment):
 #   ROUNDS=3 STEP_S=20 USERS=100000 START=4000 STEP=2000 MAX=40000 MILLION=1
-#   FIXED_UDP=8000 FIXED_TCP=6000 FIXED_TLS=4000 FIXED_S=20 (regs/s and seconds of the fixed-rate
-#   CPU measurement; 0 skips a transport)   MAX_TRANSPORTS="udp tcp tls" TLS_START=2000
+#   FIXED_UDP=8000 FIXED_TCP=6000 FIXED_TLS=4000 FIXED_WS=4000 FIXED_WSS=4000 FIXED_S=20 (regs/s and
+#   seconds of the fixed-rate CPU measurement; 0 skips a transport, and its warm-up unless
+#   MAX_TRANSPORTS has it)
+#   MAX_TRANSPORTS="udp tcp tls" (any of udp tcp tls ws wss) TLS_START=2000 (TLS and WSS)
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
 #   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError"
 #   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError" (the 1M run only)
@@ -27,13 +32,14 @@
 #   EDGE_JAR=sip-edge/target/sip-edge.jar LT_JAR=loadtest/target/loadtest.jar (prebuilt jars, e.g. built
 #   from `git archive HEAD` elsewhere while the tree is mid-change; then SKIP_BUILD=1)
 # Needs: JDK 17+, Maven, python3, openssl, kamailio + kamailio-sqlite-modules + kamailio-tls-modules
-# (Debian), sqlite3 not required.
+# + kamailio-websocket-modules (Debian), sqlite3 not required.
 # Everything runs on 127.0.0.1; nothing is resolved.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4000} STEP=${STEP:-2000}
 MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
 FIXED_UDP=${FIXED_UDP:-8000} FIXED_TCP=${FIXED_TCP:-6000} FIXED_TLS=${FIXED_TLS:-4000} FIXED_S=${FIXED_S:-20}
+FIXED_WS=${FIXED_WS:-4000} FIXED_WSS=${FIXED_WSS:-4000}
 MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
 EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError}
@@ -110,27 +116,32 @@ pss_kb() { # summed proportional set size (kB) of the target's processes
   done
   echo $t
 }
-port_of() { # port_of TARGET [TRANSPORT]: UDP and TCP share a port; TLS has its own
+port_of() { # port_of TARGET [TRANSPORT]: UDP and TCP share a port; TLS, WS and WSS have their own
   case $1:${2:-udp} in
     edge:tls) echo "$EDGE_TLS_PORT" ;; kamailio:tls) echo "$KAM_TLS_PORT" ;;
+    edge:ws) echo "$EDGE_WS_PORT" ;; kamailio:ws) echo "$KAM_WS_PORT" ;;
+    edge:wss) echo "$EDGE_WSS_PORT" ;; kamailio:wss) echo "$KAM_WSS_PORT" ;;
     edge:*) echo "$EDGE_PORT" ;; kamailio:*) echo "$KAM_PORT" ;;
   esac
 }
-two_free_ports() { # two distinct free ports (the second is used for TLS, TCP only)
-  local a b
-  a=$(free_port); b=$(free_port)
-  while [ "$b" = "$a" ]; do b=$(free_port); done
-  echo "$a $b"
+free_ports() { # free_ports N: N distinct free ports (the first for UDP+TCP; then TLS, WS, WSS: TCP only)
+  local ports=() p
+  while [ "${#ports[@]}" -lt "$1" ]; do
+    p=$(free_port)
+    [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+  done
+  echo "${ports[*]}"
 }
 
-start_edge() { # start_edge DATA_DIR → sets EDGE_PID EDGE_PORT EDGE_TLS_PORT, records start-up time
-  read -r EDGE_PORT EDGE_TLS_PORT <<<"$(two_free_ports)"
+start_edge() { # start_edge DATA_DIR → sets EDGE_PID and EDGE_{,TLS_,WS_,WSS_}PORT, records start-up time
+  read -r EDGE_PORT EDGE_TLS_PORT EDGE_WS_PORT EDGE_WSS_PORT <<<"$(free_ports 4)"
   # The first start makes the self-signed certificate (keytool) in DATA_DIR/tls: flagged as keygen.
   local keygen=false; [ -d "$1/tls" ] || keygen=true
   local t0; t0=$(now_ms)
   # shellcheck disable=SC2086
   "$JAVA" $EDGE_JAVA_OPTS -jar "$EDGE_JAR" --set data-dir="$1" --set sip.address=127.0.0.1 \
-    --set sip.port="$EDGE_PORT" --set sip.tls-port="$EDGE_TLS_PORT" --set http.port=-1 >"$WORK/edge.log" 2>&1 &
+    --set sip.port="$EDGE_PORT" --set sip.tls-port="$EDGE_TLS_PORT" --set sip.ws-port="$EDGE_WS_PORT" \
+    --set sip.wss-port="$EDGE_WSS_PORT" --set http.port=-1 >"$WORK/edge.log" 2>&1 &
   EDGE_PID=$!
   for _ in $(seq 1 600); do
     grep -q "sip-edge listening" "$WORK/edge.log" && break
@@ -139,7 +150,7 @@ start_edge() { # start_edge DATA_DIR → sets EDGE_PID EDGE_PORT EDGE_TLS_PORT, 
   done
   local ms=$(( $(now_ms) - t0 ))
   record kind=startup target=edge ms="$ms" keygen="$keygen"
-  log "edge pid $EDGE_PID on $EDGE_PORT, TLS $EDGE_TLS_PORT (up in ${ms} ms)"
+  log "edge pid $EDGE_PID on $EDGE_PORT, TLS $EDGE_TLS_PORT, WS $EDGE_WS_PORT, WSS $EDGE_WSS_PORT (up in ${ms} ms)"
 }
 heap_used_kb() { # live heap (kB) summed over the generations, read after a full GC
   python3 -c "
@@ -149,15 +160,16 @@ print(sum(int(u) for u in re.findall(r'(?:PSYoungGen|ParOldGen|garbage-first hea
 }
 stop_edge() { kill "$EDGE_PID" 2>/dev/null || true; wait "$EDGE_PID" 2>/dev/null || true; EDGE_PID=""; }
 
-start_kamailio() { # TLSF always (start.sh); TLS with start.sh's certificate (made on the first start)
-  read -r KAM_PORT KAM_TLS_PORT <<<"$(two_free_ports)"
+start_kamailio() { # TLSF always (start.sh); TLS and WSS with start.sh's certificate (made on the first start)
+  read -r KAM_PORT KAM_TLS_PORT KAM_WS_PORT KAM_WSS_PORT <<<"$(free_ports 4)"
   local keygen=false; [ -s "$WORK/kamailio-run/tls-cert.pem" ] || keygen=true
   local t0; t0=$(now_ms)
-  KAM_PID=$("$KAM/start.sh" -p "$KAM_PORT" -t "$KAM_TLS_PORT" -d "$WORK/kamailio.db" -v "$KAMAILIO_VARIANT" \
+  KAM_PID=$("$KAM/start.sh" -p "$KAM_PORT" -t "$KAM_TLS_PORT" -w "$KAM_WS_PORT" -x "$KAM_WSS_PORT" \
+    -d "$WORK/kamailio.db" -v "$KAMAILIO_VARIANT" \
     -r "$WORK/kamailio-run" 2>>"$WORK/kamailio-start.log")
   local ms=$(( $(now_ms) - t0 ))
   record kind=startup target=kamailio ms="$ms" keygen="$keygen"
-  log "kamailio pid $KAM_PID on $KAM_PORT, TLS $KAM_TLS_PORT ($KAMAILIO_VARIANT, TLSF, up in ${ms} ms, includes its OPTIONS probe)"
+  log "kamailio pid $KAM_PID on $KAM_PORT, TLS $KAM_TLS_PORT, WS $KAM_WS_PORT, WSS $KAM_WSS_PORT ($KAMAILIO_VARIANT, TLSF, up in ${ms} ms, includes its OPTIONS probe)"
 }
 stop_kamailio() { "$KAM/stop.sh" "$KAM_PID" >/dev/null 2>&1 || true; KAM_PID=""; }
 
@@ -169,6 +181,54 @@ load() {
     >"$WORK/last.txt" 2>&1 || true
 }
 json() { python3 -c "import json,sys; d=json.load(open('$WORK/last.json')); print($1)"; }
+
+declare -A FIXED=([udp]=$FIXED_UDP [tcp]=$FIXED_TCP [tls]=$FIXED_TLS [ws]=$FIXED_WS [wss]=$FIXED_WSS)
+measured() { # measured TRANSPORT: whether this run loads it (a fixed rate, or in MAX_TRANSPORTS)
+  [ "${FIXED[$1]}" -gt 0 ] || [[ " $MAX_TRANSPORTS " == *" $1 "* ]]
+}
+
+# JIT and caches of both registrars: UDP, TCP and TLS always (as before WS came), WS and WSS when
+# the run loads them, each at the rate it will be measured at first.
+warm_up() {
+  local target tls_rate=$(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))
+  local ws_rate=$(( FIXED_WS > 0 ? FIXED_WS : START )) wss_rate=$(( FIXED_WSS > 0 ? FIXED_WSS : TLS_START ))
+  log "warm-up (JIT, caches): UDP 20 s and TCP 10 s at $START/s, TLS 10 s at $tls_rate/s$(measured ws &&
+    echo ", WS 10 s at $ws_rate/s")$(measured wss && echo ", WSS 10 s at $wss_rate/s"), against each"
+  for target in edge kamailio; do
+    load "$target" udp --rate "$START" --duration 20
+    load "$target" tcp --rate "$START" --duration 10
+    load "$target" tls --rate "$tls_rate" --duration 10
+    if measured ws; then load "$target" ws --rate "$ws_rate" --duration 10; fi
+    if measured wss; then load "$target" wss --rate "$wss_rate" --duration 10; fi
+  done
+}
+
+# fixed_round ROUND: CPU per registration at a fixed rate, every transport with one (UDP; TCP, TLS,
+# WS and WSS over one connection each). The same offered load for both registrars, so that CPU per
+# registration is compared at equal rates (it falls as the rate rises). It runs before the max-rate
+# search: overload steps can leave a registrar degraded, and these figures must come from processes
+# that never were overloaded. The order of the two alternates by round.
+fixed_round() {
+  local round=$1 order transport rate target c0 c1 ok cpu_us
+  if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
+  for transport in udp tcp tls ws wss; do
+    rate=${FIXED[$transport]}
+    [ "$rate" -gt 0 ] || continue
+    for target in $order; do
+      c0=$(cpu_ticks "$target")
+      load "$target" "$transport" --rate "$rate" --duration "$FIXED_S"
+      c1=$(cpu_ticks "$target")
+      ok=$(json "d['succeeded']")
+      cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
+      record kind=fixed round="$round" transport="$transport" target="$target" rate="$rate" \
+        duration_s="$FIXED_S" succeeded="$ok" failed="$(json "d['failed']")" \
+        achieved="$(json "d['achieved_rate']")" sender_lagged="$(json "str(d.get('sender_lagged', False)).lower()")" \
+        p50="$(json "d['latency_ms']['registration']['p50']")" p99="$(json "d['latency_ms']['registration']['p99']")" \
+        cpu_us_per_reg="$cpu_us"
+      log "fixed round $round $transport $target @ $rate/s: $ok ok, $(json "d['failed']") failed, p50 $(json "d['latency_ms']['registration']['p50']") ms, p99 $(json "d['latency_ms']['registration']['p99']") ms, ${cpu_us} µs CPU/registration"
+    done
+  done
+}
 
 # ------------------------------------------------------------------------------------ preparation
 if [ "$SKIP_BUILD" != 1 ]; then
@@ -185,10 +245,10 @@ record kind=import target=edge users="$USERS" ms=$(( $(now_ms) - t0 ))
 record kind=machine cpus="$(nproc)" model="\"$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)\"" \
   mem_gib="$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" \
   kernel="\"$(uname -r)\"" java="\"$("$JAVA" -version 2>&1 | head -1 | tr -d '"')\"" \
-  kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" kamailio_alloc=tlsf \
+  kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" kamailio_alloc=tlsf websocket=true \
   edge_java_opts="\"$EDGE_JAVA_OPTS\"" users="$USERS" step_s="$STEP_S" rounds="$ROUNDS" \
   fixed_s="$FIXED_S" date="\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" \
-  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
+  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_WS=$FIXED_WS FIXED_WSS=$FIXED_WSS FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
 
 # ------------------------------------------------------------------ the generator's own ceiling
 RESP_PORT=$(free_port)
@@ -236,38 +296,11 @@ kill "$RESP_PID"; wait "$RESP_PID" 2>/dev/null || true; RESP_PID=""
 # ------------------------------------------------------------------- both registrars, warm-up
 start_edge "$WORK/edge-data"
 start_kamailio
-log "warm-up (JIT, caches): UDP 20 s and TCP 10 s at $START/s, TLS 10 s at $(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))/s, against each"
-for target in edge kamailio; do
-  load "$target" udp --rate "$START" --duration 20
-  load "$target" tcp --rate "$START" --duration 10
-  load "$target" tls --rate "$(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))" --duration 10
-done
+warm_up
 
 # ------------------------------------------- CPU per registration at a fixed rate, every transport
-# The same offered load for both registrars (UDP; TCP and TLS over one connection each), so that CPU
-# per registration is compared at equal rates (it falls as the rate rises). It runs before the
-# max-rate search: overload steps can leave a registrar degraded, and these figures must come from
-# processes that never were overloaded.
-declare -A FIXED=([udp]=$FIXED_UDP [tcp]=$FIXED_TCP [tls]=$FIXED_TLS)
 for round in $(seq 1 "$ROUNDS"); do
-  if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
-  for transport in udp tcp tls; do
-    rate=${FIXED[$transport]}
-    [ "$rate" -gt 0 ] || continue
-    for target in $order; do
-      c0=$(cpu_ticks "$target")
-      load "$target" "$transport" --rate "$rate" --duration "$FIXED_S"
-      c1=$(cpu_ticks "$target")
-      ok=$(json "d['succeeded']")
-      cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
-      record kind=fixed round="$round" transport="$transport" target="$target" rate="$rate" \
-        duration_s="$FIXED_S" succeeded="$ok" failed="$(json "d['failed']")" \
-        achieved="$(json "d['achieved_rate']")" sender_lagged="$(json "str(d.get('sender_lagged', False)).lower()")" \
-        p50="$(json "d['latency_ms']['registration']['p50']")" p99="$(json "d['latency_ms']['registration']['p99']")" \
-        cpu_us_per_reg="$cpu_us"
-      log "fixed round $round $transport $target @ $rate/s: $ok ok, $(json "d['failed']") failed, p50 $(json "d['latency_ms']['registration']['p50']") ms, p99 $(json "d['latency_ms']['registration']['p99']") ms, ${cpu_us} µs CPU/registration"
-    done
-  done
+  fixed_round "$round"
 done
 
 # ------------------------------------------------------------------------------ max sustained rate
@@ -275,7 +308,7 @@ declare -A LAST
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
   for transport in $MAX_TRANSPORTS; do
-    first=$START; [ "$transport" = tls ] && first=$TLS_START
+    first=$START; case $transport in tls | wss) first=$TLS_START ;; esac
     for target in $order; do
       from=$first
       if [ -n "${LAST[$target$transport]:-}" ]; then

@@ -10,6 +10,7 @@ import statistics
 import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
+TRANSPORTS = ("udp", "tcp", "tls", "ws", "wss")
 notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
 
 
@@ -60,6 +61,12 @@ w(f"- Kamailio: {machine['kamailio']}, variant `{machine['variant']}` "
   "(`htable`: HA1s loaded into shared memory, like the edge's in-memory credentials; "
   f"`sqlite`: auth_db queries per REGISTER), usrloc in memory (db_mode 0){alloc_note}; "
   "config in `loadtest/peers/kamailio/`")
+if machine.get("websocket"):
+    w("- WS and WSS (SIP over WebSocket, RFC 7118): the edge's own listeners; Kamailio's `websocket` module (the "
+      "`xhttp` event route doing `ws_handle_handshake()`, WSS on its TLS certificate; `force_rport()` and "
+      "`fix_nated_register()` for REGISTERs over WebSocket, as its documentation does). The generator registers "
+      "as browsers do: Via `SIP/2.0/WS <token>.invalid`, Contact `<sip:user@<token>.invalid;transport=ws>`, each "
+      "request one masked text frame")
 if machine.get("kamailio_alloc") == "tlsf":
     w("- TLS: both registrars serve a throwaway self-signed RSA 2048 certificate made at run time (the edge's own "
       "keytool one in its data dir, Kamailio's by openssl in the run's work dir; TLS 1.2+, no client certificate); "
@@ -70,7 +77,8 @@ w(f"- Load: `loadtest/target/loadtest.jar` on the same machine, {machine['users'
 w("")
 w("```sh")
 if machine.get("command"):
-    w("sudo apt-get install -y kamailio kamailio-sqlite-modules kamailio-tls-modules openssl   # Debian 12: Kamailio 5.6")
+    w("sudo apt-get install -y kamailio kamailio-sqlite-modules kamailio-tls-modules"
+      + (" kamailio-websocket-modules" if machine.get("websocket") else "") + " openssl   # Debian 12: Kamailio 5.6")
     w(machine["command"])
 else:
     w("sudo apt-get install -y kamailio kamailio-sqlite-modules   # Debian 12: Kamailio 5.6")
@@ -108,14 +116,14 @@ if fixed:
     w(f"Both registrars at the same offered rate, one after the other (the order alternates by round), for "
       f"{fixed[0]['duration_s']} s per round, before any overload step. CPU = the registrar's user+system time "
       "(utime+stime from /proc, summed over its processes: the edge's JVM; Kamailio's main process and all its "
-      "children) per successful authenticated registration (REGISTER, 401, REGISTER, 200). TCP and TLS: one "
+      "children) per successful authenticated registration (REGISTER, 401, REGISTER, 200). TCP, TLS, WS and WSS: one "
       "connection. p50 / p99 of the whole registration at that rate. Ratios are edge / Kamailio.")
     w("")
     w("| transport | rate (regs/s) | sip-edge CPU µs | Kamailio CPU µs | CPU edge / Kamailio | p50 ms edge; Kamailio "
       "| p99 ms edge; Kamailio | p99 edge / Kamailio | failed (edge; Kamailio) | CPU µs per round (edge; Kamailio) |")
     w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 fixed_med = {}
-for t in ("udp", "tcp", "tls"):
+for t in TRANSPORTS:
     e, k = pick("fixed", transport=t, target="edge"), pick("fixed", transport=t, target="kamailio")
     if not (e or k):
         continue
@@ -139,17 +147,22 @@ if fixed:
           "the generator itself fell behind (over 1 % of registrations sent >= 10 ms late).")
     if lagged:
         w("")
+    if any(r["transport"] in ("ws", "wss") for r in fixed):
+        w("Over WS and WSS the edge drops a connection's bindings when the connection closes (a browser cannot be "
+          "reached any other way), so every run's registrations add bindings there; Kamailio keeps them until they "
+          "expire (`fix_nated_register()` records the connection), so after the warm-up it refreshes them.")
+        w("")
 
 w("## Max sustained authenticated registrations per second")
 w("")
 w("| transport | sip-edge | Kamailio | edge / Kamailio | rounds (edge; Kamailio) |")
 w("| --- | --- | --- | --- | --- |")
 maxes = {}
-for t in ("udp", "tcp", "tls"):
+for t in TRANSPORTS:
     e = [r["max"] for r in pick("max", target="edge", transport=t)]
     k = [r["max"] for r in pick("max", target="kamailio", transport=t)]
     maxes[t] = (med(e), med(k))
-    if t == "tls" and not (e or k):
+    if t not in ("udp", "tcp") and not (e or k):
         continue
     note = " (1 connection)" if t != "udp" else ""
     w(f"| {t.upper()}{note} | {fmt(med(e))} | {fmt(med(k))} | {ratio(med(e), med(k))} | "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-t TLS_PORT] [-a IP] [-n CHILDREN] [-N TCP_CHILDREN]
-#          [-m SHM_MB] [-M PKG_MB] [-r RUNDIR] [-T SECONDS]
+# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-t TLS_PORT] [-w WS_PORT] [-x WSS_PORT] [-a IP]
+#          [-n CHILDREN] [-N TCP_CHILDREN] [-m SHM_MB] [-M PKG_MB] [-r RUNDIR] [-T SECONDS]
 # Starts the reference Kamailio (kamailio.cfg next to this script) in the foreground of a new
 # session, UDP and TCP on IP:PORT, waits until it answers OPTIONS with 200 and prints its PID
 # on stdout (one line). Its stderr log, pid file and working dir are in RUNDIR (default: a new
@@ -9,6 +9,9 @@
 #   -v htable   HA1s loaded from DB_FILE into shared memory at start (pv_auth_check)
 #   -t PORT     also TLS on IP:PORT, with a throwaway self-signed RSA 2048 certificate that openssl
 #               generates into RUNDIR (tls-cert.pem, tls-key.pem; reused if already there)
+#   -w PORT     also SIP over WebSocket (RFC 7118) on IP:PORT (xhttp + websocket modules:
+#               apt-get install -y kamailio-websocket-modules)
+#   -x PORT     also SIP over secure WebSocket on IP:PORT, with the same certificate as -t
 # Always with the TLSF allocator for shared and private memory (-x tlsf -X tlsf): Kamailio 5.6's
 # default (q_malloc) costs up to 1.8x the CPU. -m/-M default "auto", sized from the number of
 # users in DB_FILE: shm 256 MB + 1 KB per user (htable entries, usrloc bindings), pkg 16 MB, or
@@ -16,11 +19,12 @@
 # process's private memory at start). Build DB_FILE with load-users.sh first.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-port="" tls_port="" db="" variant=sqlite ip=127.0.0.1 children=4 tcp_children=4 shm=auto pkg=auto rundir="" wait_s=60
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while getopts "p:t:d:v:a:n:N:m:M:r:T:h" o; do
+port="" tls_port="" ws_port="" wss_port="" db="" variant=sqlite ip=127.0.0.1 children=4 tcp_children=4 shm=auto pkg=auto rundir="" wait_s=60
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "p:t:w:x:d:v:a:n:N:m:M:r:T:h" o; do
   case $o in
-    p) port=$OPTARG ;; t) tls_port=$OPTARG ;; d) db=$OPTARG ;; v) variant=$OPTARG ;; a) ip=$OPTARG ;;
+    p) port=$OPTARG ;; t) tls_port=$OPTARG ;; w) ws_port=$OPTARG ;; x) wss_port=$OPTARG ;;
+    d) db=$OPTARG ;; v) variant=$OPTARG ;; a) ip=$OPTARG ;;
     n) children=$OPTARG ;; N) tcp_children=$OPTARG ;; m) shm=$OPTARG ;; M) pkg=$OPTARG ;;
     r) rundir=$OPTARG ;; T) wait_s=$OPTARG ;; *) usage ;;
   esac
@@ -46,16 +50,23 @@ fi
 mkdir -p "$rundir"
 rundir=$(cd "$rundir" && pwd)
 log=$rundir/kamailio.log
-if [ -n "$tls_port" ]; then
-  command -v openssl >/dev/null || { echo "start.sh: -t needs openssl (apt-get install -y openssl)" >&2; exit 2; }
-  compgen -G '/usr/lib*/*/kamailio/modules/tls.so' >/dev/null || compgen -G '/usr/lib*/kamailio/modules/tls.so' >/dev/null ||
-    { echo "start.sh: -t needs the tls module (apt-get install -y kamailio-tls-modules)" >&2; exit 2; }
+has_module() { compgen -G "/usr/lib*/*/kamailio/modules/$1.so" >/dev/null || compgen -G "/usr/lib*/kamailio/modules/$1.so" >/dev/null; }
+if [ -n "$ws_port$wss_port" ]; then
+  has_module websocket && has_module xhttp ||
+    { echo "start.sh: -w/-x need the websocket module (apt-get install -y kamailio-websocket-modules)" >&2; exit 2; }
+  if [ -n "$ws_port" ]; then defines+=(-A WITH_WS -A "WS_PORT=$ws_port"); fi
+  if [ -n "$wss_port" ]; then defines+=(-A WITH_WSS -A "WSS_PORT=$wss_port"); fi
+fi
+if [ -n "$tls_port$wss_port" ]; then
+  command -v openssl >/dev/null || { echo "start.sh: -t/-x need openssl (apt-get install -y openssl)" >&2; exit 2; }
+  has_module tls || { echo "start.sh: -t/-x need the tls module (apt-get install -y kamailio-tls-modules)" >&2; exit 2; }
   if [ ! -s "$rundir/tls-cert.pem" ] || [ ! -s "$rundir/tls-key.pem" ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$ip" \
       -keyout "$rundir/tls-key.pem" -out "$rundir/tls-cert.pem" >/dev/null 2>&1 ||
       { echo "start.sh: openssl could not make a certificate in $rundir" >&2; exit 1; }
   fi
-  defines+=(-A WITH_TLS -A "TLS_PORT=$tls_port" -A "TLS_CERT=\"$rundir/tls-cert.pem\"" -A "TLS_KEY=\"$rundir/tls-key.pem\"")
+  if [ -n "$tls_port" ]; then defines+=(-A WITH_TLS -A "TLS_PORT=$tls_port"); fi
+  defines+=(-A "TLS_CERT=\"$rundir/tls-cert.pem\"" -A "TLS_KEY=\"$rundir/tls-key.pem\"")
 fi
 
 # -DD: stay in the foreground (no daemon); -E: log to stderr (errors only: debug=-1);
@@ -109,5 +120,5 @@ then
   kill "$pid" 2>/dev/null || true
   exit 1
 fi
-echo "start.sh: kamailio $variant pid $pid on udp+tcp $ip:$port${tls_port:+, tls $ip:$tls_port} (-m $shm -M $pkg, tlsf), rundir $rundir" >&2
+echo "start.sh: kamailio $variant pid $pid on udp+tcp $ip:$port${tls_port:+, tls $ip:$tls_port}${ws_port:+, ws $ip:$ws_port}${wss_port:+, wss $ip:$wss_port} (-m $shm -M $pkg, tlsf), rundir $rundir" >&2
 echo "$pid"

@@ -61,7 +61,7 @@ final class JsonReport {
     }
 
     private static void target(JsonGenerator g, RegisterOptions o) throws IOException {
-        g.writeStringField("transport", o.transport().uriParameter());
+        g.writeStringField("transport", o.transport().lowerName());
         g.writeStringField("host", o.host());
         g.writeNumberField("port", o.port());
         g.writeNumberField("users", o.users().size());

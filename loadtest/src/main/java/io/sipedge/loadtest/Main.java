@@ -34,7 +34,7 @@ public final class Main {
 
     private static final String USAGE = String.join(System.lineSeparator(),
             "usage:",
-            "  loadtest register --host 127.0.0.1 --port 5060 --transport udp|tcp|tls",
+            "  loadtest register --host 127.0.0.1 --port 5060 --transport udp|tcp|tls|ws|wss",
             "      (--users-file users.csv | --users N --domain D)",
             "      [--rate 1000] [--duration 20] [--expires 3600] [--timeout 32] [--connections 1]",
             "      [--find-max --start 2000 --step 2000 --max 40000 --step-duration 20 --pause 3]",
@@ -111,7 +111,7 @@ public final class Main {
                     a.number("--pause", d.pauseSeconds(), -1));
         }
         if (connections > 1 && transport == TransportType.UDP) {
-            err.println("loadtest: --connections applies to tcp and tls; udp uses one socket");
+            err.println("loadtest: --connections applies to tcp, tls, ws and wss; udp uses one socket");
         }
         RegisterOptions options = RegisterOptions.builder(host, port, transport, users).rate(rate)
                 .durationSeconds(duration).expires(expires).timeoutSeconds(timeout).connections(connections)
@@ -134,7 +134,7 @@ public final class Main {
             }
             return r.failed() == 0 ? OK : FAILED;
         } catch (IOException e) {
-            err.println("loadtest: " + host + ":" + port + " over " + transport.uriParameter() + ": " + e);
+            err.println("loadtest: " + host + ":" + port + " over " + transport.lowerName() + ": " + e);
             return FAILED;
         }
     }
@@ -142,7 +142,7 @@ public final class Main {
     private static TransportType transport(String v) throws BadArgument {
         TransportType t = TransportType.parse(v);
         if (t == null) {
-            throw new BadArgument("--transport", "expected udp, tcp or tls, got '" + v + "'");
+            throw new BadArgument("--transport", "expected udp, tcp, tls, ws or wss, got '" + v + "'");
         }
         return t;
     }

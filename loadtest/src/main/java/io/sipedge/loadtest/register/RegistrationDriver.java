@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,8 +81,11 @@ final class RegistrationDriver implements ResponseHandler, AutoCloseable {
         this.templates = new RegisterTemplate[transport.connections()];
         for (int c = 0; c < templates.length; c++) {
             InetSocketAddress local = transport.localAddress(c);
-            templates[c] = new RegisterTemplate(transport.type().viaToken(), local,
-                    options.contactPort() > 0 ? options.contactPort() : local.getPort(), runTag, options.expires());
+            templates[c] = transport.type().webSocket()
+                    ? RegisterTemplate.webSocket(transport.type().viaToken(), webSocketHost(c, options.contactPort()),
+                            runTag, options.expires())
+                    : new RegisterTemplate(transport.type().viaToken(), local,
+                            options.contactPort() > 0 ? options.contactPort() : local.getPort(), runTag, options.expires());
         }
         warmUp(transport.type());
         // The users' state lives as long as the run: promote it now, in one collection before any
@@ -90,6 +94,21 @@ final class RegistrationDriver implements ResponseHandler, AutoCloseable {
         this.timers = new TimerWheel(TICK, Math.max(timeoutNanos, T2) + TICK, this::expired, "loadtest-timers");
         timers.start();
         transport.start(this);
+    }
+
+    /**
+     * The invented host of a WebSocket connection's Via and Contact, made as browsers make theirs
+     * (JsSIP: 12 random letters and digits under {@code .invalid}). With a fixed contact port, which
+     * a benchmark gives so that each run replaces a user's binding instead of adding one, the name
+     * is fixed instead (per connection number): a WebSocket Contact has no port to fix.
+     */
+    static String webSocketHost(int connection, int contactPort) {
+        Random random = contactPort > 0 ? new Random(contactPort * 1_000_003L + connection) : ThreadLocalRandom.current();
+        char[] token = new char[12];
+        for (int i = 0; i < token.length; i++) {
+            token[i] = Character.forDigit(random.nextInt(36), 36);
+        }
+        return new String(token) + ".invalid";
     }
 
     private static volatile boolean warmedUp;
@@ -107,6 +126,9 @@ final class RegistrationDriver implements ResponseHandler, AutoCloseable {
             Warmup.udp();
         } else {
             Warmup.tcp();
+        }
+        if (transport.webSocket()) {
+            Warmup.webSocketFrames();
         }
         RegisterTemplate t = new RegisterTemplate("UDP", new InetSocketAddress(InetAddress.getLoopbackAddress(), 5060), 5060,
                 "00000000", 3600);

@@ -34,6 +34,17 @@ public final class MessageBuilder {
         }
     }
 
+    /**
+     * Counts {@code n} more bytes as written and returns the offset of the first, for the caller to
+     * fill in {@link #array()} (which this may have replaced): for encoders that write in place.
+     */
+    public int extend(int n) {
+        ensure(n);
+        int at = len;
+        len += n;
+        return at;
+    }
+
     public MessageBuilder append(byte[] b) {
         return append(b, 0, b.length);
     }

@@ -2,6 +2,7 @@ package io.sipedge.loadtest.sip;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 
 /**
  * Formats REGISTER requests from precomputed byte chunks, for one local socket (the Via sent-by and
@@ -44,21 +45,48 @@ public final class RegisterTemplate {
     private final byte[] expiresAndAgent;
 
     /**
-     * @param transport Via token: UDP, TCP or TLS
+     * For UDP, TCP and TLS: the Via sent-by (with {@code rport}) and the Contact's host are the
+     * socket's local address.
+     *
+     * @param transport   Via token: UDP, TCP or TLS
      * @param local       the socket's local address, for Via and Contact
      * @param contactPort the port of the Contact URI (normally {@code local}'s)
-     * @param runTag    short hex that makes branches and Call-IDs of this run unique
+     * @param runTag      short hex that makes branches and Call-IDs of this run unique
      */
     public RegisterTemplate(String transport, InetSocketAddress local, int contactPort, String runTag, int expires) {
-        String host = local.getAddress() instanceof Inet6Address
-                ? "[" + local.getAddress().getHostAddress() + "]" : local.getAddress().getHostAddress();
-        String hostPort = host + ":" + local.getPort();
+        this(runTag, transport + " " + hostPort(local) + ";rport",
+                host(local) + ":" + contactPort + ";transport=" + transport.toLowerCase(Locale.ROOT), expires);
+    }
+
+    private RegisterTemplate(String runTag, String sentBy, String contactHostAndParameters, int expires) {
         this.runTag = Ascii.bytes(runTag);
-        this.via = Ascii.bytes("Via: SIP/2.0/" + transport + " " + hostPort + ";rport;branch=z9hG4bK" + runTag + "-");
+        this.via = Ascii.bytes("Via: SIP/2.0/" + sentBy + ";branch=z9hG4bK" + runTag + "-");
         this.tag = Ascii.bytes(">;tag=" + runTag);
-        this.contactTail = Ascii.bytes("@" + host + ":" + contactPort + ";transport=" + transport.toLowerCase(java.util.Locale.ROOT)
-                + ">\r\nExpires: ");
+        this.contactTail = Ascii.bytes("@" + contactHostAndParameters + ">\r\nExpires: ");
         this.expiresAndAgent = Ascii.bytes(expires + "\r\nUser-Agent: " + USER_AGENT + "\r\n");
+    }
+
+    /**
+     * For WS and WSS, as browsers write them (RFC 7118 §5; JsSIP and SIP.js do the same): a
+     * WebSocket client has no address a server could reach, so the Via sent-by is an invented
+     * {@code host} without port or {@code rport}, and the Contact is
+     * {@code <sip:user@host;transport=ws>}, {@code ws} over WSS too. The server answers on the
+     * connection the request came in on.
+     *
+     * @param transport Via token: WS or WSS
+     * @param host      the invented host, such as {@code df7jal23ls0d.invalid}
+     */
+    public static RegisterTemplate webSocket(String transport, String host, String runTag, int expires) {
+        return new RegisterTemplate(runTag, transport + " " + host, host + ";transport=ws", expires);
+    }
+
+    private static String host(InetSocketAddress local) {
+        return local.getAddress() instanceof Inet6Address
+                ? "[" + local.getAddress().getHostAddress() + "]" : local.getAddress().getHostAddress();
+    }
+
+    private static String hostPort(InetSocketAddress local) {
+        return host(local) + ":" + local.getPort();
     }
 
     /** Leg 1: REGISTER without credentials. */

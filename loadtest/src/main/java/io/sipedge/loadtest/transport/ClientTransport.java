@@ -8,17 +8,20 @@ import java.net.InetSocketAddress;
  * The generator's side of the wire: sockets to one server, each with one reader thread. Sends may
  * come from any thread. Connection numbers run from 0 to {@link #connections()} - 1.
  */
-public sealed interface ClientTransport extends AutoCloseable permits UdpClientTransport, StreamClientTransport {
+public sealed interface ClientTransport extends AutoCloseable permits UdpClientTransport, StreamClientTransport,
+        WebSocketClientTransport {
 
     /**
      * Opens the sockets (UDP: one, bound to an ephemeral port; TCP/TLS: {@code connections}
-     * connections, TLS handshaken). {@code localAddress} null means any.
+     * connections, TLS handshaken; WS/WSS: the same, then upgraded to WebSocket). {@code
+     * localAddress} null means any.
      */
     static ClientTransport open(TransportType type, InetSocketAddress server, InetAddress localAddress,
                                 int connections) throws IOException {
         return switch (type) {
             case UDP -> new UdpClientTransport(server, localAddress);
             case TCP, TLS -> new StreamClientTransport(type, server, localAddress, connections);
+            case WS, WSS -> new WebSocketClientTransport(type, server, localAddress, connections);
         };
     }
 

@@ -1,11 +1,9 @@
 package io.sipedge.loadtest.transport;
 
-import io.sipedge.loadtest.sip.MessageBuilder;
 import io.sipedge.loadtest.sip.StreamFramer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,16 +14,11 @@ import javax.net.ssl.SSLSocket;
 /**
  * TCP or TLS: {@code connections} sockets with TCP_NODELAY, each with a reader thread framing
  * messages by Content-Length and a writer thread. {@link #send} only appends to the connection's
- * pending bytes; the writer writes whatever has piled up in one call. So messages coalesce under
- * load (one syscall for many), and no sending thread ever blocks on the socket: a reader thread
- * that blocked writing to a server that had stopped reading (because it was blocked writing to us)
- * would deadlock both.
+ * {@link Outbox}; the writer writes whatever has piled up in one call.
  */
 public final class StreamClientTransport implements ClientTransport {
     private static final int MAX_MESSAGE = 65535;
     private static final int CONNECT_TIMEOUT_MS = 5000;
-    /** Beyond this much unwritten data (the server is not reading) sends fail. */
-    private static final int MAX_PENDING = 16 << 20;
 
     private final TransportType type;
     private final List<Connection> connections = new ArrayList<>();
@@ -34,21 +27,15 @@ public final class StreamClientTransport implements ClientTransport {
     private static final class Connection {
         final Socket socket;
         final InputStream in;
-        final OutputStream out;
+        final Outbox outbox;
         final InetSocketAddress local;
-        // guarded by this
-        private MessageBuilder pending = new MessageBuilder(64 << 10);
-        private MessageBuilder writing = new MessageBuilder(64 << 10);
-        private boolean writerWaiting;
-        private boolean closed;
-        private IOException failure;
         Thread reader;
         Thread writer;
 
-        Connection(Socket socket) throws IOException {
+        Connection(int index, Socket socket) throws IOException {
             this.socket = socket;
             this.in = socket.getInputStream();
-            this.out = socket.getOutputStream();
+            this.outbox = new Outbox(index, socket.getOutputStream());
             this.local = (InetSocketAddress) socket.getLocalSocketAddress();
         }
     }
@@ -58,7 +45,7 @@ public final class StreamClientTransport implements ClientTransport {
         this.type = type;
         try {
             for (int i = 0; i < connections; i++) {
-                this.connections.add(new Connection(connect(type, server, localAddress)));
+                this.connections.add(new Connection(i, connect(type, server, localAddress)));
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -66,14 +53,15 @@ public final class StreamClientTransport implements ClientTransport {
         }
     }
 
-    private static Socket connect(TransportType type, InetSocketAddress server, InetAddress localAddress)
+    /** A connected socket with TCP_NODELAY, TLS handshaken for TLS and WSS. */
+    static Socket connect(TransportType type, InetSocketAddress server, InetAddress localAddress)
             throws IOException {
         Socket plain = new Socket();
         try {
             plain.setTcpNoDelay(true);
             plain.bind(new InetSocketAddress(localAddress, 0));
             plain.connect(server, CONNECT_TIMEOUT_MS);
-            if (type != TransportType.TLS) {
+            if (!type.secure()) {
                 return plain;
             }
             SSLSocket tls = (SSLSocket) TrustAllTls.context().getSocketFactory()
@@ -108,10 +96,10 @@ public final class StreamClientTransport implements ClientTransport {
         for (int i = 0; i < connections.size(); i++) {
             int index = i;
             Connection c = connections.get(i);
-            c.reader = new Thread(() -> readLoop(index, c, handler), "loadtest-" + type.uriParameter() + "-reader-" + i);
+            c.reader = new Thread(() -> readLoop(index, c, handler), "loadtest-" + type.lowerName() + "-reader-" + i);
             c.reader.setDaemon(true);
             c.reader.start();
-            c.writer = new Thread(() -> writeLoop(index, c, handler), "loadtest-" + type.uriParameter() + "-writer-" + i);
+            c.writer = new Thread(() -> writeLoop(index, c, handler), "loadtest-" + type.lowerName() + "-writer-" + i);
             c.writer.setDaemon(true);
             c.writer.start();
         }
@@ -141,30 +129,10 @@ public final class StreamClientTransport implements ClientTransport {
 
     private void writeLoop(int index, Connection c, ResponseHandler handler) {
         try {
-            while (true) {
-                MessageBuilder batch;
-                synchronized (c) {
-                    while (c.pending.length() == 0 && !c.closed) {
-                        c.writerWaiting = true;
-                        c.wait();
-                        c.writerWaiting = false;
-                    }
-                    if (c.closed) {
-                        return;
-                    }
-                    batch = c.pending;
-                    c.pending = c.writing;
-                    c.writing = batch;
-                }
-                c.out.write(batch.array(), 0, batch.length());
-                batch.reset();
-            }
+            c.outbox.writeLoop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            synchronized (c) {
-                c.failure = e;
-            }
             if (!closed) {
                 handler.onConnectionLost(index, e);
             }
@@ -174,29 +142,14 @@ public final class StreamClientTransport implements ClientTransport {
     /** Queues the message for the connection's writer; fails when the connection failed or is full. */
     @Override
     public void send(int connection, byte[] buf, int off, int len) throws IOException {
-        Connection c = connections.get(connection);
-        synchronized (c) {
-            if (c.failure != null || c.closed) {
-                throw new IOException("connection " + connection + " is closed", c.failure);
-            }
-            if (c.pending.length() + len > MAX_PENDING) {
-                throw new SendBufferFullException("connection " + connection + ": " + MAX_PENDING + " bytes unsent");
-            }
-            c.pending.append(buf, off, len);
-            if (c.writerWaiting) {
-                c.notify();
-            }
-        }
+        connections.get(connection).outbox.append(buf, off, len);
     }
 
     @Override
     public void close() {
         closed = true;
         for (Connection c : connections) {
-            synchronized (c) {
-                c.closed = true;
-                c.notifyAll();
-            }
+            c.outbox.close();
             try {
                 c.socket.close();
             } catch (IOException e) {

@@ -1,5 +1,7 @@
 package io.sipedge.loadtest.transport;
 
+import io.sipedge.loadtest.sip.MessageBuilder;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -74,6 +76,50 @@ public final class Warmup {
         } catch (IOException e) {
             // as above
         }
+    }
+
+    /**
+     * WebSocket frames in memory: a client's masked frame written and read back in the server role,
+     * a server's unmasked one read in the client role (the generator's two hot paths), and a PING.
+     */
+    public static void webSocketFrames() {
+        byte[] sip = new byte[600];
+        MessageBuilder out = new MessageBuilder(4096);
+        WebSocketFrameDecoder server = new WebSocketFrameDecoder(true, 4096, 65535);
+        WebSocketFrameDecoder client = new WebSocketFrameDecoder(false, 4096, 65535);
+        long[] sink = new long[1];
+        WebSocketFrameDecoder.Listener count = new WebSocketFrameDecoder.Listener() {
+            @Override
+            public void message(byte[] buf, int off, int len) {
+                sink[0] += len;
+            }
+
+            @Override
+            public void ping(byte[] buf, int off, int len) {
+                sink[0]++;
+            }
+
+            @Override
+            public void close(int code, byte[] buf, int off, int len) {
+            }
+        };
+        try {
+            for (int i = 0; i < ROUNDS; i++) {
+                out.reset();
+                WebSocketFrames.writeMasked(out, WebSocketFrames.TEXT, sip, 0, sip.length, i * 0x9E3779B9);
+                server.received(feed(server, out), count);
+                out.reset();
+                WebSocketFrames.writeUnmasked(out, true, WebSocketFrames.TEXT, sip, 0, sip.length);
+                WebSocketFrames.writeUnmasked(out, true, WebSocketFrames.PING, sip, 0, 8);
+                client.received(feed(client, out), count);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("the warm-up's own frames did not decode", e);
+        }
+    }
+
+    private static int feed(WebSocketFrameDecoder d, MessageBuilder frames) throws IOException {
+        return d.readFrom(new ByteArrayInputStream(frames.array(), 0, frames.length()));
     }
 
     private static void readFully(InputStream in, byte[] buf, int n) throws IOException {

@@ -1,15 +1,18 @@
 package io.sipedge.loadtest.register;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sipedge.loadtest.TestTls;
 import io.sipedge.loadtest.responder.Responder;
 import io.sipedge.loadtest.responder.ResponderOptions;
+import io.sipedge.loadtest.transport.FakeWebSocketServer;
 import io.sipedge.loadtest.transport.TransportType;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,6 +70,36 @@ class RegisterLoadTest {
             assertEquals(0, r.retransmissions());
             assertEquals(2L * N, responder.requests());
         }
+    }
+
+    @Test
+    void wsAndWssRegistrationsCheckedByARegistrarAllSucceedWithBrowserLikeViaAndContact() throws Exception {
+        List<SipUser> users = Users.generate(100, "example.com");
+        Map<String, String> passwords = users.stream().collect(Collectors.toMap(SipUser::digestUsername, SipUser::password));
+        for (TransportType t : List.of(TransportType.WS, TransportType.WSS)) {
+            try (VerifyingRegistrar registrar = new VerifyingRegistrar(
+                    List.of("Digest realm=\"%s\", nonce=\"n1\", algorithm=MD5, qop=\"auth\""), passwords);
+                 FakeWebSocketServer server = new FakeWebSocketServer(t == TransportType.WSS ? TestTls.serverContext() : null,
+                         FakeWebSocketServer.Handshake.ACCEPT, registrar::answer)) {
+                RunResult r = RegisterLoad.run(RegisterOptions.builder("127.0.0.1", server.port(), t, users)
+                        .rate(200).durationSeconds(N / 200.0).timeoutSeconds(5).connections(2).contactPort(5999).build());
+                assertAllSucceeded(r);
+                assertEquals(List.of(), registrar.rejections());
+                String first = server.nextFrame().text();
+                // RFC 7118 §5, as JsSIP and SIP.js write them: an invented .invalid host, no port, no rport
+                assertTrue(first.matches("(?s).*\r\nVia: SIP/2\\.0/" + t + " [0-9a-z]{12}\\.invalid;branch=z9hG4bK[^;\r]+\r\n.*"),
+                        first);
+                assertTrue(first.matches("(?s).*\r\nContact: <sip:u0+1@[0-9a-z]{12}\\.invalid;transport=ws>\r\n.*"), first);
+            }
+        }
+    }
+
+    @Test
+    void aFixedContactPortFixesTheWebSocketHostPerConnectionNumber() {
+        assertEquals(RegistrationDriver.webSocketHost(0, 5999), RegistrationDriver.webSocketHost(0, 5999));
+        assertNotEquals(RegistrationDriver.webSocketHost(0, 5999), RegistrationDriver.webSocketHost(1, 5999));
+        assertNotEquals(RegistrationDriver.webSocketHost(0, 0), RegistrationDriver.webSocketHost(0, 0), "random without one");
+        assertTrue(RegistrationDriver.webSocketHost(3, 5999).matches("[0-9a-z]{12}\\.invalid"));
     }
 
     @Test

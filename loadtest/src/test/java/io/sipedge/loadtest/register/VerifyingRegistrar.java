@@ -59,7 +59,7 @@ final class VerifyingRegistrar implements AutoCloseable {
         }
     }
 
-    private String answer(String req) {
+    String answer(String req) {
         Map<String, String> h = new HashMap<>();
         String[] lines = req.split("\r\n");
         for (int i = 1; i < lines.length && !lines[i].isEmpty(); i++) {
