@@ -94,7 +94,7 @@ public final class Edge implements AutoCloseable {
             Registrar registrar = new Registrar(directory, locations,
                     new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
-                            cfg.maxContactsPolicy()));
+                            cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds()));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath());
             EdgeConfig.Connections conn = cfg.connections();

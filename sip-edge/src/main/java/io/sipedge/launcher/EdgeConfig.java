@@ -33,7 +33,7 @@ public record EdgeConfig(
         Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
-        boolean registerFastPath) {
+        boolean registerFastPath, Keepalive keepalive) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -66,6 +66,19 @@ public record EdgeConfig(
                 case "on", "true" -> true; // YAML 1.1 readers turn on/off into booleans
                 case "off", "false" -> false;
                 default -> throw new IllegalArgumentException(s);
+            });
+    /**
+     * RFC 5626 §4.4.1's own default for connections: phones keep the pace they would pick anyway (a
+     * CRLF ping every 96-120 s), well inside the idle timeouts of NATs and firewalls for TCP, and a
+     * pong every ~2 minutes per connection costs the edge nothing. 0 = no Flow-Timer header.
+     */
+    static final Setting<Integer> SIP_FLOW_TIMER = new Setting<>("sip.flow-timer-seconds", "120",
+            "must be 0 (no Flow-Timer) or an integer from 10 to 3600", s -> {
+                int v = Integer.parseInt(s);
+                if (v != 0 && (v < 10 || v > 3600)) {
+                    throw new IllegalArgumentException();
+                }
+                return v;
             });
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
@@ -133,7 +146,7 @@ public record EdgeConfig(
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_MAX_CONNECTIONS,
             SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
-            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_FLOW_TIMER, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
@@ -151,6 +164,14 @@ public record EdgeConfig(
      */
     public record Connections(int max, int maxPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
                               int listenBacklog) {
+    }
+
+    /**
+     * Keepalives (RFC 5626) and NAT checks of the flows bindings keep.
+     *
+     * @param flowTimerSeconds the Flow-Timer of a 200 to an outbound registration over a connection; 0 = none
+     */
+    public record Keepalive(int flowTimerSeconds) {
     }
 
     /**
@@ -216,7 +237,7 @@ public record EdgeConfig(
                 get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
-                get(v, SIP_REGISTER_FAST_PATH));
+                get(v, SIP_REGISTER_FAST_PATH), new Keepalive(get(v, SIP_FLOW_TIMER)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

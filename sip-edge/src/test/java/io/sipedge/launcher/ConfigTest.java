@@ -283,6 +283,20 @@ class ConfigTest {
     }
 
     @Test
+    void theFlowTimerIsZeroForNoneOrWithinItsRange() {
+        assertEquals(120, EdgeConfig.defaults().keepalive().flowTimerSeconds());
+        assertEquals(0, EdgeConfig.load(null, Map.of(), List.of("sip.flow-timer-seconds=0")).keepalive()
+                .flowTimerSeconds());
+        assertEquals(45, EdgeConfig.load(null, Map.of("SIPEDGE_SIP_FLOW_TIMER_SECONDS", "45"), List.of())
+                .keepalive().flowTimerSeconds());
+        for (String bad : List.of("-1", "5", "3601", "two minutes")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> EdgeConfig.load(null, Map.of(), List.of("sip.flow-timer-seconds=" + bad)), bad);
+            assertEquals("sip.flow-timer-seconds", e.key());
+        }
+    }
+
+    @Test
     void maxExpiresBelowTheBuiltInDefaultExpiresAloneIsAccepted() {
         EdgeConfig c = EdgeConfig.load(null, Map.of(), List.of("registrar.max-expires=1800"));
         assertEquals(1800, c.maxExpires());
