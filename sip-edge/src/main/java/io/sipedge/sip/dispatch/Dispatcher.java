@@ -2,8 +2,10 @@ package io.sipedge.sip.dispatch;
 
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
+import io.sipedge.model.Transport;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.sip.keepalive.Stun;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.RegisterRequest;
 import io.sipedge.sip.registrar.Registrar;
@@ -16,6 +18,7 @@ import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipParser;
 import io.sipedge.sip.wire.SipResponses;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.text.ParseException;
 import java.time.InstantSource;
 import javax.sip.address.SipURI;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * the edge answered 200 (keepalives and load-balancer probes, never challenged), ACK absorbed,
  * anything else 405 with Allow until the proxy exists. A message that does not parse gets a 400 when
  * it carries what a response needs, and its connection is closed. Every answer is written by
- * {@link SipResponses} from the request's {@link RequestHead}.
+ * {@link SipResponses} from the request's {@link RequestHead}. A STUN Binding request on UDP (an
+ * RFC 5626 keepalive) is answered by {@link Stun}.
  *
  * <p>Also the boundary of the transport's threads: nothing thrown while handling a message may
  * reach them. Failures are logged with the exception class and Call-ID only, never the message,
@@ -61,6 +65,10 @@ public final class Dispatcher implements InboundHandler {
         RawRegister raw = fastPath ? RawRegister.scan(in.bytes()) : null;
         if (raw != null) {
             register(raw.request(in.flow()), raw.head(in.flow()), in);
+            return true;
+        }
+        if (in.transport() == Transport.UDP && Stun.isStun(in.bytes())) {
+            stun(in);
             return true;
         }
         SIPMessage m;
@@ -102,6 +110,18 @@ public final class Dispatcher implements InboundHandler {
                     t.toString());
         }
         return true;
+    }
+
+    /** An RFC 5626 §8 keepalive: a STUN Binding request on the SIP port, answered from it. */
+    private static void stun(Inbound in) {
+        try {
+            byte[] answer = Stun.answer(in.bytes(), InetAddress.getByName(in.sourceIp()), in.sourcePort());
+            if (answer != null) {
+                in.reply(answer, in.sourcePort());
+            }
+        } catch (IOException | RuntimeException e) { // boundary of a transport thread
+            log.debug("STUN answer to {}:{} not sent: {}", in.sourceIp(), in.sourcePort(), e.toString());
+        }
     }
 
     /** A message that does not parse: 400 when it can be answered, and its connection is closed. */
