@@ -16,6 +16,7 @@ import io.sipedge.observe.TransportEvents;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
+import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
 import io.sipedge.sip.transport.TlsMaterial;
@@ -96,7 +97,7 @@ public final class Edge implements AutoCloseable {
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
                             cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds()));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
-                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath());
+                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(), ResponseSink.NONE);
             EdgeConfig.Connections conn = cfg.connections();
             sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),

@@ -1,10 +1,13 @@
 package io.sipedge.sip.dispatch;
 
 import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.header.Via;
 import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.keepalive.Stun;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.RegisterRequest;
@@ -34,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * anything else 405 with Allow until the proxy exists. A message that does not parse gets a 400 when
  * it carries what a response needs, and its connection is closed. Every answer is written by
  * {@link SipResponses} from the request's {@link RequestHead}. A STUN Binding request on UDP (an
- * RFC 5626 keepalive) is answered by {@link Stun}.
+ * RFC 5626 keepalive) is answered by {@link Stun}; a response goes to the {@link ResponseSink}
+ * (qualify), never to the registrar.
  *
  * <p>Also the boundary of the transport's threads: nothing thrown while handling a message may
  * reach them. Failures are logged with the exception class and Call-ID only, never the message,
@@ -51,13 +55,19 @@ public final class Dispatcher implements InboundHandler {
     private final InstantSource clock;
     private final EdgeEvents events;
     private final boolean fastPath;
+    private final ResponseSink responses;
 
-    /** @param fastPath answer REGISTERs of the common shape from their bytes */
-    public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath) {
+    /**
+     * @param fastPath  answer REGISTERs of the common shape from their bytes
+     * @param responses where every response goes (the edge's own requests are qualify's OPTIONS)
+     */
+    public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath,
+                      ResponseSink responses) {
         this.registrar = registrar;
         this.clock = clock;
         this.events = events;
         this.fastPath = fastPath;
+        this.responses = responses;
     }
 
     @Override
@@ -79,7 +89,8 @@ public final class Dispatcher implements InboundHandler {
             return false;
         }
         if (!(m instanceof SIPRequest request)) {
-            return true; // a response: the edge sends no requests yet
+            response((SIPResponse) m);
+            return true;
         }
         try {
             RequestHead head = RequestHead.of(request, in.flow());
@@ -110,6 +121,20 @@ public final class Dispatcher implements InboundHandler {
                     t.toString());
         }
         return true;
+    }
+
+    /** An answer to one of the edge's own requests (qualify's OPTIONS), or to nothing the edge sent. */
+    private void response(SIPResponse r) {
+        try {
+            Via via = r.getTopmostVia();
+            if (via != null && r.getCallId() != null && r.getCSeq() != null) {
+                responses.response(via.getBranch(), r.getCallId().getCallId(), r.getCSeq().getMethod(),
+                        r.getStatusCode());
+            }
+        } catch (RuntimeException e) { // boundary of a transport thread
+            log.warn("response (Call-ID {}) failed: {}", r.getCallId() == null ? null : r.getCallId().getCallId(),
+                    e.toString());
+        }
     }
 
     /** An RFC 5626 §8 keepalive: a STUN Binding request on the SIP port, answered from it. */
