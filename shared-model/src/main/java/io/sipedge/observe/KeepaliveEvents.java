@@ -1,6 +1,7 @@
 package io.sipedge.observe;
 
 import io.sipedge.model.Transport;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,12 +17,23 @@ public interface KeepaliveEvents {
 
     /** Which keepalive probed: the {@code kind} label. */
     enum Kind {
-        /** SIP OPTIONS to a binding behind NAT (UDP). */
-        QUALIFY;
+        /** SIP OPTIONS to a binding behind NAT. */
+        QUALIFY(Transport.UDP);
+
+        private final List<Transport> transports;
+
+        Kind(Transport... transports) {
+            this.transports = List.of(transports);
+        }
 
         /** The label value: the name in lower case. */
         public String label() {
             return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The transports it probes over: metrics register a series for each, and no other. */
+        public List<Transport> transports() {
+            return transports;
         }
     }
 
