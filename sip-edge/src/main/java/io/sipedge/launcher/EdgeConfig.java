@@ -80,6 +80,15 @@ public record EdgeConfig(
                 }
                 return v;
             });
+    /**
+     * Many NATs keep an idle UDP mapping 30 s to a few minutes (RFC 5626 §4.4.2 has phones send
+     * their own keepalives every 24-29 s for the shortest); 30 s keeps most of them open from the
+     * edge's side, for phones that send none, at one small datagram each way per NATed UDP phone.
+     * 0 = no qualify.
+     */
+    static final Setting<Integer> SIP_QUALIFY_INTERVAL = Setting.intRange("sip.qualify-interval-seconds", 30, 0, 3600);
+    /** Three probes in a row: a lost datagram or two never costs a phone its registration. */
+    static final Setting<Integer> SIP_QUALIFY_MISSES = Setting.intRange("sip.qualify-misses", 3, 1, 10);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
@@ -146,11 +155,12 @@ public record EdgeConfig(
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_MAX_CONNECTIONS,
             SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
-            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_FLOW_TIMER, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
-            PROVISIONING_AUTH_TOKEN_TTL);
+            PROVISIONING_AUTH_TOKEN_TTL,
+            SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -169,9 +179,11 @@ public record EdgeConfig(
     /**
      * Keepalives (RFC 5626) and NAT checks of the flows bindings keep.
      *
-     * @param flowTimerSeconds the Flow-Timer of a 200 to an outbound registration over a connection; 0 = none
+     * @param flowTimerSeconds       the Flow-Timer of a 200 to an outbound registration over a connection; 0 = none
+     * @param qualifyIntervalSeconds how often a UDP binding behind NAT is sent an OPTIONS; 0 = never
+     * @param qualifyMisses          unanswered OPTIONS in a row that remove the binding
      */
-    public record Keepalive(int flowTimerSeconds) {
+    public record Keepalive(int flowTimerSeconds, int qualifyIntervalSeconds, int qualifyMisses) {
     }
 
     /**
@@ -237,7 +249,8 @@ public record EdgeConfig(
                 get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
-                get(v, SIP_REGISTER_FAST_PATH), new Keepalive(get(v, SIP_FLOW_TIMER)));
+                get(v, SIP_REGISTER_FAST_PATH), new Keepalive(get(v, SIP_FLOW_TIMER),
+                get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

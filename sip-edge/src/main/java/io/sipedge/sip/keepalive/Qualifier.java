@@ -66,14 +66,12 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
      * @param intervalSeconds  each binding behind NAT is probed this often
      * @param misses           probes in a row that go unanswered before the binding is removed
      * @param maxProbesPerTick probes a second, at most
-     * @param sentBy           the Via sent-by of the probes: the edge's host and UDP port
      */
-    public record Settings(int intervalSeconds, int misses, int maxProbesPerTick, String sentBy) {
+    public record Settings(int intervalSeconds, int misses, int maxProbesPerTick) {
         public Settings {
             if (intervalSeconds < 1 || misses < 1 || maxProbesPerTick < 1) {
                 throw new IllegalArgumentException("interval, misses and probes per tick must be at least 1");
             }
-            requireNonNull(sentBy, "sentBy");
         }
 
         /**
@@ -143,6 +141,7 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
     private long lastTick = Long.MIN_VALUE;
     private long lastReport = Long.MIN_VALUE;
     private volatile Sender sender;
+    private volatile String sentBy;
     private ScheduledExecutorService timer;
 
     private Qualifier(Settings settings, InstantSource clock, LocationStore store, KeepaliveEvents events) {
@@ -169,12 +168,16 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
         return q;
     }
 
-    /** Starts the tick, once a second on its own daemon thread, sending with {@code sender}. */
-    public synchronized void start(Sender sender) {
+    /**
+     * Starts the tick, once a second on its own daemon thread, sending with {@code sender}.
+     *
+     * @param sentBy the Via sent-by of the probes: the edge's host and its UDP port
+     */
+    public synchronized void start(Sender sender, String sentBy) {
         if (timer != null) {
             throw new IllegalStateException("already started");
         }
-        sendWith(sender);
+        sendWith(sender, sentBy);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sip-qualify");
             t.setDaemon(true);
@@ -190,8 +193,9 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
     }
 
     /** The sender alone, without the timer: tests call {@link #tick} themselves. */
-    void sendWith(Sender s) {
+    void sendWith(Sender s, String via) {
         this.sender = requireNonNull(s, "sender");
+        this.sentBy = requireNonNull(via, "sentBy");
     }
 
     @Override
@@ -391,7 +395,7 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
         Flow flow = e.flow;
         String branch = BRANCH_PREFIX + hex(8);
         String callId = hex(8);
-        byte[] bytes = SipRequests.options(e.contact, "UDP", settings.sentBy(), branch,
+        byte[] bytes = SipRequests.options(e.contact, "UDP", sentBy, branch,
                 "sip:ping@" + aor.domain(), hex(4), "sip:" + aor.user() + "@" + aor.domain(), callId);
         Probe p = new Probe(branch, callId, e, flow, now);
         outstanding.put(branch, p);

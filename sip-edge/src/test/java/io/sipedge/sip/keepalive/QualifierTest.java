@@ -66,9 +66,8 @@ class QualifierTest {
     }
 
     private Qualifier qualifier(int interval, int maxPerTick) {
-        Qualifier q = Qualifier.watch(store, new Qualifier.Settings(interval, MISSES, maxPerTick, "192.0.2.1:5060"),
-                clock, events);
-        q.sendWith(sent);
+        Qualifier q = Qualifier.watch(store, new Qualifier.Settings(interval, MISSES, maxPerTick), clock, events);
+        q.sendWith(sent, "192.0.2.1:5060");
         return q;
     }
 
