@@ -221,6 +221,9 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
 
     @Override
     public void refreshed(Aor aor, Binding before, Binding after) {
+        if (before.transport() != Transport.UDP && after.transport() != Transport.UDP) {
+            return; // never followed: a TCP or TLS refresh costs the REGISTER nothing more
+        }
         Key key = new Key(aor, QualifyRules.identity(after));
         Entry e = entries.get(key);
         if (e != null && before.contact().equals(after.contact()) && before.flow().equals(after.flow())) {
@@ -231,6 +234,8 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
         if (!old.equals(key)) {
             untrack(old);
         }
+        // Judged again even when nothing changed: a removal and an addition delivered out of order
+        // by two threads must not leave a binding behind NAT unfollowed for good.
         if (QualifyRules.qualifies(after)) {
             track(key, after);
         } else {
@@ -240,7 +245,9 @@ public final class Qualifier implements BindingListener, ResponseSink, AutoClose
 
     @Override
     public void removed(Aor aor, Binding binding, Removal why) {
-        untrack(new Key(aor, QualifyRules.identity(binding)));
+        if (binding.transport() == Transport.UDP) {
+            untrack(new Key(aor, QualifyRules.identity(binding)));
+        }
     }
 
     private void track(Key key, Binding binding) {

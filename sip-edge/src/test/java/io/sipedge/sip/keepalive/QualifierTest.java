@@ -314,6 +314,16 @@ class QualifierTest {
         assertTrue(sent.all.isEmpty());
     }
 
+    @Test
+    void aBindingThatMovesToAConnectionIsNoLongerFollowed() {
+        register(ALICE, NATED, NAT_FLOW);
+        assertEquals(1, qualifier.tracked());
+        register(ALICE, NATED, new Flow(Transport.TCP, "198.51.100.4", 40001, 7, "edge-1", true));
+        assertEquals(0, qualifier.tracked());
+        run(2 * INTERVAL);
+        assertTrue(sent.all.isEmpty(), sent.all.toString());
+    }
+
     // ------------------------------------------------------------------ fakes
 
     record Sent(Flow flow, byte[] bytes, String branch, String callId) {
