@@ -1,7 +1,7 @@
 package io.sipedge.sip.dispatch;
 
-import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sipedge.model.Transport;

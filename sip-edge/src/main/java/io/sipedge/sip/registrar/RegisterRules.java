@@ -119,9 +119,9 @@ final class RegisterRules {
      *
      * <p>{@code Require: outbound} (§6): the phone listed the option tag in Supported and a contact
      * has {@code +sip.instance} and {@code reg-id} (a reg-id without an instance is ignored), and
-     * the edge holds the phone's own flow: the request came straight from the phone (one Via), or
-     * through an edge proxy that vouches for its flow with an {@code ob} Path (otherwise §6 forbids
-     * outbound processing). The transport does not matter: §6 says MUST for UDP as for TCP, and the
+     * the request came straight from the phone (one Via) or through an edge proxy that keeps the
+     * phone's flow and says so with an {@code ob} Path (without either, §6 forbids outbound
+     * processing). The transport does not matter: §6 says MUST for UDP as for TCP, and the
      * edge answers the STUN keepalives a phone then sends over UDP (§8), so telling a UDP phone
      * does not make it declare its flow failed.
      *
