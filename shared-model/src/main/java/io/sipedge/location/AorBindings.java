@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The bindings of one AOR, and the §10.3 update rules over them. It runs inside the store's per-AOR
@@ -78,6 +79,24 @@ final class AorBindings {
             } else {
                 keep.add(s);
             }
+        }
+        return new Step(keep.isEmpty() ? null : new AorBindings(keep), null, events);
+    }
+
+    /** The bindings {@code which} picks go, for {@code why}; {@code next} is this when none does. */
+    Step remove(Predicate<Binding> which, Removal why) {
+        List<Event> events = new ArrayList<>(1);
+        List<StoredBinding> keep = new ArrayList<>(bindings.size());
+        for (StoredBinding s : bindings) {
+            Binding b = s.value();
+            if (which.test(b)) {
+                events.add(new Event(b, null, why));
+            } else {
+                keep.add(s);
+            }
+        }
+        if (events.isEmpty()) {
+            return new Step(this, null, events);
         }
         return new Step(keep.isEmpty() ? null : new AorBindings(keep), null, events);
     }

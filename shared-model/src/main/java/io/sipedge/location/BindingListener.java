@@ -12,7 +12,9 @@ public interface BindingListener {
     /** Why a binding went away. */
     enum Removal { UNREGISTERED, EXPIRED, EVICTED, REPLACED, REMOVED,
         /** The connection of an RFC 5626 registration closed. */
-        FLOW_CLOSED }
+        FLOW_CLOSED,
+        /** The edge's keepalive found its flow dead: probes in a row went unanswered. */
+        UNREACHABLE }
 
     /** A new binding was stored. */
     default void added(Aor aor, Binding binding) {

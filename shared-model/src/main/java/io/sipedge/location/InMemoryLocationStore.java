@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +92,20 @@ public final class InMemoryLocationStore implements LocationStore {
         }
         deliver(aor, out[0].events());
         return out[0].events().stream().map(Event::before).filter(b -> !b.expiredAt(now)).toList();
+    }
+
+    @Override
+    public List<Binding> remove(Aor aor, Predicate<Binding> which, BindingListener.Removal why) {
+        Step[] out = new Step[1];
+        aors.computeIfPresent(aor, (k, old) -> {
+            out[0] = old.remove(which, why);
+            return out[0].next();
+        });
+        if (out[0] == null || out[0].events().isEmpty()) {
+            return List.of();
+        }
+        deliver(aor, out[0].events());
+        return out[0].events().stream().map(Event::before).toList();
     }
 
     @Override

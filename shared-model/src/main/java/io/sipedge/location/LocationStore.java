@@ -5,6 +5,7 @@ import io.sipedge.model.Binding;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Soft state: the bindings of every AOR (RFC 3261 §10.3). Updates are atomic per AOR and never wait
@@ -44,6 +45,16 @@ public interface LocationStore {
     int closeFlow(long connection);
 
     int aorCount();
+
+    /**
+     * Removes the bindings of {@code aor} that {@code which} picks, in one atomic step, and tells the
+     * listeners {@code why}. {@code which} runs inside the AOR's atomic section on bindings as they
+     * stand, so a caller can make sure it removes what it judged and not a binding refreshed since:
+     * it must be a pure, quick test.
+     *
+     * @return the bindings removed
+     */
+    List<Binding> remove(Aor aor, Predicate<Binding> which, BindingListener.Removal why);
 
     void addListener(BindingListener listener);
 }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +66,11 @@ class ExpiryReaperTest {
         @Override
         public List<Binding> removeAll(Aor aor, Instant now) {
             return inner.removeAll(aor, now);
+        }
+
+        @Override
+        public List<Binding> remove(Aor aor, Predicate<Binding> which, Removal why) {
+            return inner.remove(aor, which, why);
         }
 
         @Override

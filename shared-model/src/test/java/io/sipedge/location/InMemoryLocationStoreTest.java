@@ -99,6 +99,46 @@ class InMemoryLocationStoreTest {
         assertFalse(store.lookup(ALICE, now).get(0).flow().open());
     }
 
+    // ---------------------------------------------------------------- removal of one binding
+
+    @Test
+    void removesWhatThePredicatePicksAndTellsWhy() {
+        Instant now = clock.instant();
+        store.apply(ALICE, register(b("sip:alice@10.0.0.1:5060").build(), b("sip:alice@10.0.0.2:5060").build()), now);
+        store.apply(BOB, register(b("sip:bob@10.0.0.3:5060").build()), now);
+        events.clear();
+
+        List<Binding> gone = store.remove(ALICE, x -> x.contact().equals("sip:alice@10.0.0.2:5060"),
+                Removal.UNREACHABLE);
+
+        assertEquals(List.of("sip:alice@10.0.0.2:5060"), gone.stream().map(Binding::contact).toList());
+        assertEquals(List.of("removed alice sip:alice@10.0.0.2:5060 UNREACHABLE"), events);
+        assertEquals(List.of("sip:alice@10.0.0.1:5060"),
+                store.lookup(ALICE, now).stream().map(Binding::contact).toList());
+        assertEquals(2, store.bindingCount());
+        assertEquals(1, store.lookup(BOB, now).size(), "another AOR is untouched");
+    }
+
+    @Test
+    void aPredicateThatPicksNothingChangesNothingAndTellsNobody() {
+        Instant now = clock.instant();
+        store.apply(ALICE, register(b("sip:alice@10.0.0.1:5060").build()), now);
+        events.clear();
+        assertTrue(store.remove(ALICE, x -> false, Removal.UNREACHABLE).isEmpty());
+        assertTrue(store.remove(BOB, x -> true, Removal.UNREACHABLE).isEmpty(), "an AOR with no bindings");
+        assertTrue(events.isEmpty(), events.toString());
+        assertEquals(1, store.bindingCount());
+    }
+
+    @Test
+    void removingTheLastBindingRemovesTheAor() {
+        Instant now = clock.instant();
+        store.apply(ALICE, register(b("sip:alice@10.0.0.1:5060").build()), now);
+        assertEquals(1, store.remove(ALICE, x -> true, Removal.UNREACHABLE).size());
+        assertEquals(0, store.aorCount());
+        assertEquals(0, store.bindingCount());
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** A Binding with test defaults; registered now, expiring in an hour. */

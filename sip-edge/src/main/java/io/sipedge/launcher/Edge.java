@@ -12,10 +12,13 @@ import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
+import io.sipedge.sip.keepalive.Qualifier;
+import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
 import io.sipedge.sip.transport.TlsMaterial;
@@ -41,17 +44,19 @@ public final class Edge implements AutoCloseable {
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
     private final ExpiryReaper reaper;
+    private final Qualifier qualifier;
     private final Transports sip;
     private final HttpServer http;
     private final EdgeMetrics metrics;
     /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
     private final AtomicBoolean serving;
 
-    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper,
+    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, Qualifier qualifier,
                  Transports sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
+        this.qualifier = qualifier;
         this.sip = sip;
         this.http = http;
         this.metrics = metrics;
@@ -66,6 +71,7 @@ public final class Edge implements AutoCloseable {
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
         ExpiryReaper reaper = null;
+        Qualifier qualifier = null;
         Transports sip = null;
         HttpServer http = null;
         EdgeMetrics metrics = null;
@@ -94,9 +100,17 @@ public final class Edge implements AutoCloseable {
             Registrar registrar = new Registrar(directory, locations,
                     new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
-                            cfg.maxContactsPolicy()));
+                            cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds()));
+            EdgeConfig.Keepalive keepalive = cfg.keepalive();
+            KeepaliveEvents keepaliveEvents = metrics == null ? KeepaliveEvents.NONE : metrics.keepaliveEvents();
+            if (keepalive.qualifyIntervalSeconds() > 0) {
+                // Following the store before SIP starts, like the metrics: it must see every binding.
+                qualifier = Qualifier.watch(locations, new Qualifier.Settings(keepalive.qualifyIntervalSeconds(),
+                        keepalive.qualifyMisses(), Qualifier.MAX_PROBES_PER_TICK), clock, keepaliveEvents);
+            }
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
-                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath());
+                    metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(),
+                    qualifier == null ? ResponseSink.NONE : qualifier);
             EdgeConfig.Connections conn = cfg.connections();
             TransportEvents transportEvents = metrics == null ? TransportEvents.NONE : metrics.transportEvents();
             sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
@@ -105,13 +119,16 @@ public final class Edge implements AutoCloseable {
                     conn.listenBacklog(), cfg.webSockets().port(), cfg.webSockets().tlsPort(),
                     cfg.webSockets().allowedOrigins(), cfg.webSockets().pingIntervalSeconds() * 1000,
                     cfg.webSockets().pingMisses()), dispatcher,
-                    transportEvents, flow -> {
+                    transportEvents, keepaliveEvents, flow -> {
                         if (locations.closeFlow(flow.connection()) > 0) {
                             transportEvents.flowClosedWithBindings(flow.transport());
                         }
                     });
             if (metrics != null) {
                 metrics.watch(sip);
+            }
+            if (qualifier != null) {
+                qualifier.start(sip::send, sentBy(advertisedHost(cfg), sip.port()));
             }
             AtomicBoolean serving = new AtomicBoolean(true);
             if (cfg.httpPort() >= 0) {
@@ -137,14 +154,14 @@ public final class Edge implements AutoCloseable {
                 bound[0] = http;
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, reaper, sip, http, metrics, serving);
+            Edge edge = new Edge(directory, locations, reaper, qualifier, sip, http, metrics, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
                     listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, sip, reaper, metrics, directory);
+            closeAll(http, qualifier, sip, reaper, metrics, directory);
             throw e;
         }
     }
@@ -181,6 +198,11 @@ public final class Edge implements AutoCloseable {
             log.debug("listing interfaces: {}", e.toString());
         }
         return "127.0.0.1";
+    }
+
+    /** A Via sent-by: an IPv6 literal in brackets (RFC 3261 §25.1). */
+    static String sentBy(String host, int port) {
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /** The stores are loaded before anything listens; SIP is ready while its listeners are bound. */
@@ -230,14 +252,20 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, sip, reaper, metrics, directory);
+        closeAll(http, qualifier, sip, reaper, metrics, directory);
     }
 
-    /** Shutdown order: front doors first, then timers and metrics, then the durable store. Nulls were never started. */
-    private static void closeAll(HttpServer http, Transports sip,
+    /**
+     * Shutdown order: front doors first (qualify sends through SIP, so it stops before it), then
+     * timers and metrics, then the durable store. Nulls were never started.
+     */
+    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip,
                                  ExpiryReaper reaper, EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();
+        }
+        if (qualifier != null) {
+            qualifier.close();
         }
         if (sip != null) {
             sip.close();

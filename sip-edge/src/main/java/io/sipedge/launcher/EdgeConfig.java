@@ -35,7 +35,7 @@ public record EdgeConfig(
         Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
-        boolean registerFastPath, WebSockets webSockets) {
+        boolean registerFastPath, WebSockets webSockets, Keepalive keepalive) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -81,6 +81,28 @@ public record EdgeConfig(
                 case "off", "false" -> false;
                 default -> throw new IllegalArgumentException(s);
             });
+    /**
+     * RFC 5626 §4.4.1's own default for connections: phones keep the pace they would pick anyway (a
+     * CRLF ping every 96-120 s), well inside the idle timeouts of NATs and firewalls for TCP, and a
+     * pong every ~2 minutes per connection costs the edge nothing. 0 = no Flow-Timer header.
+     */
+    static final Setting<Integer> SIP_FLOW_TIMER = new Setting<>("sip.flow-timer-seconds", "120",
+            "must be 0 (no Flow-Timer) or an integer from 10 to 3600", s -> {
+                int v = Integer.parseInt(s);
+                if (v != 0 && (v < 10 || v > 3600)) {
+                    throw new IllegalArgumentException();
+                }
+                return v;
+            });
+    /**
+     * Many NATs keep an idle UDP mapping 30 s to a few minutes (RFC 5626 §4.4.2 has phones send
+     * their own keepalives every 24-29 s for the shortest); 30 s keeps most of them open from the
+     * edge's side, for phones that send none, at one small datagram each way per NATed UDP phone.
+     * 0 = no qualify.
+     */
+    static final Setting<Integer> SIP_QUALIFY_INTERVAL = Setting.intRange("sip.qualify-interval-seconds", 30, 0, 3600);
+    /** Three probes in a row: a lost datagram or two never costs a phone its registration. */
+    static final Setting<Integer> SIP_QUALIFY_MISSES = Setting.intRange("sip.qualify-misses", 3, 1, 10);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
@@ -152,7 +174,8 @@ public record EdgeConfig(
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
-            PROVISIONING_AUTH_TOKEN_TTL);
+            PROVISIONING_AUTH_TOKEN_TTL,
+            SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -182,6 +205,16 @@ public record EdgeConfig(
         public WebSockets {
             allowedOrigins = Set.copyOf(allowedOrigins);
         }
+    }
+
+    /**
+     * Keepalives (RFC 5626) and NAT checks of the flows bindings keep.
+     *
+     * @param flowTimerSeconds       the Flow-Timer of a 200 to an outbound registration over a connection; 0 = none
+     * @param qualifyIntervalSeconds how often a UDP binding behind NAT is sent an OPTIONS; 0 = never
+     * @param qualifyMisses          unanswered OPTIONS in a row that remove the binding
+     */
+    public record Keepalive(int flowTimerSeconds, int qualifyIntervalSeconds, int qualifyMisses) {
     }
 
     /**
@@ -248,7 +281,8 @@ public record EdgeConfig(
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
                 get(v, SIP_REGISTER_FAST_PATH), new WebSockets(get(v, SIP_WS_PORT), get(v, SIP_WSS_PORT),
-                get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)));
+                get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)),
+                new Keepalive(get(v, SIP_FLOW_TIMER), get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

@@ -140,6 +140,7 @@ class MetricsApiTest {
                     udp.contact("alice7731"), "SHA-256", "Expires: 0").status());
             PrometheusText gone = scrapeAfter(after, 2);
             assertEquals(0, delta(before, gone, "sip_bindings", "transport", "udp"), gone.text());
+            assertEquals(1, delta(before, gone, "sip_bindings_removed_total", "reason", "unregistered"), gone.text());
             assertEquals(2, delta(before, gone, "sip_registered_aors"), gone.text());
             assertEquals(edge.locations().bindingCount(), gone.value("sip_bindings", "transport", "udp")
                     + gone.value("sip_bindings", "transport", "tcp") + gone.value("sip_bindings", "transport", "tls"));
@@ -204,7 +205,9 @@ class MetricsApiTest {
                 "jvm_threads_live_threads", "jvm_classes_loaded_classes", "process_cpu_usage",
                 "process_uptime_seconds", "process_start_time_seconds", "process_files_open_files",
                 "sip_register_requests_total", "sip_auth_failures_total", "sip_register_duration_seconds",
-                "sip_bindings", "sip_registered_aors", "http_server_requests_seconds")) {
+                "sip_bindings", "sip_registered_aors", "sip_bindings_removed_total", "sip_keepalive_probes_sent_total",
+                "sip_keepalive_probes_answered_total", "sip_keepalive_probes_unanswered_total",
+                "sip_keepalive_failures_total", "http_server_requests_seconds")) {
             assertTrue(p.types().containsKey(family), family + " in " + p.types().keySet());
         }
         assertTrue(p.value("jvm_memory_used_bytes", "area", "heap", "id", firstHeapPool(p)) > 0);

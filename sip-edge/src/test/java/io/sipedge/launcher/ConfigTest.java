@@ -285,6 +285,37 @@ class ConfigTest {
     }
 
     @Test
+    void theFlowTimerIsZeroForNoneOrWithinItsRange() {
+        assertEquals(120, EdgeConfig.defaults().keepalive().flowTimerSeconds());
+        assertEquals(0, EdgeConfig.load(null, Map.of(), List.of("sip.flow-timer-seconds=0")).keepalive()
+                .flowTimerSeconds());
+        assertEquals(45, EdgeConfig.load(null, Map.of("SIPEDGE_SIP_FLOW_TIMER_SECONDS", "45"), List.of())
+                .keepalive().flowTimerSeconds());
+        for (String bad : List.of("-1", "5", "3601", "two minutes")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> EdgeConfig.load(null, Map.of(), List.of("sip.flow-timer-seconds=" + bad)), bad);
+            assertEquals("sip.flow-timer-seconds", e.key());
+        }
+    }
+
+    @Test
+    void qualifyIsOnEveryThirtySecondsWithThreeMissesAndZeroTurnsItOff() {
+        EdgeConfig.Keepalive k = EdgeConfig.defaults().keepalive();
+        assertEquals(30, k.qualifyIntervalSeconds());
+        assertEquals(3, k.qualifyMisses());
+        EdgeConfig off = EdgeConfig.load(null, Map.of("SIPEDGE_SIP_QUALIFY_INTERVAL_SECONDS", "0",
+                "SIPEDGE_SIP_QUALIFY_MISSES", "5"), List.of());
+        assertEquals(0, off.keepalive().qualifyIntervalSeconds());
+        assertEquals(5, off.keepalive().qualifyMisses());
+        for (String bad : List.of("sip.qualify-interval-seconds=-1", "sip.qualify-interval-seconds=3601",
+                "sip.qualify-misses=0", "sip.qualify-misses=11")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> EdgeConfig.load(null, Map.of(), List.of(bad)), bad);
+            assertEquals(bad.substring(0, bad.indexOf('=')), e.key());
+        }
+    }
+
+    @Test
     void maxExpiresBelowTheBuiltInDefaultExpiresAloneIsAccepted() {
         EdgeConfig c = EdgeConfig.load(null, Map.of(), List.of("registrar.max-expires=1800"));
         assertEquals(1800, c.maxExpires());

@@ -14,11 +14,15 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sipedge.http.server.RequestObserver;
+import io.sipedge.location.BindingListener;
 import io.sipedge.location.BindingsByTransport;
 import io.sipedge.location.LocationStore;
+import io.sipedge.model.Aor;
+import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.observe.WebSocketRefusal;
@@ -26,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +62,7 @@ public final class EdgeMetrics implements AutoCloseable {
     private final SipMeters sip;
     private final HttpMeters http = new HttpMeters();
     private final ConnectionMeters connections;
+    private final KeepaliveMeters keepalives;
 
     /**
      * Registers everything. Call it before SIP starts: it attaches a listener to {@code locations}
@@ -84,8 +90,10 @@ public final class EdgeMetrics implements AutoCloseable {
         Gauge.builder("sip.registered.aors", locations, LocationStore::aorCount)
                 .description("Addresses of record with at least one stored binding")
                 .register(registry);
+        locations.addListener(new RemovalMeters());
         sip = new SipMeters();
         connections = new ConnectionMeters();
+        keepalives = new KeepaliveMeters();
     }
 
     /** The SIP side's reporting hook: increments only. */
@@ -96,6 +104,11 @@ public final class EdgeMetrics implements AutoCloseable {
     /** The SIP transport's reporting hook: connections opened, refused and closed, by reason. */
     public TransportEvents transportEvents() {
         return connections;
+    }
+
+    /** The edge's own keepalives' reporting hook: probes sent, answered, unanswered, flows given up. */
+    public KeepaliveEvents keepaliveEvents() {
+        return keepalives;
     }
 
     /** Gauges of the SIP transport's state: open connections by transport, bytes queued to them. */
@@ -184,7 +197,6 @@ public final class EdgeMetrics implements AutoCloseable {
         private final Counter[][] ended = new Counter[Transport.values().length][ConnectionEnd.values().length];
         private final Counter[][] refused =
                 new Counter[Transport.values().length][WebSocketRefusal.values().length];
-        private final Counter[] keepaliveFailed = new Counter[Transport.values().length];
         private final Counter[] flowsLost = new Counter[Transport.values().length];
 
         ConnectionMeters() {
@@ -217,11 +229,6 @@ public final class EdgeMetrics implements AutoCloseable {
                             .tag("reason", r.label())
                             .register(registry);
                 }
-                keepaliveFailed[t.ordinal()] = Counter.builder("sip.keepalive.failures")
-                        .description("Flows closed because their keepalives went unanswered, by transport and kind")
-                        .tag("transport", t.token())
-                        .tag("kind", "ws_ping")
-                        .register(registry);
             }
         }
 
@@ -241,13 +248,89 @@ public final class EdgeMetrics implements AutoCloseable {
         }
 
         @Override
-        public void keepaliveFailed(Transport transport) {
-            keepaliveFailed[transport.ordinal()].increment();
+        public void flowClosedWithBindings(Transport transport) {
+            flowsLost[transport.ordinal()].increment();
+        }
+    }
+
+    /** Bindings removed, by why: one counter per reason, picked by ordinal. */
+    private final class RemovalMeters implements BindingListener {
+        private final Counter[] removed = new Counter[Removal.values().length];
+
+        RemovalMeters() {
+            for (Removal r : Removal.values()) {
+                removed[r.ordinal()] = Counter.builder("sip.bindings.removed")
+                        .description("Bindings removed from the location store, by reason")
+                        .tag("reason", r.name().toLowerCase(Locale.ROOT))
+                        .register(registry);
+            }
         }
 
         @Override
-        public void flowClosedWithBindings(Transport transport) {
-            flowsLost[transport.ordinal()].increment();
+        public void removed(Aor aor, Binding binding, Removal why) {
+            removed[why.ordinal()].increment();
+        }
+    }
+
+    /**
+     * The edge's keepalive probes by kind and transport: counters for each transport a kind probes
+     * over, filled once; any other pair is never reported and counts nothing.
+     */
+    private final class KeepaliveMeters implements KeepaliveEvents {
+        private final Counter[][] sent = table();
+        private final Counter[][] answered = table();
+        private final Counter[][] unanswered = table();
+        private final Counter[][] failures = table();
+
+        KeepaliveMeters() {
+            for (Kind k : Kind.values()) {
+                for (Transport t : k.transports()) {
+                    sent[k.ordinal()][t.ordinal()] = counter("sip.keepalive.probes.sent",
+                            "Keepalive probes the edge sent", k, t);
+                    answered[k.ordinal()][t.ordinal()] = counter("sip.keepalive.probes.answered",
+                            "Keepalive probes answered (any response)", k, t);
+                    unanswered[k.ordinal()][t.ordinal()] = counter("sip.keepalive.probes.unanswered",
+                            "Keepalive probes that got no answer in time", k, t);
+                    failures[k.ordinal()][t.ordinal()] = counter("sip.keepalive.failures",
+                            "Flows given up after too many unanswered probes in a row (their bindings removed)", k, t);
+                }
+            }
+        }
+
+        private static Counter[][] table() {
+            return new Counter[Kind.values().length][Transport.values().length];
+        }
+
+        private Counter counter(String name, String description, Kind kind, Transport transport) {
+            return Counter.builder(name).description(description).tag("kind", kind.label())
+                    .tag("transport", transport.token()).register(registry);
+        }
+
+        private static void increment(Counter[][] table, Kind kind, Transport transport) {
+            Counter c = table[kind.ordinal()][transport.ordinal()];
+            if (c != null) {
+                c.increment();
+            }
+        }
+
+        @Override
+        public void probeSent(Kind kind, Transport transport) {
+            increment(sent, kind, transport);
+        }
+
+        @Override
+        public void probeAnswered(Kind kind, Transport transport) {
+            increment(answered, kind, transport);
+        }
+
+        @Override
+        public void probeUnanswered(Kind kind, Transport transport) {
+            increment(unanswered, kind, transport);
+        }
+
+        @Override
+        public void failed(Kind kind, Transport transport) {
+            increment(failures, kind, transport);
         }
     }
 

@@ -6,17 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sipedge.location.BindingChanges;
 import io.sipedge.location.BindingChanges.ContactUpdate;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
+import io.sipedge.location.BindingListener.Removal;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.model.Aor;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.KeepaliveEvents;
+import io.sipedge.observe.KeepaliveEvents.Kind;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.testing.PrometheusText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -120,6 +124,53 @@ class EdgeMetricsTest {
                 List.of(), null, now);
         locations.apply(aor, new BindingChanges(false, List.of(new ContactUpdate(b, false)), contact, 1, 10,
                 OverflowPolicy.EVICT_OLDEST), now);
+    }
+
+    @Test
+    void keepaliveProbesCountByKindAndOnlyOverTheTransportsTheKindUses() {
+        PrometheusText s = scrape();
+        for (String family : List.of("sip_keepalive_probes_sent_total", "sip_keepalive_probes_answered_total",
+                "sip_keepalive_probes_unanswered_total", "sip_keepalive_failures_total")) {
+            assertEquals(3, s.all(family).size(), family + ": qualify over UDP, WebSocket PINGs over WS and WSS");
+            assertEquals(0, s.value(family, "kind", "qualify", "transport", "udp"), family);
+            assertEquals(0, s.value(family, "kind", "ws_ping", "transport", "ws"), family);
+            assertEquals(0, s.value(family, "kind", "ws_ping", "transport", "wss"), family);
+        }
+        KeepaliveEvents events = metrics.keepaliveEvents();
+        events.probeSent(Kind.QUALIFY, Transport.UDP);
+        events.probeSent(Kind.QUALIFY, Transport.UDP);
+        events.probeSent(Kind.QUALIFY, Transport.UDP);
+        events.probeAnswered(Kind.QUALIFY, Transport.UDP);
+        events.probeUnanswered(Kind.QUALIFY, Transport.UDP);
+        events.probeUnanswered(Kind.QUALIFY, Transport.UDP);
+        events.failed(Kind.QUALIFY, Transport.UDP);
+        events.probeSent(Kind.QUALIFY, Transport.TCP); // a pair nobody reports: counted nowhere, no error
+        events.failed(Kind.WS_PING, Transport.WSS);
+        s = scrape();
+        assertEquals(3, s.value("sip_keepalive_probes_sent_total", "kind", "qualify", "transport", "udp"));
+        assertEquals(1, s.value("sip_keepalive_probes_answered_total", "kind", "qualify", "transport", "udp"));
+        assertEquals(2, s.value("sip_keepalive_probes_unanswered_total", "kind", "qualify", "transport", "udp"));
+        assertEquals(1, s.value("sip_keepalive_failures_total", "kind", "qualify", "transport", "udp"));
+        assertEquals(1, s.value("sip_keepalive_failures_total", "kind", "ws_ping", "transport", "wss"));
+        assertEquals(0, s.value("sip_keepalive_failures_total", "kind", "ws_ping", "transport", "ws"));
+        assertEquals(3, s.all("sip_keepalive_probes_sent_total").size());
+    }
+
+    @Test
+    void bindingRemovalsCountByReason() {
+        for (Removal r : Removal.values()) {
+            assertEquals(0, scrape().value("sip_bindings_removed_total", "reason", r.name().toLowerCase(Locale.ROOT)));
+        }
+        Instant now = Instant.parse("2024-05-01T10:00:00Z");
+        Aor alice = new Aor("alice", "example.com");
+        store(alice, "sip:a@192.0.2.1", Transport.UDP, now);
+        store(alice, "sip:a2@192.0.2.1", Transport.UDP, now);
+        locations.remove(alice, b -> b.contact().equals("sip:a@192.0.2.1"), Removal.UNREACHABLE);
+        locations.removeAll(alice, now);
+        PrometheusText s = scrape();
+        assertEquals(1, s.value("sip_bindings_removed_total", "reason", "unreachable"));
+        assertEquals(1, s.value("sip_bindings_removed_total", "reason", "removed"));
+        assertEquals(0, s.value("sip_bindings_removed_total", "reason", "expired"));
     }
 
     @Test

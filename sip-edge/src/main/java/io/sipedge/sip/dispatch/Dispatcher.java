@@ -1,9 +1,14 @@
 package io.sipedge.sip.dispatch;
 
+import gov.nist.javax.sip.header.Via;
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sipedge.model.Transport;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.sip.keepalive.ResponseSink;
+import io.sipedge.sip.keepalive.Stun;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.RegisterRequest;
 import io.sipedge.sip.registrar.Registrar;
@@ -16,6 +21,7 @@ import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipParser;
 import io.sipedge.sip.wire.SipResponses;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.text.ParseException;
 import java.time.InstantSource;
 import javax.sip.address.SipURI;
@@ -30,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * the edge answered 200 (keepalives and load-balancer probes, never challenged), ACK absorbed,
  * anything else 405 with Allow until the proxy exists. A message that does not parse gets a 400 when
  * it carries what a response needs, and its connection is closed. Every answer is written by
- * {@link SipResponses} from the request's {@link RequestHead}.
+ * {@link SipResponses} from the request's {@link RequestHead}. A STUN Binding request on UDP (an
+ * RFC 5626 keepalive) is answered by {@link Stun}; a response goes to the {@link ResponseSink}
+ * (qualify), never to the registrar.
  *
  * <p>Also the boundary of the transport's threads: nothing thrown while handling a message may
  * reach them. Failures are logged with the exception class and Call-ID only, never the message,
@@ -47,13 +55,19 @@ public final class Dispatcher implements InboundHandler {
     private final InstantSource clock;
     private final EdgeEvents events;
     private final boolean fastPath;
+    private final ResponseSink responses;
 
-    /** @param fastPath answer REGISTERs of the common shape from their bytes */
-    public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath) {
+    /**
+     * @param fastPath  answer REGISTERs of the common shape from their bytes
+     * @param responses where every response goes (the edge's own requests are qualify's OPTIONS)
+     */
+    public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath,
+                      ResponseSink responses) {
         this.registrar = registrar;
         this.clock = clock;
         this.events = events;
         this.fastPath = fastPath;
+        this.responses = responses;
     }
 
     @Override
@@ -61,6 +75,10 @@ public final class Dispatcher implements InboundHandler {
         RawRegister raw = fastPath ? RawRegister.scan(in.bytes()) : null;
         if (raw != null) {
             register(raw.request(in.flow()), raw.head(in.flow()), in);
+            return true;
+        }
+        if (in.transport() == Transport.UDP && Stun.isStun(in.bytes())) {
+            stun(in);
             return true;
         }
         SIPMessage m;
@@ -71,7 +89,8 @@ public final class Dispatcher implements InboundHandler {
             return false;
         }
         if (!(m instanceof SIPRequest request)) {
-            return true; // a response: the edge sends no requests yet
+            response((SIPResponse) m);
+            return true;
         }
         try {
             RequestHead head = RequestHead.of(request, in.flow());
@@ -102,6 +121,32 @@ public final class Dispatcher implements InboundHandler {
                     t.toString());
         }
         return true;
+    }
+
+    /** An answer to one of the edge's own requests (qualify's OPTIONS), or to nothing the edge sent. */
+    private void response(SIPResponse r) {
+        try {
+            Via via = r.getTopmostVia();
+            if (via != null && r.getCallId() != null && r.getCSeq() != null) {
+                responses.response(via.getBranch(), r.getCallId().getCallId(), r.getCSeq().getMethod(),
+                        r.getStatusCode());
+            }
+        } catch (RuntimeException e) { // boundary of a transport thread
+            log.warn("response (Call-ID {}) failed: {}", r.getCallId() == null ? null : r.getCallId().getCallId(),
+                    e.toString());
+        }
+    }
+
+    /** An RFC 5626 §8 keepalive: a STUN Binding request on the SIP port, answered from it. */
+    private static void stun(Inbound in) {
+        try {
+            byte[] answer = Stun.answer(in.bytes(), InetAddress.getByName(in.sourceIp()), in.sourcePort());
+            if (answer != null) {
+                in.reply(answer, in.sourcePort());
+            }
+        } catch (IOException | RuntimeException e) { // boundary of a transport thread
+            log.debug("STUN answer to {}:{} not sent: {}", in.sourceIp(), in.sourcePort(), e.toString());
+        }
     }
 
     /** A message that does not parse: 400 when it can be answered, and its connection is closed. */

@@ -40,15 +40,16 @@ sealed interface RegisterDecision {
     /** A REGISTER without Contact asks for the AOR's current bindings and changes nothing. */
     record Query(Aor aor) implements RegisterDecision {
         RegisterReply reply(List<Binding> bindings, Instant now) {
-            return RegisterReply.ok(bindings, now);
+            return RegisterReply.ok(bindings, now, RegisterReply.Outbound.NONE); // no Contact, no reg-id
         }
     }
 
     /**
      * Changes to apply to the AOR atomically. {@code retransmission}: authentication recognised the
-     * request as one already accepted moments ago.
+     * request as one already accepted moments ago. {@code outbound}: what its 200 says of RFC 5626.
      */
-    record Update(Aor aor, BindingChanges changes, boolean retransmission) implements RegisterDecision {
+    record Update(Aor aor, BindingChanges changes, boolean retransmission, RegisterReply.Outbound outbound)
+            implements RegisterDecision {
         /**
          * A retransmission of a request already applied finds its own Call-ID and CSeq stored, which
          * is "out of order" for the store; it gets what the original got, a 200 with the current
@@ -56,8 +57,8 @@ sealed interface RegisterDecision {
          */
         RegisterReply reply(RegistrationResult result, Instant now) {
             return switch (result.outcome()) {
-                case OK -> RegisterReply.ok(result.bindings(), now);
-                case OUT_OF_ORDER -> retransmission ? RegisterReply.ok(result.bindings(), now)
+                case OK -> RegisterReply.ok(result.bindings(), now, outbound);
+                case OUT_OF_ORDER -> retransmission ? RegisterReply.ok(result.bindings(), now, outbound)
                         : RegisterReply.error(RegisterError.OUT_OF_ORDER, now);
                 case TOO_MANY_CONTACTS -> new RegisterReply(RegisterError.TOO_MANY_CONTACTS.code,
                         RegisterError.TOO_MANY_CONTACTS.reason + " (limit " + changes.maxContacts() + ")",

@@ -10,17 +10,43 @@ import java.util.List;
 
 /**
  * The registrar's answer as a value: status and reason, the bindings a 200 lists, the challenges of
- * a 401, the Min-Expires of a 423. {@code sip.wire} turns it into a response.
+ * a 401, the Min-Expires of a 423, what a 200 says of RFC 5626 outbound. {@code sip.wire} turns it
+ * into a response.
  *
- * @param now     the time the request was handled; a 200's {@code expires=} values count from it
- * @param outcome what metrics count it as (the wire cannot tell, e.g., a wrong password from a first challenge)
+ * @param now      the time the request was handled; a 200's {@code expires=} values count from it
+ * @param outcome  what metrics count it as (the wire cannot tell, e.g., a wrong password from a first challenge)
+ * @param outbound {@code Require: outbound} and {@code Flow-Timer} of a 200
  */
 public record RegisterReply(int status, String reason, List<Binding> bindings, List<Challenge> challenges,
-                            long minExpires, Instant now, RegisterOutcome outcome) {
+                            long minExpires, Instant now, RegisterOutcome outcome, Outbound outbound) {
     public RegisterReply {
         bindings = List.copyOf(bindings);
         challenges = List.copyOf(challenges);
         requireNonNull(outcome, "outcome");
+        requireNonNull(outbound, "outbound");
+    }
+
+    /** An answer that says nothing of outbound: every refusal and challenge, and a query. */
+    public RegisterReply(int status, String reason, List<Binding> bindings, List<Challenge> challenges,
+                         long minExpires, Instant now, RegisterOutcome outcome) {
+        this(status, reason, bindings, challenges, minExpires, now, outcome, Outbound.NONE);
+    }
+
+    /**
+     * RFC 5626 in a 200: {@code Require: outbound} when the registrar applied outbound to the request
+     * (§6), and {@code Flow-Timer}, the seconds the phone's keepalives must beat (§4.4, §5.4).
+     *
+     * @param flowTimer 0 for no Flow-Timer header
+     */
+    public record Outbound(boolean require, int flowTimer) {
+        /** Neither header. */
+        public static final Outbound NONE = new Outbound(false, 0);
+
+        public Outbound {
+            if (flowTimer < 0 || flowTimer > 0 && !require) {
+                throw new IllegalArgumentException("a Flow-Timer only with Require: outbound, and not negative");
+            }
+        }
     }
 
     /** One WWW-Authenticate: Digest with {@code qop="auth"}. */
@@ -31,7 +57,7 @@ public record RegisterReply(int status, String reason, List<Binding> bindings, L
         return new RegisterReply(e.code, e.reason, List.of(), List.of(), 0, now, e.outcome);
     }
 
-    static RegisterReply ok(List<Binding> bindings, Instant now) {
-        return new RegisterReply(200, "OK", bindings, List.of(), 0, now, RegisterOutcome.ACCEPTED);
+    static RegisterReply ok(List<Binding> bindings, Instant now, Outbound outbound) {
+        return new RegisterReply(200, "OK", bindings, List.of(), 0, now, RegisterOutcome.ACCEPTED, outbound);
     }
 }

@@ -15,6 +15,9 @@ import java.util.List;
  * @param expiresHeader  the Expires header, or null
  * @param star           a {@code Contact: *} was present
  * @param contacts       the other Contact values
+ * @param outboundSupported a Supported header lists the {@code outbound} option tag (RFC 5626 §4.2.1), in
+ *                          any case, long or compact ({@code k}) form
+ * @param firstHop       the request has one Via: the phone sent it to the edge directly (RFC 5626 §6)
  * @param flow           where it came from, and the connection it came on: the binding's flow
  * @param malformed      the name of a header that could not be parsed, or null
  */
@@ -22,7 +25,7 @@ public record RegisterRequest(String requestUriHost, String toUser, String toHos
                               long cseq,
                               Long expiresHeader, boolean star, List<ContactSpec> contacts,
                               List<DigestCredentials> credentials, List<String> path, String userAgent,
-                              Flow flow, String malformed) {
+                              boolean outboundSupported, boolean firstHop, Flow flow, String malformed) {
     public RegisterRequest {
         contacts = List.copyOf(contacts);
         credentials = List.copyOf(credentials);

@@ -5,6 +5,7 @@ import io.sipedge.location.BindingChanges.ContactUpdate;
 import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.Transport;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.sip.auth.AuthOutcome;
 import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
@@ -82,7 +83,7 @@ final class RegisterRules {
                 return refuse(RegisterError.STAR_WITH_NONZERO_EXPIRES, now);
             }
             return new RegisterDecision.Update(aor, new BindingChanges(true, List.of(), req.callId(), req.cseq(),
-                    policy.maxContacts(), policy.overflow()), ok.retransmission());
+                    policy.maxContacts(), policy.overflow()), ok.retransmission(), RegisterReply.Outbound.NONE);
         }
         if (req.contacts().isEmpty()) {
             return new RegisterDecision.Query(aor);
@@ -110,7 +111,74 @@ final class RegisterRules {
             updates.add(new ContactUpdate(b, expires == 0));
         }
         return new RegisterDecision.Update(aor, new BindingChanges(false, updates, req.callId(), req.cseq(),
-                policy.maxContacts(), policy.overflow()), ok.retransmission());
+                policy.maxContacts(), policy.overflow()), ok.retransmission(), outbound(req, updates));
+    }
+
+    /**
+     * What the 200 to a request with these contact updates says of RFC 5626 outbound.
+     *
+     * <p>{@code Require: outbound} (§6): the phone listed the option tag in Supported and a contact
+     * has {@code +sip.instance} and {@code reg-id} (a reg-id without an instance is ignored), and
+     * the request came straight from the phone (one Via) or through an edge proxy that keeps the
+     * phone's flow and says so with an {@code ob} Path (without either, §6 forbids outbound
+     * processing). The transport does not matter: §6 says MUST for UDP as for TCP, and the
+     * edge answers the STUN keepalives a phone then sends over UDP (§8), so telling a UDP phone
+     * does not make it declare its flow failed.
+     *
+     * <p>{@code Flow-Timer} (§5.4, §6: only a registrar with a direct flow): on a connection (TCP,
+     * TLS, WebSocket) when the request keeps an outbound binding (not only removes one) and the
+     * timer is configured. Never over UDP: there the keepalives are STUN, whose RFC default of 24-29
+     * s keeps NAT mappings that close after 30 s alive; a connection's timer (120 s by default)
+     * would stretch them past that. UDP flows the edge checks itself (qualify).
+     */
+    RegisterReply.Outbound outbound(RegisterRequest req, List<ContactUpdate> updates) {
+        if (!req.outboundSupported() || !req.firstHop() && !firstPathHasOb(req.path())) {
+            return RegisterReply.Outbound.NONE;
+        }
+        boolean any = false;
+        boolean keeps = false;
+        for (ContactUpdate u : updates) {
+            if (u.binding().outbound()) {
+                any = true;
+                keeps |= !u.remove();
+            }
+        }
+        if (!any) {
+            return RegisterReply.Outbound.NONE;
+        }
+        boolean timer = keeps && req.firstHop() && req.transport() != Transport.UDP && policy.flowTimer() > 0;
+        return new RegisterReply.Outbound(true, timer ? policy.flowTimer() : 0);
+    }
+
+    /**
+     * True when the first Path value's URI has the {@code ob} parameter (RFC 5626 §5.1: the edge
+     * proxy that added it is the phone's first hop and keeps its flow). Path values are name-addrs
+     * (RFC 3327 §4); URI parameters follow the host, after any user part, which may hold ';'.
+     */
+    static boolean firstPathHasOb(List<String> path) {
+        if (path.isEmpty()) {
+            return false;
+        }
+        String value = path.get(0);
+        int open = value.indexOf('<');
+        int close = value.indexOf('>', open + 1);
+        if (open < 0 || close < 0) {
+            return false;
+        }
+        String uri = value.substring(open + 1, close);
+        int query = uri.indexOf('?');
+        if (query >= 0) {
+            uri = uri.substring(0, query);
+        }
+        String[] hostAndParams = uri.substring(uri.lastIndexOf('@') + 1).split(";");
+        for (int i = 1; i < hostAndParams.length; i++) {
+            String p = hostAndParams[i];
+            int eq = p.indexOf('=');
+            if ((eq < 0 ? p : p.substring(0, eq)).strip().equalsIgnoreCase("ob")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -31,6 +31,11 @@ final class PingWatch {
         return Action.PING;
     }
 
+    /** True while a PING is unanswered. */
+    boolean awaiting() {
+        return awaiting;
+    }
+
     /** A PONG arrived. */
     void pong() {
         awaiting = false;

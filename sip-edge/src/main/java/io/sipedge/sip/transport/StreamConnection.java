@@ -18,6 +18,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
+import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.observe.WebSocketRefusal;
 import io.sipedge.sip.transport.StreamFramer.FramingException;
@@ -59,7 +60,8 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
     /** What every connection of a listener shares. */
     record Context(Transport transport, String edge, int maxMessageSize, long readTimeoutMs, long idleTimeoutMs,
                    long writeTimeoutMs, long webSocketHandshakeTimeoutMs, long pingIntervalMs, int pingMisses,
-                   InboundHandler handler, StreamRegistry registry, TransportEvents events) {
+                   InboundHandler handler, StreamRegistry registry, TransportEvents events,
+                   KeepaliveEvents keepalives) {
     }
 
     private final Context ctx;
@@ -184,8 +186,9 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
                         idleTimer = null;
                     }
                 }
-            } else if (frame instanceof PongWebSocketFrame) {
+            } else if (frame instanceof PongWebSocketFrame && pings.awaiting()) {
                 pings.pong();
+                ctx.keepalives().probeAnswered(KeepaliveEvents.Kind.WS_PING, ctx.transport());
             }
         } finally {
             frame.release();
@@ -200,13 +203,17 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
 
     /** Every ping interval: a PING, or the close of a peer that stopped answering them. */
     private void ping() {
+        if (pings.awaiting()) {
+            ctx.keepalives().probeUnanswered(KeepaliveEvents.Kind.WS_PING, ctx.transport());
+        }
         if (pings.tick() == PingWatch.Action.CLOSE) {
             log.debug("{} {}: {} PINGs unanswered, closing", ctx.transport(), peer, ctx.pingMisses());
-            ctx.events().keepaliveFailed(ctx.transport());
+            ctx.keepalives().failed(KeepaliveEvents.Kind.WS_PING, ctx.transport());
             end(ConnectionEnd.KEEPALIVE);
             return;
         }
         channel.writeAndFlush(new PingWebSocketFrame(), channel.voidPromise());
+        ctx.keepalives().probeSent(KeepaliveEvents.Kind.WS_PING, ctx.transport());
     }
 
     @Override

@@ -28,6 +28,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
+import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.TransportEvents;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -125,7 +126,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param flowClosed told of each connection that closes (on its event loop): its bindings lose their flow
      */
     public static Transports start(Settings s, InboundHandler handler, TransportEvents events,
-                                   Consumer<Flow> flowClosed) throws IOException {
+                                   KeepaliveEvents keepalives, Consumer<Flow> flowClosed) throws IOException {
         String edge = UUID.randomUUID().toString();
         if (!EPOLL) {
             log.info("TCP and TLS on the JDK's selector: epoll is unavailable ({})", Epoll.unavailabilityCause().toString());
@@ -149,7 +150,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
             // SO_REUSEPORT could otherwise share with a second edge of the same user.
             for (int i = 0; i < (s.port() == 0 ? EPHEMERAL_ATTEMPTS : 1) && udp == null; i++) {
                 tcp = bind(boss, workers, s, new InetSocketAddress(address, s.port()), Transport.TCP, null, gate, ids,
-                        edge, handler, registry, events);
+                        edge, handler, registry, events, keepalives);
                 int port = ((InetSocketAddress) tcp.localAddress()).getPort();
                 try {
                     udp = UdpListener.open(new InetSocketAddress(address, port), edge, s.maxMessageSize(),
@@ -165,15 +166,15 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
             }
             if (s.tlsPort() >= 0) {
                 tls = bind(boss, workers, s, new InetSocketAddress(address, s.tlsPort()), Transport.TLS, s.tls(), gate,
-                        ids, edge, handler, registry, events);
+                        ids, edge, handler, registry, events, keepalives);
             }
             if (s.wsPort() >= 0) {
                 ws = bind(boss, workers, s, new InetSocketAddress(address, s.wsPort()), Transport.WS, null, gate,
-                        ids, edge, handler, registry, events);
+                        ids, edge, handler, registry, events, keepalives);
             }
             if (s.wssPort() >= 0) {
                 wss = bind(boss, workers, s, new InetSocketAddress(address, s.wssPort()), Transport.WSS, s.tls(), gate,
-                        ids, edge, handler, registry, events);
+                        ids, edge, handler, registry, events, keepalives);
             }
             return new Transports(edge, udp, tcp, tls, ws, wss, boss, workers, registry);
         } catch (IOException | RuntimeException e) {
@@ -193,12 +194,12 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
 
     private static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Settings s, InetSocketAddress at,
                                 Transport transport, SSLContext tls, ConnectionGate gate, AtomicLong ids, String edge,
-                                InboundHandler handler, StreamRegistry registry, TransportEvents events)
-            throws IOException {
+                                InboundHandler handler, StreamRegistry registry, TransportEvents events,
+                                KeepaliveEvents keepalives) throws IOException {
         StreamConnection.Context context = new StreamConnection.Context(transport, edge, s.maxMessageSize(),
                 s.readTimeoutMs(), s.idleTimeoutMs(), s.writeTimeoutMs(),
                 s.readTimeoutMs() + (transport == Transport.WSS ? s.tlsHandshakeTimeoutMs() : 0L),
-                s.wsPingIntervalMs(), s.wsPingMisses(), handler, registry, events);
+                s.wsPingIntervalMs(), s.wsPingMisses(), handler, registry, events, keepalives);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class)

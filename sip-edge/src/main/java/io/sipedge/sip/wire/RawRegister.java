@@ -31,12 +31,14 @@ public final class RawRegister {
      * headers, or one whose stack parser can throw, like Accept-Language's q values) sends the
      * REGISTER down the stack's path.
      */
-    private static final Set<String> IGNORED = Set.of("allow", "supported", "k", "accept", "allow-events", "u",
-            "organization", "subject", "s");
+    private static final Set<String> IGNORED = Set.of("allow", "accept", "allow-events", "u", "organization",
+            "subject", "s");
     /** Every header name this reader takes, in lower case: the registrar's and {@link #IGNORED}. */
     private static final String[] KNOWN = {"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact",
         "m", "expires", "authorization", "max-forwards", "content-length", "l", "user-agent", "allow", "supported",
         "k", "accept", "allow-events", "u", "organization", "subject", "s"};
+    /** The option tag of RFC 5626 (SIP Outbound). */
+    private static final String OUTBOUND = "outbound";
     /** The Digest parameters the registrar reads. */
     private static final String[] DIGEST_PARAMETERS = {"username", "realm", "nonce", "uri", "response", "algorithm",
         "qop", "nc", "cnonce"};
@@ -62,6 +64,7 @@ public final class RawRegister {
     private final ContactSpec contact;
     private final DigestCredentials credentials;
     private final String userAgent;
+    private final boolean outboundSupported;
 
     private RawRegister(Builder b) {
         viaProtocol = b.viaProtocol;
@@ -83,13 +86,15 @@ public final class RawRegister {
         contact = b.contact;
         credentials = b.credentials;
         userAgent = b.userAgent;
+        outboundSupported = b.outboundSupported;
     }
 
     /** The request as the registrar takes it; the same value {@link RegisterMessages#read} gives. */
     public RegisterRequest request(Flow flow) {
         return new RegisterRequest(requestUriHost, toUser, toHost, branch, callId, cseq, expires, star,
                 contact == null ? List.of() : List.of(contact),
-                credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, flow, null);
+                credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, outboundSupported,
+                true, flow, null); // one Via: sent to the edge directly
     }
 
     /** What its answer repeats, the top Via stamped for a request that arrived on {@code flow}. */
@@ -215,6 +220,7 @@ public final class RawRegister {
         DigestCredentials credentials;
         boolean authorizationSeen;
         String userAgent;
+        boolean outboundSupported;
         boolean maxForwardsSeen;
         boolean contentLengthSeen;
 
@@ -262,6 +268,9 @@ public final class RawRegister {
             }
             while (valueEnd > valueStart && text.charAt(valueEnd - 1) == ' ') {
                 valueEnd--;
+            }
+            if (name.equals("supported") || name.equals("k")) {
+                return supported(text, valueStart, valueEnd); // read in place: Linphone sends it every time
             }
             String value = text.substring(valueStart, valueEnd);
             return switch (name) {
@@ -393,6 +402,43 @@ public final class RawRegister {
                 return false;
             }
             expires = Long.parseLong(value);
+            return true;
+        }
+
+        /**
+         * A Supported value {@code text[start, end)}: option tags between commas, in any number of
+         * headers. Only a list of plain tokens reads here; an empty element or anything else takes
+         * the stack's path, which decides what it means.
+         */
+        private boolean supported(String text, int start, int end) {
+            int at = start;
+            while (at < end) {
+                int comma = text.indexOf(',', at);
+                int stop = comma < 0 || comma > end ? end : comma;
+                int tagStart = at;
+                int tagEnd = stop;
+                while (tagStart < tagEnd && text.charAt(tagStart) == ' ') {
+                    tagStart++;
+                }
+                while (tagEnd > tagStart && text.charAt(tagEnd - 1) == ' ') {
+                    tagEnd--;
+                }
+                if (tagStart == tagEnd || !isToken(text, tagStart, tagEnd)) {
+                    return false;
+                }
+                // RFC 3261 §7.3.1: tokens compare case-insensitively.
+                if (tagEnd - tagStart == OUTBOUND.length() && text.regionMatches(true, tagStart, OUTBOUND, 0,
+                        OUTBOUND.length())) {
+                    outboundSupported = true;
+                }
+                if (stop == end) {
+                    return true;
+                }
+                at = stop + 1;
+                if (at == end) {
+                    return false; // a trailing comma
+                }
+            }
             return true;
         }
 

@@ -19,7 +19,9 @@ import javax.sip.header.CallIdHeader;
 import javax.sip.header.ContactHeader;
 import javax.sip.header.ExpiresHeader;
 import javax.sip.header.Header;
+import javax.sip.header.SupportedHeader;
 import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
 import javax.sip.message.Request;
 
 /**
@@ -89,11 +91,30 @@ public final class RegisterMessages {
         while (pi.hasNext()) {
             path.add(value((Header) pi.next()));
         }
+        boolean outbound = false;
+        ListIterator<?> si = request.getHeaders(SupportedHeader.NAME);
+        while (si.hasNext()) {
+            // RFC 3261 §7.3.1: tokens compare case-insensitively.
+            if (si.next() instanceof SupportedHeader s && "outbound".equalsIgnoreCase(s.getOptionTag())) {
+                outbound = true;
+            }
+        }
         Header ua = request.getHeader("User-Agent");
         CallIdHeader callId = (CallIdHeader) request.getHeader(CallIdHeader.NAME);
         CSeqHeader cseq = (CSeqHeader) request.getHeader(CSeqHeader.NAME);
         return new RegisterRequest(sipRuri.getHost(), toUser, toHost, branch, callId.getCallId(), cseq.getSeqNumber(),
-                expiresHeader, star, contacts, creds, path, ua == null ? null : value(ua), flow, malformed);
+                expiresHeader, star, contacts, creds, path, ua == null ? null : value(ua), outbound,
+                vias(request) == 1, flow, malformed);
+    }
+
+    private static int vias(Request request) {
+        int n = 0;
+        ListIterator<?> vi = request.getHeaders(ViaHeader.NAME);
+        while (vi.hasNext()) {
+            vi.next();
+            n++;
+        }
+        return n;
     }
 
     /** A Contact value, or null when a parameter is malformed. */

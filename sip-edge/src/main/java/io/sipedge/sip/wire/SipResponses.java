@@ -38,7 +38,10 @@ public final class SipResponses {
         return end(b);
     }
 
-    /** The registrar's answer: a 200 lists every binding with its remaining seconds and carries Date. */
+    /**
+     * The registrar's answer: a 200 lists every binding with its remaining seconds and carries Date,
+     * and {@code Require: outbound} with any {@code Flow-Timer} when the registrar applied RFC 5626.
+     */
     public static byte[] register(RegisterReply reply, RequestHead head) {
         StringBuilder b = start(reply.status(), reply.reason(), head);
         if (reply.status() == 200) {
@@ -59,6 +62,12 @@ public final class SipResponses {
             b.append("Date: ");
             DATE.formatTo(reply.now(), b);
             b.append("\r\n");
+            if (reply.outbound().require()) {
+                b.append("Require: outbound\r\n");
+                if (reply.outbound().flowTimer() > 0) {
+                    b.append("Flow-Timer: ").append(reply.outbound().flowTimer()).append("\r\n");
+                }
+            }
         }
         for (RegisterReply.Challenge ch : reply.challenges()) {
             b.append("WWW-Authenticate: Digest realm=\"").append(ch.realm()).append("\",nonce=\"").append(ch.nonce())

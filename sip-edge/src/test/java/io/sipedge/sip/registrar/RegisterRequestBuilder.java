@@ -27,6 +27,8 @@ final class RegisterRequestBuilder {
     private List<String> path = List.of();
     private Flow flow = Flow.of(Transport.UDP, "192.0.2.10", 5060);
     private String malformed;
+    private boolean outboundSupported;
+    private boolean firstHop = true;
 
     private RegisterRequestBuilder(String toUser) {
         this.toUser = toUser;
@@ -118,6 +120,18 @@ final class RegisterRequestBuilder {
         return this;
     }
 
+    /** {@code Supported: outbound}. */
+    RegisterRequestBuilder supportsOutbound() {
+        outboundSupported = true;
+        return this;
+    }
+
+    /** Relayed by a proxy: more than one Via. */
+    RegisterRequestBuilder notFirstHop() {
+        firstHop = false;
+        return this;
+    }
+
     /** As the wire reader reports a header it could not parse. */
     RegisterRequestBuilder malformed(String header) {
         malformed = header;
@@ -126,7 +140,7 @@ final class RegisterRequestBuilder {
 
     RegisterRequest build() {
         return new RegisterRequest(requestUriHost, toUser, toHost, branch, callId, cseq, expiresHeader, star,
-                contacts, credentials == null ? List.of() : List.of(credentials), path, "table-test/1.0", flow,
-                malformed);
+                contacts, credentials == null ? List.of() : List.of(credentials), path, "table-test/1.0",
+                outboundSupported, firstHop, flow, malformed);
     }
 }

@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RegistrarRulesTableTest {
     static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
     /** The default lies below the maximum, so "the default" and "shortened to the maximum" differ. */
-    static final RegistrarPolicy POLICY = new RegistrarPolicy(60, 3600, 1800, 10, OverflowPolicy.EVICT_OLDEST);
+    static final RegistrarPolicy POLICY = new RegistrarPolicy(60, 3600, 1800, 10, OverflowPolicy.EVICT_OLDEST, 120);
 
     static final InMemoryDirectory DIRECTORY = new InMemoryDirectory(InstantSource.fixed(NOW));
     static final Tenant TENANT = DIRECTORY.createTenant("Example", DOMAIN, false);
@@ -402,7 +402,7 @@ class RegistrarRulesTableTest {
 
         Row limit(int maxContacts, OverflowPolicy overflow) {
             policy = new RegistrarPolicy(POLICY.minExpires(), POLICY.maxExpires(), POLICY.defaultExpires(),
-                    maxContacts, overflow);
+                    maxContacts, overflow, POLICY.flowTimer());
             return this;
         }
 

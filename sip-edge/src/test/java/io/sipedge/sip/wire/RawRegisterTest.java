@@ -1,8 +1,11 @@
 package io.sipedge.sip.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import gov.nist.javax.sip.header.Via;
 import gov.nist.javax.sip.message.SIPRequest;
@@ -26,6 +29,7 @@ import javax.sip.header.Header;
 import javax.sip.message.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -44,6 +48,8 @@ class RawRegisterTest {
             + "nonce=\"abc123\",uri=\"sip:example.com\",response=\"0123456789abcdef0123456789abcdef\","
             + "algorithm=MD5,cnonce=\"cn1\",qop=auth,nc=00000001\r\n";
     private static final String END = "Content-Length: 0\r\n\r\n";
+    private static final String OUTBOUND_CONTACT = "Contact: <sip:alice@10.0.0.5:5070;transport=tcp>;reg-id=1;"
+            + "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-00aa00bb00cc>\"\r\n";
 
     static Stream<String> accepted() {
         return Stream.of(
@@ -87,7 +93,16 @@ class RawRegisterTest {
                 HEAD + VIA + BASE + "Contact: <sip:alice@10.0.0.5:5070>;expires=0\r\nUser-Agent: baresip v1.0.0\r\n" + END,
                 // header names in other cases, spaces before the colon
                 HEAD + "VIA: SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK-5\r\nfrom : <sip:alice@example.com>;tag=a\r\n"
-                        + "TO: <sip:alice@example.com>\r\ncall-id: x\r\ncseq: 3 REGISTER\r\n" + END);
+                        + "TO: <sip:alice@example.com>\r\ncall-id: x\r\ncseq: 3 REGISTER\r\n" + END,
+                // Supported (RFC 5626 §4.2.1): alone, in any case, compact, repeated, without outbound, empty
+                HEAD + VIA + BASE + "Supported: outbound\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "Supported: path,OutBound\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "k: gruu , outbound\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "Supported: path\r\nSupported: outbound\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "supported : replaces, path, gruu\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "Supported: outbound-x, xoutbound\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "Supported:\r\n" + OUTBOUND_CONTACT + END,
+                HEAD + VIA + BASE + "Supported: outbound\r\nContact: <sip:alice@10.0.0.5:5070>\r\n" + END);
     }
 
     static Stream<String> declined() {
@@ -133,7 +148,11 @@ class RawRegisterTest {
                 HEAD + VIA + BASE + "Min-Expires: 99999999999\r\n" + END, // its parser throws
                 HEAD + VIA + BASE + "Accept-Language: en;q=x\r\n" + END, // likewise
                 HEAD + VIA + BASE + "P-Preferred-Identity: <sip:a@b>\r\n" + END, // a header it parses
-                HEAD + VIA + BASE + "User-Agent: Foo/ 1.0\r\n" + END // the stack drops that space
+                HEAD + VIA + BASE + "User-Agent: Foo/ 1.0\r\n" + END, // the stack drops that space
+                HEAD + VIA + BASE + "Supported: path,,outbound\r\n" + END, // an empty element
+                HEAD + VIA + BASE + "Supported: outbound,\r\n" + END,
+                HEAD + VIA + BASE + "Supported: out bound\r\n" + END, // not a token list
+                HEAD + VIA + BASE + "Supported: outbound;x=1\r\n" + END
         );
     }
 
@@ -147,6 +166,44 @@ class RawRegisterTest {
         Via via = parsed.getTopmostVia();
         RegisterRequest viaStack = RegisterMessages.read(parsed, via.getBranch(), FLOW);
         assertEquals(viaStack, raw.request(FLOW));
+    }
+
+    /** The outbound option tag as both paths read it, whichever path a shape takes. */
+    static Stream<Arguments> supported() {
+        return Stream.of(
+                arguments("Supported: outbound\r\n", true),
+                arguments("Supported: OUTBOUND\r\n", true), // tokens compare case-insensitively
+                arguments("k: path, outbound\r\n", true),
+                arguments("Supported: path\r\nSupported: outbound\r\n", true),
+                arguments("Supported: replaces, outbound, gruu, path, record-aware\r\n", true), // Linphone
+                arguments("Supported: path\r\n", false),
+                arguments("Supported: outbounds, xoutbound\r\n", false),
+                arguments("Supported:\r\n", false),
+                arguments("Require: outbound\r\n", false), // the stack's path; not the header asked about
+                arguments("", false));
+    }
+
+    @ParameterizedTest
+    @MethodSource("supported")
+    void reads_the_outbound_option_tag(String header, boolean outbound) throws Exception {
+        byte[] bytes = (HEAD + VIA + BASE + header + OUTBOUND_CONTACT + END).getBytes(StandardCharsets.ISO_8859_1);
+        SIPRequest parsed = (SIPRequest) new StringMsgParser().parseSIPMessage(bytes, true, false, null);
+        RegisterRequest viaStack = RegisterMessages.read(parsed, parsed.getTopmostVia().getBranch(), FLOW);
+        assertEquals(outbound, viaStack.outboundSupported(), "the stack's path");
+        RawRegister raw = RawRegister.scan(bytes);
+        if (raw != null) {
+            assertEquals(outbound, raw.request(FLOW).outboundSupported(), "the fast path");
+        }
+    }
+
+    @Test
+    void a_request_relayed_by_a_proxy_is_not_first_hop() throws Exception {
+        byte[] bytes = (HEAD + VIA + "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-9\r\n" + BASE + END)
+                .getBytes(StandardCharsets.ISO_8859_1);
+        SIPRequest parsed = (SIPRequest) new StringMsgParser().parseSIPMessage(bytes, true, false, null);
+        assertFalse(RegisterMessages.read(parsed, "z9hG4bK-1", FLOW).firstHop());
+        byte[] direct = (HEAD + VIA + BASE + END).getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(RawRegister.scan(direct).request(FLOW).firstHop());
     }
 
     @ParameterizedTest
