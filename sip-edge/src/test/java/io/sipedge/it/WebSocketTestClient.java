@@ -1,5 +1,11 @@
 package io.sipedge.it;
 
+import static io.sipedge.loadtest.transport.WebSocketFrames.CLOSE;
+import static io.sipedge.loadtest.transport.WebSocketFrames.PING;
+import static io.sipedge.loadtest.transport.WebSocketFrames.PONG;
+import static io.sipedge.loadtest.transport.WebSocketFrames.TEXT;
+
+import io.sipedge.loadtest.transport.WebSocketHandshake;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,10 +15,8 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,14 +29,6 @@ import javax.net.ssl.SSLSocket;
  * or TLS (trusting any certificate, as {@link SipTestClient} does). Not thread-safe: one test thread.
  */
 public final class WebSocketTestClient implements AutoCloseable {
-    public static final int CONTINUATION = 0x0;
-    public static final int TEXT = 0x1;
-    public static final int BINARY = 0x2;
-    public static final int CLOSE = 0x8;
-    public static final int PING = 0x9;
-    public static final int PONG = 0xA;
-    /** RFC 6455 §1.3: appended to the key before hashing into Sec-WebSocket-Accept. */
-    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final SecureRandom RANDOM = new SecureRandom();
     /** What {@link #next} returns when nothing came in time, and when the edge closed the connection. */
     private static final Frame TIMED_OUT = new Frame(false, -1, new byte[0]);
@@ -105,18 +101,9 @@ public final class WebSocketTestClient implements AutoCloseable {
         return requestLine + "\r\n" + String.join("\r\n", headers) + "\r\n\r\n";
     }
 
-    /** A fresh Sec-WebSocket-Key: 16 random bytes in base64 (RFC 6455 §4.1). */
+    /** A fresh Sec-WebSocket-Key (RFC 6455 §4.1). */
     public static String newKey() {
-        byte[] b = new byte[16];
-        RANDOM.nextBytes(b);
-        return Base64.getEncoder().encodeToString(b);
-    }
-
-    /** The Sec-WebSocket-Accept a server must answer {@code key} with (RFC 6455 §4.2.2). */
-    public static String acceptFor(String key) throws Exception {
-        byte[] sha1 = MessageDigest.getInstance("SHA-1")
-                .digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-        return Base64.getEncoder().encodeToString(sha1);
+        return WebSocketHandshake.newKey(RANDOM);
     }
 
     /** Sends {@code request} as is and reads the HTTP answer's head; null when the edge closed instead. */

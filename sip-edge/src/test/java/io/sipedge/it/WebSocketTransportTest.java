@@ -1,10 +1,11 @@
 package io.sipedge.it;
 
-import static io.sipedge.it.WebSocketTestClient.CLOSE;
-import static io.sipedge.it.WebSocketTestClient.CONTINUATION;
-import static io.sipedge.it.WebSocketTestClient.PING;
-import static io.sipedge.it.WebSocketTestClient.PONG;
-import static io.sipedge.it.WebSocketTestClient.TEXT;
+import static io.sipedge.loadtest.transport.WebSocketFrames.BINARY;
+import static io.sipedge.loadtest.transport.WebSocketFrames.CLOSE;
+import static io.sipedge.loadtest.transport.WebSocketFrames.CONTINUATION;
+import static io.sipedge.loadtest.transport.WebSocketFrames.PING;
+import static io.sipedge.loadtest.transport.WebSocketFrames.PONG;
+import static io.sipedge.loadtest.transport.WebSocketFrames.TEXT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sipedge.it.SipTestClient.SipResponse;
 import io.sipedge.it.WebSocketTestClient.Frame;
 import io.sipedge.it.WebSocketTestClient.HttpAnswer;
+import io.sipedge.loadtest.transport.WebSocketHandshake;
 import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Device;
@@ -417,7 +419,8 @@ class WebSocketTransportTest {
             assertNotNull(a, "no HTTP answer");
             assertEquals(101, a.status(), a.raw());
             assertEquals("sip", a.header("Sec-WebSocket-Protocol"), a.raw()); // RFC 7118 §4
-            assertEquals(WebSocketTestClient.acceptFor(key), a.header("Sec-WebSocket-Accept"), a.raw());
+            assertEquals(WebSocketHandshake.accept(key), a.header("Sec-WebSocket-Accept"),
+                    a.raw());
             registerWithDigest(ws, "WS", "probe", contact("WS"));
         }
         assertAPhoneStillRegisters(originEdge, "Origin: " + APP);
@@ -598,7 +601,7 @@ class WebSocketTransportTest {
         // RFC 7118 §5.1: a SIP message may come in a binary frame; the edge answers in text.
         try (WebSocketTestClient ws = WebSocketTestClient.open(edge.transports().wsPort(), false)) {
             String callId = "binary@" + INVALID_HOST;
-            ws.sendFrame(true, WebSocketTestClient.BINARY,
+            ws.sendFrame(true, BINARY,
                     register("WS", "probe", callId, 1, branch(), contact("WS")).getBytes(StandardCharsets.UTF_8));
             SipResponse r = answer(ws);
             assertEquals(401, r.status(), r.raw());

@@ -8,8 +8,7 @@ import java.net.InetSocketAddress;
  * The generator's side of the wire: sockets to one server, each with one reader thread. Sends may
  * come from any thread. Connection numbers run from 0 to {@link #connections()} - 1.
  */
-public sealed interface ClientTransport extends AutoCloseable permits UdpClientTransport, StreamClientTransport,
-        WebSocketClientTransport {
+public sealed interface ClientTransport extends AutoCloseable permits UdpClientTransport, StreamClientTransport {
 
     /**
      * Opens the sockets (UDP: one, bound to an ephemeral port; TCP/TLS: {@code connections}
@@ -20,8 +19,7 @@ public sealed interface ClientTransport extends AutoCloseable permits UdpClientT
                                 int connections) throws IOException {
         return switch (type) {
             case UDP -> new UdpClientTransport(server, localAddress);
-            case TCP, TLS -> new StreamClientTransport(type, server, localAddress, connections);
-            case WS, WSS -> new WebSocketClientTransport(type, server, localAddress, connections);
+            case TCP, TLS, WS, WSS -> new StreamClientTransport(type, server, localAddress, connections);
         };
     }
 

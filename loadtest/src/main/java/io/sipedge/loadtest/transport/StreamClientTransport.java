@@ -7,18 +7,31 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSocket;
 
 /**
- * TCP or TLS: {@code connections} sockets with TCP_NODELAY, each with a reader thread framing
- * messages by Content-Length and a writer thread. {@link #send} only appends to the connection's
- * {@link Outbox}; the writer writes whatever has piled up in one call.
+ * TCP, TLS, and SIP over WebSocket (RFC 7118) on either: {@code connections} sockets with
+ * TCP_NODELAY, each with a reader thread and a writer thread. {@link #send} only appends to the
+ * connection's {@link Outbox}; the writer writes whatever has piled up in one call.
+ *
+ * <p>TCP and TLS frame messages by Content-Length. WS and WSS upgrade each connection with the
+ * opening handshake before it is used; each SIP message goes out as one masked text frame, and
+ * each text or binary message that comes back is one SIP message for the handler. The reader
+ * answers a PING with a PONG and a CLOSE with a CLOSE, after which the connection counts as lost,
+ * as when TCP closes; closing the transport sends a CLOSE (1000) on every connection first.
  */
 public final class StreamClientTransport implements ClientTransport {
     private static final int MAX_MESSAGE = 65535;
     private static final int CONNECT_TIMEOUT_MS = 5000;
+    private static final int HANDSHAKE_TIMEOUT_MS = 5000;
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final byte[] NORMAL_CLOSURE = closeBody(WebSocketFrames.NORMAL_CLOSURE);
+    private static final byte[] PROTOCOL_ERROR = closeBody(WebSocketFrames.PROTOCOL_ERROR);
 
     private final TransportType type;
     private final List<Connection> connections = new ArrayList<>();
@@ -42,10 +55,26 @@ public final class StreamClientTransport implements ClientTransport {
 
     StreamClientTransport(TransportType type, InetSocketAddress server, InetAddress localAddress,
                           int connections) throws IOException {
+        if (!type.reliable()) {
+            throw new IllegalArgumentException(type + " is not a stream transport");
+        }
         this.type = type;
+        SecureRandom keys = type.webSocket() ? new SecureRandom() : null;
         try {
             for (int i = 0; i < connections; i++) {
-                this.connections.add(new Connection(i, connect(type, server, localAddress)));
+                Socket s = connect(type, server, localAddress);
+                try {
+                    if (keys != null) {
+                        s.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+                        WebSocketHandshake.perform(s.getInputStream(), s.getOutputStream(), server,
+                                WebSocketHandshake.newKey(keys));
+                        s.setSoTimeout(0);
+                    }
+                    this.connections.add(new Connection(i, s));
+                } catch (IOException | RuntimeException e) {
+                    s.close();
+                    throw e;
+                }
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -74,6 +103,10 @@ public final class StreamClientTransport implements ClientTransport {
             plain.close();
             throw e;
         }
+    }
+
+    private static byte[] closeBody(int code) {
+        return new byte[] {(byte) (code >>> 8), (byte) code};
     }
 
     @Override
@@ -106,24 +139,81 @@ public final class StreamClientTransport implements ClientTransport {
     }
 
     private void readLoop(int index, Connection c, ResponseHandler handler) {
+        try {
+            if (type.webSocket()) {
+                readFrames(index, c, handler);
+            } else {
+                readStream(index, c, handler);
+            }
+        } catch (WebSocketFrameDecoder.ProtocolException e) {
+            failConnection(c);
+            lost(handler, index, e);
+        } catch (IOException e) {
+            lost(handler, index, e);
+        } catch (RuntimeException e) {
+            lost(handler, index, new IOException("reader failed", e));
+        }
+    }
+
+    /** TCP and TLS: messages cut from the byte stream by Content-Length. */
+    private static void readStream(int index, Connection c, ResponseHandler handler) throws IOException {
         StreamFramer framer = new StreamFramer(65536, MAX_MESSAGE);
         StreamFramer.Sink sink = (buf, off, len) -> handler.onMessage(index, buf, off, len);
+        while (true) {
+            int n = framer.readFrom(c.in);
+            if (n < 0) {
+                throw new EOFException("connection closed by the server");
+            }
+            framer.received(n, sink);
+        }
+    }
+
+    /** WS and WSS: one SIP message per WebSocket message; PINGs and CLOSEs answered. */
+    private static void readFrames(int index, Connection c, ResponseHandler handler) throws IOException {
+        WebSocketFrameDecoder decoder = new WebSocketFrameDecoder(false, 65536, MAX_MESSAGE);
+        WebSocketFrameDecoder.Listener listener = new WebSocketFrameDecoder.Listener() {
+            @Override
+            public void message(byte[] buf, int off, int len) {
+                handler.onMessage(index, buf, off, len);
+            }
+
+            @Override
+            public void ping(byte[] buf, int off, int len) throws IOException {
+                c.outbox.appendFrame(WebSocketFrames.PONG, buf, off, len);
+            }
+
+            @Override
+            public void close(int code, byte[] buf, int off, int len) throws IOException {
+                // RFC 6455 §5.5.1: answer with a CLOSE, echoing the status; then the server closes TCP.
+                byte[] echo = code < 0 ? new byte[0] : closeBody(code);
+                c.outbox.appendFrame(WebSocketFrames.CLOSE, echo, 0, echo.length);
+                c.outbox.closeWhenWritten();
+                throw new EOFException("the server closed the WebSocket" + (code < 0 ? "" : " (" + code
+                        + (len > 0 ? " " + new String(buf, off, len, StandardCharsets.UTF_8) : "") + ")"));
+            }
+        };
+        while (true) {
+            int n = decoder.readFrom(c.in);
+            if (n < 0) {
+                throw new EOFException("connection closed by the server");
+            }
+            decoder.received(n, listener);
+        }
+    }
+
+    /** RFC 6455 §7.1.7: a peer that broke the protocol gets a CLOSE 1002 before the connection goes. */
+    private static void failConnection(Connection c) {
         try {
-            while (true) {
-                int n = framer.readFrom(c.in);
-                if (n < 0) {
-                    throw new EOFException("connection closed by the server");
-                }
-                framer.received(n, sink);
-            }
+            c.outbox.appendFrame(WebSocketFrames.CLOSE, PROTOCOL_ERROR, 0, PROTOCOL_ERROR.length);
         } catch (IOException e) {
-            if (!closed) {
-                handler.onConnectionLost(index, e);
-            }
-        } catch (RuntimeException e) {
-            if (!closed) {
-                handler.onConnectionLost(index, new IOException("reader failed", e));
-            }
+            // the connection is already gone
+        }
+        c.outbox.closeWhenWritten();
+    }
+
+    private void lost(ResponseHandler handler, int index, IOException e) {
+        if (!closed) {
+            handler.onConnectionLost(index, e);
         }
     }
 
@@ -133,21 +223,47 @@ public final class StreamClientTransport implements ClientTransport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            if (!closed) {
-                handler.onConnectionLost(index, e);
-            }
+            lost(handler, index, e);
         }
     }
 
-    /** Queues the message for the connection's writer; fails when the connection failed or is full. */
+    /**
+     * Queues the message for the connection's writer (over WebSocket as one masked text frame);
+     * fails when the connection failed, closed or is full.
+     */
     @Override
     public void send(int connection, byte[] buf, int off, int len) throws IOException {
-        connections.get(connection).outbox.append(buf, off, len);
+        Outbox out = connections.get(connection).outbox;
+        if (type.webSocket()) {
+            out.appendFrame(WebSocketFrames.TEXT, buf, off, len);
+        } else {
+            out.append(buf, off, len);
+        }
     }
 
+    /**
+     * Closes every connection. Over WebSocket a CLOSE (1000) goes first, and the writers get up to a
+     * second in all to write it; the server's CLOSE is not awaited: a load tool has nothing left to
+     * read.
+     */
     @Override
     public void close() {
         closed = true;
+        boolean interrupted = false;
+        if (type.webSocket()) {
+            for (Connection c : connections) {
+                try {
+                    c.outbox.appendFrame(WebSocketFrames.CLOSE, NORMAL_CLOSURE, 0, NORMAL_CLOSURE.length);
+                } catch (IOException e) {
+                    // failed or already closing: nothing to say goodbye on
+                }
+                c.outbox.closeWhenWritten();
+            }
+            long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+            for (Connection c : connections) {
+                interrupted |= !join(c.writer, deadline);
+            }
+        }
         for (Connection c : connections) {
             c.outbox.close();
             try {
@@ -157,16 +273,25 @@ public final class StreamClientTransport implements ClientTransport {
             }
         }
         for (Connection c : connections) {
-            for (Thread t : new Thread[] {c.reader, c.writer}) {
-                if (t != null) {
-                    try {
-                        t.join(1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
+            long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+            interrupted |= !join(c.reader, deadline) || !join(c.writer, deadline);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Joins {@code t} (if started) until {@code deadline}; false when interrupted (the flag is cleared). */
+    private static boolean join(Thread t, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (t == null || left <= 0) {
+            return true;
+        }
+        try {
+            TimeUnit.NANOSECONDS.timedJoin(t, left);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
         }
     }
 }

@@ -15,7 +15,7 @@ import java.util.Random;
  * The client's side of the opening handshake (RFC 6455 §4.1) for SIP over WebSocket (RFC 7118
  * §4): {@code GET /} with the {@code sip} sub-protocol, and the checks on the server's answer.
  */
-final class WebSocketHandshake {
+public final class WebSocketHandshake {
     /** RFC 6455 §1.3: appended to the key before hashing it into Sec-WebSocket-Accept. */
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     /** An HTTP response head longer than this is not a handshake answer. */
@@ -25,7 +25,7 @@ final class WebSocketHandshake {
     }
 
     /** A Sec-WebSocket-Key: 16 random bytes in base64 (§4.1). */
-    static String newKey(Random random) {
+    public static String newKey(Random random) {
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
         return Base64.getEncoder().encodeToString(nonce);
@@ -48,7 +48,7 @@ final class WebSocketHandshake {
     }
 
     /** The Sec-WebSocket-Accept a server must answer {@code key} with: base64(SHA-1(key + GUID)). */
-    static String accept(String key) {
+    public static String accept(String key) {
         try {
             byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + GUID).getBytes(StandardCharsets.US_ASCII));
             return Base64.getEncoder().encodeToString(sha1);

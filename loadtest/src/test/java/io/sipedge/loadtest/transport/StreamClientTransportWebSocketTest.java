@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The WS and WSS client transport against {@link FakeWebSocketServer} over real loopback sockets. */
+/** The stream client transport over WS and WSS, against {@link FakeWebSocketServer} over real loopback sockets. */
 @Timeout(30)
-class WebSocketClientTransportTest {
+class StreamClientTransportWebSocketTest {
     private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> lost = new LinkedBlockingQueue<>();
     private final ResponseHandler handler = new ResponseHandler() {
