@@ -138,10 +138,13 @@ start_edge() { # start_edge DATA_DIR → sets EDGE_PID and EDGE_{,TLS_,WS_,WSS_}
   # The first start makes the self-signed certificate (keytool) in DATA_DIR/tls: flagged as keygen.
   local keygen=false; [ -d "$1/tls" ] || keygen=true
   local t0; t0=$(now_ms)
+  # Qualify off: the generator's Contacts name another port than it sends from, so every UDP binding
+  # would look NATed and get OPTIONS, which Kamailio's configuration does not send.
   # shellcheck disable=SC2086
   "$JAVA" $EDGE_JAVA_OPTS -jar "$EDGE_JAR" --set data-dir="$1" --set sip.address=127.0.0.1 \
     --set sip.port="$EDGE_PORT" --set sip.tls-port="$EDGE_TLS_PORT" --set sip.ws-port="$EDGE_WS_PORT" \
-    --set sip.wss-port="$EDGE_WSS_PORT" --set http.port=-1 >"$WORK/edge.log" 2>&1 &
+    --set sip.wss-port="$EDGE_WSS_PORT" --set sip.qualify-interval-seconds=0 --set http.port=-1 \
+    >"$WORK/edge.log" 2>&1 &
   EDGE_PID=$!
   for _ in $(seq 1 600); do
     grep -q "sip-edge listening" "$WORK/edge.log" && break
