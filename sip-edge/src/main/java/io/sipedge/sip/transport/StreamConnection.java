@@ -7,9 +7,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -24,6 +26,9 @@ import io.sipedge.observe.WebSocketRefusal;
 import io.sipedge.sip.transport.StreamFramer.FramingException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -181,6 +186,13 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
                 } else if (content.isReadable() && ending == null) {
                     byte[] bytes = new byte[content.readableBytes()];
                     content.readBytes(bytes);
+                    if (frame instanceof TextWebSocketFrame && !isUtf8(bytes)) {
+                        // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection
+                        ending(ConnectionEnd.MALFORMED);
+                        channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_PAYLOAD_DATA))
+                                .addListener(ChannelFutureListener.CLOSE);
+                        return;
+                    }
                     if (ctx.handler().handle(new Inbound(bytes, flow, peer, this)) && idleTimer != null) {
                         idleTimer.cancel(false);
                         idleTimer = null;
@@ -193,6 +205,26 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         } finally {
             frame.release();
         }
+    }
+
+    /**
+     * Whether a text message is UTF-8, checked here on the whole message rather than by Netty's
+     * validator, which walked every byte of every frame through its state machine (a tenth of the
+     * event loop's Java time over WebSocket): SIP messages are nearly always ASCII, which is UTF-8.
+     */
+    static boolean isUtf8(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+                    return true;
+                } catch (CharacterCodingException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static boolean isKeepalive(ByteBuf b) {

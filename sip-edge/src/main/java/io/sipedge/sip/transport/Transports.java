@@ -250,9 +250,10 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
     /**
      * SIP over WebSocket (RFC 7118): the upgrade request, checked by {@link WebSocketGate} and
      * answered by Netty's handshaker with the {@code sip} sub-protocol, all within the read timeout
-     * of the connection's start (plus the TLS handshake's, {@link StreamConnection}); then frames of at most the SIP message size, masked as RFC 6455
-     * requires of clients, text frames valid UTF-8, fragments joined into one message. A frame that
-     * breaks these rules closes the connection (Netty sends the close code).
+     * of the connection's start (plus the TLS handshake's, {@link StreamConnection}); then frames of
+     * at most the SIP message size, masked as RFC 6455 requires of clients, fragments joined into
+     * one message. A frame that breaks these rules closes the connection (Netty sends the close
+     * code); a text message that is not UTF-8 closes it too ({@link StreamConnection}, 1007).
      */
     private static void addWebSocket(SocketChannel ch, Settings s, Transport transport, TransportEvents events) {
         WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
@@ -265,7 +266,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                         .allowExtensions(false)
                         .allowMaskMismatch(false)
                         .closeOnProtocolViolation(true)
-                        .withUTF8Validator(true)
+                        .withUTF8Validator(false) // StreamConnection checks each whole text message
                         .build())
                 .build();
         ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
