@@ -4,6 +4,7 @@ import io.sipedge.model.Binding;
 import io.sipedge.sip.registrar.RegisterReply;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -26,7 +27,27 @@ public final class SipResponses {
     private static final DateTimeFormatter DATE = DateTimeFormatter
             .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
+    /** The Date header's value of the last second formatted: it changes once a second. */
+    private static volatile DateText lastDate = new DateText(Long.MIN_VALUE, "");
+
+    private record DateText(long second, String text) {
+    }
+
     private SipResponses() {
+    }
+
+    /**
+     * RFC 3261 §20.17's date of {@code now}, formatted once per second: the formatter cost more than
+     * the rest of a 200's headers together.
+     */
+    static String date(Instant now) {
+        DateText d = lastDate;
+        long second = now.getEpochSecond();
+        if (d.second() != second) {
+            d = new DateText(second, DATE.format(now));
+            lastDate = d;
+        }
+        return d.text();
     }
 
     /** A response with the given extra header lines (each without its CRLF). */
@@ -59,9 +80,7 @@ public final class SipResponses {
                 }
                 b.append("\r\n");
             }
-            b.append("Date: ");
-            DATE.formatTo(reply.now(), b);
-            b.append("\r\n");
+            b.append("Date: ").append(date(reply.now())).append("\r\n");
             if (reply.outbound().require()) {
                 b.append("Require: outbound\r\n");
                 if (reply.outbound().flowTimer() > 0) {

@@ -68,4 +68,13 @@ class SipResponsesTest {
         assertNull(value(r, "Require"));
         assertNull(value(r, "Flow-Timer"));
     }
+
+    @Test
+    void theDateFollowsTheClockToTheSecond() {
+        assertEquals("Mon, 02 Nov 2026 08:09:10 GMT", SipResponses.date(NOW));
+        assertEquals("Mon, 02 Nov 2026 08:09:10 GMT", SipResponses.date(NOW.plusMillis(999)), "the same second");
+        assertEquals("Mon, 02 Nov 2026 08:09:11 GMT", SipResponses.date(NOW.plusSeconds(1)));
+        assertEquals("Mon, 02 Nov 2026 08:09:10 GMT", SipResponses.date(NOW), "a clock that steps back");
+        assertEquals("Tue, 03 Nov 2026 08:09:10 GMT", SipResponses.date(NOW.plusSeconds(86_400)));
+    }
 }
