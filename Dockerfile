@@ -13,7 +13,7 @@ COPY --from=build /src/sip-edge/target/sip-edge.jar /opt/sip-edge/sip-edge.jar
 COPY config/edge.yaml /opt/sip-edge/edge.yaml
 ENV SIPEDGE_DATA_DIR=/data
 VOLUME ["/data"]
-EXPOSE 5060/udp 5060/tcp 5061/tcp 8080/tcp
+EXPOSE 5060/udp 5060/tcp 5061/tcp 5066/tcp 7443/tcp 8080/tcp
 USER sipedge
 WORKDIR /data
 # Exit on OOM so the orchestrator restarts a clean process instead of a half-dead one.
