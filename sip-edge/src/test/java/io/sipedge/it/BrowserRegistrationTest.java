@@ -217,18 +217,20 @@ class BrowserRegistrationTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             try {
                 send("quit");
             } catch (IOException alreadyGone) {
                 // the driver has exited
             }
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroy();
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
+            try {
+                if (process.waitFor(15, TimeUnit.SECONDS)) {
+                    return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+            process.destroyForcibly();
         }
     }
 }

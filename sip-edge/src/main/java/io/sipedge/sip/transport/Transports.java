@@ -206,11 +206,6 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
                 .handler(new AcceptBackoff(transport))
                 .childOption(ChannelOption.TCP_NODELAY, true) // a response must not wait for the peer's delayed ACK
-                // One buffer per turn of the event loop: the answers to what it held are flushed
-                // before the next is read, so a burst a client pipelined is never mistaken for a
-                // peer that stopped reading (16 reads a turn, Netty's default, queued up to a
-                // megabyte of answers before the flush), and connections take turns fairly.
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(s.sendQueueBytes() / 2, s.sendQueueBytes()))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -224,6 +219,12 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                             return;
                         }
                         ch.closeFuture().addListener(f -> gate.release(ip));
+                        // One buffer per turn of the event loop: the answers to what it held are
+                        // flushed before the next is read, so a burst a client pipelined is never
+                        // mistaken for a peer that stopped reading (16 reads a turn, Netty's
+                        // default, queued up to a megabyte of answers before the flush), and
+                        // connections take turns fairly.
+                        ch.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1));
                         if (tls != null) {
                             SSLEngine engine = tls.createSSLEngine();
                             TlsPolicy.apply(engine);

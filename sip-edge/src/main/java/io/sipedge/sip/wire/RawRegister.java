@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
  * stack's own path, which is where every malformed-input rule lives. A message the fast path
  * accepts must read exactly as {@link RegisterMessages#read} reads it (pinned by
  * {@code RawRegisterTest}, which compares the two on a corpus of real clients' requests).
+ *
+ * <p>The message is read in place, by offsets into one string of it: only the values the
+ * registrar keeps become strings. Cutting every header, URI and parameter into strings and lists
+ * made most of what a registration allocated, and so most of the young collections' work.
  */
 public final class RawRegister {
     /**
@@ -39,22 +43,29 @@ public final class RawRegister {
         "k", "accept", "allow-events", "u", "organization", "subject", "s"};
     /** The option tag of RFC 5626 (SIP Outbound). */
     private static final String OUTBOUND = "outbound";
-    /** The Digest parameters the registrar reads. */
+    /** The Digest parameters the registrar reads, in the order of {@link Reader#authorization}'s slots. */
     private static final String[] DIGEST_PARAMETERS = {"username", "realm", "nonce", "uri", "response", "algorithm",
         "qop", "nc", "cnonce"};
 
-    // The top Via: protocol ("SIP/2.0/UDP"), sent-by and its parameters in order (null value = flag).
-    final String viaProtocol;
-    final String viaHost;
-    final int viaPort;
-    final List<String[]> viaParams;
-    final String from;
-    final String fromTag;
-    final String to;
-    final boolean toTagged;
-    final String callId;
-    final long cseq;
-
+    /** The whole message, one char per byte. */
+    private final String text;
+    // The top Via: its value text[viaStart, viaEnd), its sent-by, and where its received and rport
+    // parameters are (from their ';' to their end; -1 when absent).
+    private final int viaStart;
+    private final int viaEnd;
+    private final String viaHost;
+    private final int viaPort;
+    private final boolean rport;
+    private final int receivedStart;
+    private final int receivedEnd;
+    private final int rportStart;
+    private final int rportEnd;
+    private final String from;
+    private final String fromTag;
+    private final String to;
+    private final boolean toTagged;
+    private final String callId;
+    private final long cseq;
     private final String requestUriHost;
     private final String toUser;
     private final String toHost;
@@ -66,27 +77,33 @@ public final class RawRegister {
     private final String userAgent;
     private final boolean outboundSupported;
 
-    private RawRegister(Builder b) {
-        viaProtocol = b.viaProtocol;
-        viaHost = b.viaHost;
-        viaPort = b.viaPort;
-        viaParams = b.viaParams;
-        from = b.from;
-        fromTag = b.fromTag;
-        to = b.to;
-        toTagged = b.toTagged;
-        callId = b.callId;
-        cseq = b.cseq;
-        requestUriHost = b.requestUriHost;
-        toUser = b.toUser;
-        toHost = b.toHost;
-        branch = b.branch;
-        expires = b.expires;
-        star = b.star;
-        contact = b.contact;
-        credentials = b.credentials;
-        userAgent = b.userAgent;
-        outboundSupported = b.outboundSupported;
+    private RawRegister(Reader r) {
+        text = r.t;
+        viaStart = r.viaStart;
+        viaEnd = r.viaEnd;
+        viaHost = r.viaHost;
+        viaPort = r.viaPort;
+        rport = r.rport;
+        receivedStart = r.receivedStart;
+        receivedEnd = r.receivedEnd;
+        rportStart = r.rportStart;
+        rportEnd = r.rportEnd;
+        from = r.from;
+        fromTag = r.fromTag;
+        to = r.to;
+        toTagged = r.toTagged;
+        callId = r.callId;
+        cseq = r.cseq;
+        requestUriHost = r.requestUriHost;
+        toUser = r.toUser;
+        toHost = r.toHost;
+        branch = r.branch;
+        expires = r.expires;
+        star = r.star;
+        contact = r.contact;
+        credentials = r.credentials;
+        userAgent = r.userAgent;
+        outboundSupported = r.outboundSupported;
     }
 
     /** The request as the registrar takes it; the same value {@link RegisterMessages#read} gives. */
@@ -97,39 +114,42 @@ public final class RawRegister {
                 true, flow, null); // one Via: sent to the edge directly
     }
 
-    /** What its answer repeats, the top Via stamped for a request that arrived on {@code flow}. */
+    /**
+     * What its answer repeats, the top Via stamped for a request that arrived on {@code flow}: the
+     * Via as received, with {@code received} and {@code rport} set where they were, or added in
+     * that order at its end.
+     */
     public RequestHead head(Flow flow) {
-        boolean rport = Params.has(viaParams, "rport");
-        List<String[]> params = new ArrayList<>(viaParams.size() + 2);
-        params.addAll(viaParams);
-        if (ViaStamp.addsReceived(rport, viaHost, flow.remoteIp())) {
-            put(params, "received", flow.remoteIp());
+        boolean addsReceived = ViaStamp.addsReceived(rport, viaHost, flow.remoteIp());
+        boolean addsRport = ViaStamp.addsRport(rport, flow.transport());
+        String port = addsRport ? Integer.toString(flow.remotePort()) : null;
+        StringBuilder via = new StringBuilder(viaEnd - viaStart + 48);
+        int at = viaStart;
+        if (receivedStart < rportStart) {
+            at = stamp(via, at, addsReceived, receivedStart, ";received=", flow.remoteIp(), receivedEnd);
+            at = stamp(via, at, addsRport, rportStart, ";rport=", port, rportEnd);
+        } else {
+            at = stamp(via, at, addsRport, rportStart, ";rport=", port, rportEnd);
+            at = stamp(via, at, addsReceived, receivedStart, ";received=", flow.remoteIp(), receivedEnd);
         }
-        if (ViaStamp.addsRport(rport, flow.transport())) {
-            put(params, "rport", Integer.toString(flow.remotePort()));
+        via.append(text, at, viaEnd);
+        if (addsReceived && receivedStart < 0) {
+            via.append(";received=").append(flow.remoteIp());
         }
-        StringBuilder via = new StringBuilder(96).append(viaProtocol).append(' ').append(viaHost);
-        if (viaPort >= 0) {
-            via.append(':').append(viaPort);
-        }
-        for (String[] p : params) {
-            via.append(';').append(p[0]);
-            if (p[1] != null) {
-                via.append('=').append(p[1]);
-            }
+        if (addsRport && rportStart < 0) {
+            via.append(";rport=").append(port);
         }
         return new RequestHead(via.toString(), List.of(), from, to, toTagged, fromTag, callId, cseq + " REGISTER",
                 branch, ViaStamp.udpPort(rport, viaPort, flow.remotePort()));
     }
 
-    private static void put(List<String[]> params, String name, String value) {
-        for (int i = 0; i < params.size(); i++) {
-            if (params.get(i)[0].equalsIgnoreCase(name)) {
-                params.set(i, new String[] {params.get(i)[0], value});
-                return;
-            }
+    /** Copies the Via up to a parameter at {@code start} and writes it with {@code value}, when asked. */
+    private int stamp(StringBuilder via, int at, boolean replace, int start, String param, String value, int end) {
+        if (!replace || start < 0) {
+            return at; // copied as received
         }
-        params.add(new String[] {name, value});
+        via.append(text, at, start).append(param).append(value);
+        return end;
     }
 
     public String callId() {
@@ -183,14 +203,14 @@ public final class RawRegister {
             return null; // a body, or no end of headers
         }
         int lineEnd = text.indexOf("\r\n");
-        Builder r = new Builder();
-        if (!r.requestLine(text.substring(0, lineEnd))) {
+        Reader r = new Reader(text);
+        if (!r.requestLine(lineEnd)) {
             return null;
         }
         int at = lineEnd + 2;
         while (at < end + 2) {
             int next = text.indexOf("\r\n", at);
-            if (!r.header(text, at, next)) {
+            if (!r.header(at, next)) {
                 return null;
             }
             at = next + 2;
@@ -198,11 +218,20 @@ public final class RawRegister {
         return r.complete() ? new RawRegister(r) : null;
     }
 
-    private static final class Builder {
-        String viaProtocol;
+    /** Reads one message: what it found so far, and the positions its last URI and name-addr had. */
+    private static final class Reader {
+        final String t;
+        final Params params;
+
+        int viaStart = -1;
+        int viaEnd;
         String viaHost;
         int viaPort = -1;
-        List<String[]> viaParams;
+        boolean rport;
+        int receivedStart = -1;
+        int receivedEnd;
+        int rportStart = -1;
+        int rportEnd;
         String from;
         String fromTag;
         String to;
@@ -224,211 +253,257 @@ public final class RawRegister {
         boolean maxForwardsSeen;
         boolean contentLengthSeen;
 
-        boolean requestLine(String line) {
-            if (!line.startsWith("REGISTER sip:") || !line.endsWith(" SIP/2.0")) {
+        // The last host[:port] read (hostPort), sip URI (sipUri; user -1 when absent) and name-addr (nameAddr).
+        int hostStart;
+        int hostEnd;
+        int port;
+        int userStart;
+        int userEnd;
+        int uriHostStart;
+        int uriHostEnd;
+        int addrUriStart;
+        int addrUriEnd;
+        int addrParamsStart;
+        int addrParamsEnd;
+
+        Reader(String t) {
+            this.t = t;
+            this.params = new Params(t);
+        }
+
+        boolean requestLine(int lineEnd) {
+            if (lineEnd < 21 || !t.startsWith("REGISTER sip:") || !t.startsWith(" SIP/2.0", lineEnd - 8)) {
                 return false;
             }
-            String uri = line.substring("REGISTER ".length(), line.length() - " SIP/2.0".length());
-            SipUri u = SipUri.parse(uri);
-            if (u == null) {
+            if (!sipUri(9, lineEnd - 8)) {
                 return false;
             }
-            requestUriHost = u.host;
+            requestUriHost = t.substring(uriHostStart, uriHostEnd);
             return true;
         }
 
-        /**
-         * Reads the header line {@code text[start, end)}. Only the values the registrar reads become
-         * strings: a REGISTER carries a dozen headers, and copying each name and value was a third
-         * of the reader's allocation.
-         */
-        boolean header(String text, int start, int end) {
-            int colon = text.indexOf(':', start);
-            if (colon < 0 || colon >= end || colon == start || text.charAt(start) == ' ') {
+        /** Reads the header line {@code t[start, end)}. */
+        boolean header(int start, int end) {
+            int colon = indexOf(t, ':', start, end);
+            if (colon < 0 || colon == start || t.charAt(start) == ' ') {
                 return false; // folding, or no name
             }
             int nameEnd = colon;
-            while (text.charAt(nameEnd - 1) == ' ') {
+            while (t.charAt(nameEnd - 1) == ' ') {
                 nameEnd--; // the first character is not a space: the name is never empty
             }
-            if (!isToken(text, start, nameEnd)) {
+            if (!isToken(t, start, nameEnd)) {
                 return false;
             }
-            String name = knownName(KNOWN, text, start, nameEnd);
+            String name = knownName(KNOWN, t, start, nameEnd);
             if (name == null) {
-                return nameEnd - start >= 2 && text.regionMatches(true, start, "x-", 0, 2);
+                return nameEnd - start >= 2 && t.regionMatches(true, start, "x-", 0, 2);
             }
             if (IGNORED.contains(name)) {
                 return true;
             }
-            int valueStart = colon + 1;
-            int valueEnd = end;
-            while (valueStart < valueEnd && text.charAt(valueStart) == ' ') {
-                valueStart++;
+            int s = colon + 1;
+            int e = end;
+            while (s < e && t.charAt(s) == ' ') {
+                s++;
             }
-            while (valueEnd > valueStart && text.charAt(valueEnd - 1) == ' ') {
-                valueEnd--;
+            while (e > s && t.charAt(e - 1) == ' ') {
+                e--;
             }
-            if (name.equals("supported") || name.equals("k")) {
-                return supported(text, valueStart, valueEnd); // read in place: Linphone sends it every time
-            }
-            String value = text.substring(valueStart, valueEnd);
             return switch (name) {
-                case "via", "v" -> viaProtocol == null && via(value);
-                case "from", "f" -> from == null && from(value);
-                case "to", "t" -> to == null && to(value);
-                case "call-id", "i" -> callId == null && callId(value);
-                case "cseq" -> cseq < 0 && cseq(value);
-                case "contact", "m" -> !contactSeen && contact(value);
-                case "expires" -> expires == null && expiresHeader(value);
-                case "authorization" -> !authorizationSeen && authorization(value);
-                case "max-forwards" -> maxForwards(value);
-                case "content-length", "l" -> !contentLengthSeen && (contentLengthSeen = "0".equals(value));
-                case "user-agent" -> userAgent == null && userAgent(value);
+                case "via", "v" -> viaStart < 0 && via(s, e);
+                case "from", "f" -> from == null && from(s, e);
+                case "to", "t" -> to == null && to(s, e);
+                case "call-id", "i" -> callId == null && callId(s, e);
+                case "cseq" -> cseq < 0 && cseq(s, e);
+                case "contact", "m" -> !contactSeen && contact(s, e);
+                case "expires" -> expires == null && expiresHeader(s, e);
+                case "authorization" -> !authorizationSeen && authorization(s, e);
+                case "max-forwards" -> maxForwards(s, e);
+                case "content-length", "l" -> !contentLengthSeen && (contentLengthSeen = e - s == 1 && t.charAt(s) == '0');
+                case "user-agent" -> userAgent == null && userAgent(s, e);
+                case "supported", "k" -> supported(s, e); // any number of them: Linphone sends it every time
                 default -> false;
             };
         }
 
         boolean complete() {
-            return viaProtocol != null && from != null && to != null && callId != null && cseq >= 0;
+            return viaStart >= 0 && from != null && to != null && callId != null && cseq >= 0;
         }
 
-        private boolean via(String value) {
-            if (!value.startsWith("SIP/2.0/") || value.indexOf(',') >= 0 || value.indexOf('"') >= 0
-                    || value.indexOf('(') >= 0) {
+        private boolean via(int s, int e) {
+            if (!t.startsWith("SIP/2.0/", s) || e - s < 8) {
                 return false;
             }
-            int sp = value.indexOf(' ');
-            if (sp < 0) {
-                return false;
-            }
-            String protocol = value.substring(0, sp);
-            String transport = protocol.substring("SIP/2.0/".length());
-            if (!isToken(transport) || transport.isEmpty() || !transport.equals(transport.toUpperCase(Locale.ROOT))) {
-                return false;
-            }
-            String rest = value.substring(sp + 1);
-            int semi = rest.indexOf(';');
-            String sentBy = semi < 0 ? rest : rest.substring(0, semi);
-            HostPort hp = HostPort.parse(sentBy);
-            if (hp == null) {
-                return false;
-            }
-            List<String[]> params = semi < 0 ? new ArrayList<>(2) : Params.parse(rest.substring(semi), false);
-            if (params == null) {
-                return false;
-            }
-            for (String[] p : params) {
-                // The stack writes parameter names in lower case: only those echo unchanged.
-                if (!isToken(p[0]) || !p[0].equals(p[0].toLowerCase(Locale.ROOT)) || p[1] != null && !isToken(p[1])) {
+            for (int i = s; i < e; i++) {
+                char c = t.charAt(i);
+                if (c == ',' || c == '"' || c == '(') {
                     return false;
                 }
-                if (p[0].equals("branch")) {
-                    if (p[1] == null || p[1].isEmpty()) {
+            }
+            int sp = indexOf(t, ' ', s, e);
+            if (sp < 0 || sp == s + 8 || !isToken(t, s + 8, sp) || hasLowerCase(s + 8, sp)) {
+                return false; // the transport: an upper-case token
+            }
+            int semi = indexOf(t, ';', sp + 1, e);
+            if (!hostPort(sp + 1, semi < 0 ? e : semi)) {
+                return false;
+            }
+            viaHost = t.substring(hostStart, hostEnd);
+            viaPort = port;
+            if (semi >= 0) {
+                Params p = params.over(semi, e, false);
+                while (p.next()) {
+                    // The stack writes parameter names in lower case: only those echo unchanged.
+                    if (!isToken(t, p.nameStart, p.nameEnd) || hasUpperCase(p.nameStart, p.nameEnd)
+                            || p.valueStart >= 0 && !isToken(t, p.valueStart, p.valueEnd)) {
                         return false;
                     }
-                    branch = p[1];
-                } else if (p[0].equals("rport") && p[1] != null && !isDigits(p[1], 5)) {
+                    if (p.nameIs("branch")) {
+                        if (p.valueStart < 0) {
+                            return false;
+                        }
+                        branch = p.value();
+                    } else if (p.nameIs("rport")) {
+                        if (p.valueStart >= 0 && !isDigits(t, p.valueStart, p.valueEnd, 5)) {
+                            return false;
+                        }
+                        rport = true;
+                        rportStart = p.nameStart - 1;
+                        rportEnd = p.end();
+                    } else if (p.nameIs("received")) {
+                        receivedStart = p.nameStart - 1;
+                        receivedEnd = p.end();
+                    }
+                }
+                if (p.failed) {
                     return false;
                 }
             }
-            viaProtocol = protocol;
-            viaHost = hp.host;
-            viaPort = hp.port;
-            viaParams = params;
+            viaStart = s;
+            viaEnd = e;
             return true;
         }
 
-        private boolean from(String value) {
-            NameAddr a = NameAddr.parse(value);
-            if (a == null || SipUri.parse(a.uri) == null || !plainTag(a.params)) {
+        private boolean hasLowerCase(int s, int e) {
+            for (int i = s; i < e; i++) {
+                if (t.charAt(i) >= 'a' && t.charAt(i) <= 'z') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private boolean hasUpperCase(int s, int e) {
+            for (int i = s; i < e; i++) {
+                if (t.charAt(i) >= 'A' && t.charAt(i) <= 'Z') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private boolean from(int s, int e) {
+            if (!nameAddr(s, e) || !sipUri(addrUriStart, addrUriEnd)) {
                 return false;
             }
-            from = value;
-            fromTag = Params.get(a.params, "tag");
+            Params p = params.over(addrParamsStart, addrParamsEnd, true);
+            String tag = null;
+            while (p.next()) {
+                if (p.nameIs("tag")) {
+                    if (!p.isTokenValue()) {
+                        return false; // a flag or a quoted tag reads differently in the stack
+                    }
+                    tag = p.value();
+                }
+            }
+            if (p.failed) {
+                return false;
+            }
+            from = t.substring(s, e);
+            fromTag = tag;
             return true;
         }
 
-        private boolean to(String value) {
-            NameAddr a = NameAddr.parse(value);
-            if (a == null) {
+        private boolean to(int s, int e) {
+            if (!nameAddr(s, e) || !sipUri(addrUriStart, addrUriEnd)) {
                 return false;
             }
-            SipUri u = SipUri.parse(a.uri);
-            if (u == null || !plainTag(a.params)) {
+            Params p = params.over(addrParamsStart, addrParamsEnd, true);
+            boolean tagged = false;
+            while (p.next()) {
+                if (p.nameIs("tag")) {
+                    if (!p.isTokenValue()) {
+                        return false;
+                    }
+                    tagged = true;
+                }
+            }
+            if (p.failed) {
                 return false;
             }
-            to = value;
-            toUser = u.user;
-            toHost = u.host;
-            toTagged = Params.get(a.params, "tag") != null;
+            to = t.substring(s, e);
+            toUser = userStart < 0 ? null : t.substring(userStart, userEnd);
+            toHost = t.substring(uriHostStart, uriHostEnd);
+            toTagged = tagged;
             return true;
         }
 
-        /** No tag, or a tag with a token value (a flag or a quoted tag reads differently in the stack). */
-        private static boolean plainTag(List<String[]> params) {
-            if (!Params.has(params, "tag")) {
-                return true;
-            }
-            String tag = Params.get(params, "tag");
-            return tag != null && isToken(tag);
-        }
-
-        private boolean callId(String value) {
-            if (value.isEmpty()) {
+        private boolean callId(int s, int e) {
+            if (s == e) {
                 return false;
             }
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
+            for (int i = s; i < e; i++) {
+                char c = t.charAt(i);
                 if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == ',' || c == ';') {
                     return false;
                 }
             }
-            callId = value;
+            callId = t.substring(s, e);
             return true;
         }
 
-        private boolean cseq(String value) {
-            int sp = value.indexOf(' ');
-            if (sp < 0 || !value.substring(sp + 1).equals("REGISTER") || !isDigits(value.substring(0, sp), 9)) {
+        private boolean cseq(int s, int e) {
+            int sp = indexOf(t, ' ', s, e);
+            if (sp < 0 || e - sp - 1 != 8 || !t.startsWith("REGISTER", sp + 1) || !isDigits(t, s, sp, 9)) {
                 return false; // a method mismatch is the stack's 400
             }
-            cseq = Long.parseLong(value.substring(0, sp));
+            cseq = Long.parseLong(t, s, sp, 10);
             return true;
         }
 
-        private boolean expiresHeader(String value) {
-            if (!isDigits(value, 9)) {
+        private boolean expiresHeader(int s, int e) {
+            if (!isDigits(t, s, e, 9)) {
                 return false;
             }
-            expires = Long.parseLong(value);
+            expires = Long.parseLong(t, s, e, 10);
             return true;
         }
 
         /**
-         * A Supported value {@code text[start, end)}: option tags between commas, in any number of
+         * A Supported value {@code t[start, end)}: option tags between commas, in any number of
          * headers. Only a list of plain tokens reads here; an empty element or anything else takes
          * the stack's path, which decides what it means.
          */
-        private boolean supported(String text, int start, int end) {
+        private boolean supported(int start, int end) {
             int at = start;
             while (at < end) {
-                int comma = text.indexOf(',', at);
-                int stop = comma < 0 || comma > end ? end : comma;
+                int comma = indexOf(t, ',', at, end);
+                int stop = comma < 0 ? end : comma;
                 int tagStart = at;
                 int tagEnd = stop;
-                while (tagStart < tagEnd && text.charAt(tagStart) == ' ') {
+                while (tagStart < tagEnd && t.charAt(tagStart) == ' ') {
                     tagStart++;
                 }
-                while (tagEnd > tagStart && text.charAt(tagEnd - 1) == ' ') {
+                while (tagEnd > tagStart && t.charAt(tagEnd - 1) == ' ') {
                     tagEnd--;
                 }
-                if (tagStart == tagEnd || !isToken(text, tagStart, tagEnd)) {
+                if (tagStart == tagEnd || !isToken(t, tagStart, tagEnd)) {
                     return false;
                 }
                 // RFC 3261 §7.3.1: tokens compare case-insensitively.
-                if (tagEnd - tagStart == OUTBOUND.length() && text.regionMatches(true, tagStart, OUTBOUND, 0,
-                        OUTBOUND.length())) {
+                if (tagEnd - tagStart == OUTBOUND.length()
+                        && t.regionMatches(true, tagStart, OUTBOUND, 0, OUTBOUND.length())) {
                     outboundSupported = true;
                 }
                 if (stop == end) {
@@ -442,345 +517,421 @@ public final class RawRegister {
             return true;
         }
 
-        private boolean maxForwards(String value) {
-            if (maxForwardsSeen || !isDigits(value, 3)) {
+        private boolean maxForwards(int s, int e) {
+            if (maxForwardsSeen || !isDigits(t, s, e, 3)) {
                 return false;
             }
             maxForwardsSeen = true;
             return true;
         }
 
-        private boolean userAgent(String value) {
+        private boolean userAgent(int s, int e) {
             // The stack re-encodes product tokens and comments; only the plain form reads the same.
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                boolean spaceBefore = i > 0 && value.charAt(i - 1) == ' ';
-                boolean spaceAfter = i + 1 < value.length() && value.charAt(i + 1) == ' ';
+            for (int i = s; i < e; i++) {
+                char c = t.charAt(i);
+                boolean spaceBefore = i > s && t.charAt(i - 1) == ' ';
+                boolean spaceAfter = i + 1 < e && t.charAt(i + 1) == ' ';
                 if (c == '(' || c == ')' || c == '"' || c == '\\' || c == ' ' && spaceBefore
                         || c == '/' && (spaceBefore || spaceAfter)) {
                     return false;
                 }
             }
-            userAgent = value;
-            return !value.isEmpty();
+            userAgent = t.substring(s, e);
+            return s < e;
         }
 
-        private boolean contact(String value) {
+        private boolean contact(int s, int e) {
             contactSeen = true;
-            if (value.equals("*")) {
+            if (e - s == 1 && t.charAt(s) == '*') {
                 star = true;
                 return true;
             }
-            NameAddr a = NameAddr.parse(value);
-            if (a == null || SipUri.parse(a.uri) == null) {
+            if (!nameAddr(s, e) || !sipUri(addrUriStart, addrUriEnd)) {
                 return false;
             }
             Long exp = null;
             Float q = null;
             String instance = null;
             int regId = 0;
-            for (String[] p : a.params) {
-                String v = p[1];
-                switch (p[0].toLowerCase(Locale.ROOT)) {
-                    case "expires" -> {
-                        if (v == null || !isDigits(v, 9)) {
-                            return false;
-                        }
-                        exp = Long.parseLong(v);
+            Params p = params.over(addrParamsStart, addrParamsEnd, true);
+            while (p.next()) {
+                int vs = p.valueStart;
+                int ve = p.valueEnd;
+                if (p.nameIs("expires")) {
+                    if (vs < 0 || !isDigits(t, vs, ve, 9)) {
+                        return false;
                     }
-                    case "q" -> {
-                        if (v == null || !isQ(v)) {
-                            return false;
-                        }
-                        q = Float.parseFloat(v);
+                    exp = Long.parseLong(t, vs, ve, 10);
+                } else if (p.nameIs("q")) {
+                    String v = vs < 0 ? null : p.value();
+                    if (v == null || !isQ(v)) {
+                        return false;
                     }
-                    case "+sip.instance" -> {
-                        if (v == null || !v.startsWith("\"<") || !v.endsWith(">\"") || v.length() < 5) {
-                            return false;
-                        }
-                        instance = v.substring(2, v.length() - 2);
+                    q = Float.parseFloat(v);
+                } else if (p.nameIs("+sip.instance")) {
+                    if (vs < 0 || ve - vs < 5 || !t.startsWith("\"<", vs) || !t.startsWith(">\"", ve - 2)) {
+                        return false;
                     }
-                    case "reg-id" -> {
-                        if (v == null || !isDigits(v, 9) || Integer.parseInt(v) < 1) {
-                            return false;
-                        }
-                        regId = Integer.parseInt(v);
+                    instance = t.substring(vs + 2, ve - 2);
+                } else if (p.nameIs("reg-id")) {
+                    if (vs < 0 || !isDigits(t, vs, ve, 9) || Integer.parseInt(t, vs, ve, 10) < 1) {
+                        return false;
                     }
-                    default -> {
-                        // other parameters are kept by the stack but not read by the registrar
-                    }
+                    regId = Integer.parseInt(t, vs, ve, 10);
                 }
+                // other parameters are kept by the stack but not read by the registrar
             }
-            contact = new ContactSpec(a.uri, exp, q, instance, regId);
+            if (p.failed) {
+                return false;
+            }
+            contact = new ContactSpec(t.substring(addrUriStart, addrUriEnd), exp, q, instance, regId);
             return true;
         }
 
-        private boolean authorization(String value) {
+        private boolean authorization(int s, int e) {
             authorizationSeen = true;
-            if (value.length() < 7 || !value.regionMatches(true, 0, "Digest ", 0, 7)) {
+            if (e - s < 7 || !t.regionMatches(true, s, "Digest ", 0, 7)) {
                 return false; // other schemes: the stack's path ignores them, and so would this, but rarely
             }
-            String username = null;
-            String realm = null;
-            String nonce = null;
-            String uri = null;
-            String response = null;
-            String algorithm = null;
-            String qop = null;
-            String nc = null;
-            String cnonce = null;
-            int i = 7;
-            int n = value.length();
-            List<String> seen = new ArrayList<>(10);
-            while (i < n) {
-                while (i < n && value.charAt(i) == ' ') {
+            String[] values = new String[DIGEST_PARAMETERS.length];
+            int seen = 0; // a bit per DIGEST_PARAMETERS slot
+            List<String> others = null; // opaque, userhash, extensions: rare
+            int i = s + 7;
+            while (i < e) {
+                while (i < e && t.charAt(i) == ' ') {
                     i++;
                 }
-                int eq = value.indexOf('=', i);
+                int eq = indexOf(t, '=', i, e);
                 if (eq < 0) {
                     return false;
                 }
                 int nameEnd = eq;
-                while (nameEnd > i && value.charAt(nameEnd - 1) == ' ') {
+                while (nameEnd > i && t.charAt(nameEnd - 1) == ' ') {
                     nameEnd--;
                 }
-                if (nameEnd == i || !isToken(value, i, nameEnd)) {
+                if (nameEnd == i || !isToken(t, i, nameEnd)) {
                     return false;
                 }
-                String name = knownName(DIGEST_PARAMETERS, value, i, nameEnd);
-                if (name == null) {
-                    name = value.substring(i, nameEnd).toLowerCase(Locale.ROOT);
+                int slot = slot(DIGEST_PARAMETERS, t, i, nameEnd);
+                if (slot >= 0) {
+                    if ((seen & 1 << slot) != 0) {
+                        return false;
+                    }
+                    seen |= 1 << slot;
+                } else {
+                    String other = t.substring(i, nameEnd).toLowerCase(Locale.ROOT);
+                    if (others == null) {
+                        others = new ArrayList<>(2);
+                    } else if (others.contains(other)) {
+                        return false;
+                    }
+                    others.add(other);
                 }
-                if (seen.contains(name)) {
-                    return false;
-                }
-                seen.add(name);
                 i = eq + 1;
-                while (i < n && value.charAt(i) == ' ') {
+                while (i < e && t.charAt(i) == ' ') {
                     i++;
                 }
-                String v;
-                if (i < n && value.charAt(i) == '"') {
-                    int close = value.indexOf('"', i + 1);
-                    if (close < 0) {
+                int vs;
+                int ve;
+                if (i < e && t.charAt(i) == '"') {
+                    int close = indexOf(t, '"', i + 1, e);
+                    if (close < 0 || indexOf(t, '\\', i + 1, close) >= 0) {
                         return false;
                     }
-                    v = value.substring(i + 1, close);
-                    if (v.indexOf('\\') >= 0) {
-                        return false;
-                    }
+                    vs = i + 1;
+                    ve = close;
                     i = close + 1;
                 } else {
                     int stop = i;
-                    while (stop < n && value.charAt(stop) != ',' && value.charAt(stop) != ' ') {
+                    while (stop < e && t.charAt(stop) != ',' && t.charAt(stop) != ' ') {
                         stop++;
                     }
-                    v = value.substring(i, stop);
-                    if (!isToken(v) || v.isEmpty()) {
+                    if (stop == i || !isToken(t, i, stop)) {
                         return false;
                     }
+                    vs = i;
+                    ve = stop;
                     i = stop;
                 }
-                while (i < n && value.charAt(i) == ' ') {
+                while (i < e && t.charAt(i) == ' ') {
                     i++;
                 }
-                if (i < n) {
-                    if (value.charAt(i) != ',') {
+                if (i < e) {
+                    if (t.charAt(i) != ',') {
                         return false;
                     }
                     i++;
                 }
-                switch (name) {
-                    case "username" -> username = v;
-                    case "realm" -> realm = v;
-                    case "nonce" -> nonce = v;
-                    case "uri" -> uri = v;
-                    case "response" -> response = v;
-                    case "algorithm" -> algorithm = v;
-                    case "qop" -> qop = v;
-                    case "nc" -> nc = v;
-                    case "cnonce" -> cnonce = v;
-                    default -> {
-                        // opaque, userhash and extensions: not read by the registrar
-                    }
+                if (slot >= 0) {
+                    values[slot] = t.substring(vs, ve);
                 }
             }
-            credentials = new DigestCredentials(username, realm, nonce, uri, response, algorithm, qop, nc, cnonce);
+            credentials = new DigestCredentials(values[0], values[1], values[2], values[3], values[4], values[5],
+                    values[6], values[7], values[8]);
             return true;
         }
-    }
 
-    /** {@code [display-name] <uri> *(;param)} or {@code uri *(;param)}. */
-    private record NameAddr(String uri, List<String[]> params) {
-        static NameAddr parse(String value) {
-            int open = value.indexOf('<');
-            String uri;
-            String rest;
+        /**
+         * {@code [display-name] <uri> *(;param)} or {@code uri *(;param)} in {@code t[s, e)}: sets
+         * the URI's and the parameters' positions; the parameters are checked as they are read.
+         */
+        private boolean nameAddr(int s, int e) {
+            int open = indexOf(t, '<', s, e);
             if (open >= 0) {
-                String display = value.substring(0, open).strip();
-                if (!display.isEmpty() && !plainDisplayName(display)) {
-                    return null;
+                int ds = s;
+                int de = open;
+                while (ds < de && t.charAt(ds) == ' ') {
+                    ds++;
                 }
-                int close = value.indexOf('>', open);
+                while (de > ds && t.charAt(de - 1) == ' ') {
+                    de--;
+                }
+                if (ds < de && !plainDisplayName(ds, de)) {
+                    return false;
+                }
+                int close = indexOf(t, '>', open, e);
                 if (close < 0) {
-                    return null;
+                    return false;
                 }
-                uri = value.substring(open + 1, close);
-                rest = value.substring(close + 1).strip();
+                addrUriStart = open + 1;
+                addrUriEnd = close;
+                int rest = close + 1;
+                while (rest < e && t.charAt(rest) == ' ') {
+                    rest++;
+                }
+                addrParamsStart = rest;
             } else {
-                int semi = value.indexOf(';');
-                uri = semi < 0 ? value : value.substring(0, semi);
-                rest = semi < 0 ? "" : value.substring(semi);
+                int semi = indexOf(t, ';', s, e);
+                addrUriStart = s;
+                addrUriEnd = semi < 0 ? e : semi;
+                addrParamsStart = addrUriEnd;
             }
-            if (uri.isEmpty() || uri.indexOf(' ') >= 0 || uri.indexOf('"') >= 0) {
-                return null;
-            }
-            List<String[]> params = rest.isEmpty() ? List.of() : Params.parse(rest, true);
-            return params == null ? null : new NameAddr(uri, params);
+            addrParamsEnd = e;
+            return addrUriStart < addrUriEnd && indexOf(t, ' ', addrUriStart, addrUriEnd) < 0
+                    && indexOf(t, '"', addrUriStart, addrUriEnd) < 0;
         }
 
         /** A quoted display name without escapes, or tokens separated by single spaces. */
-        private static boolean plainDisplayName(String d) {
-            if (d.startsWith("\"")) {
-                return d.length() >= 2 && d.endsWith("\"") && d.indexOf('"', 1) == d.length() - 1
-                        && d.indexOf('\\') < 0;
+        private boolean plainDisplayName(int s, int e) {
+            if (t.charAt(s) == '"') {
+                return e - s >= 2 && t.charAt(e - 1) == '"' && indexOf(t, '"', s + 1, e) == e - 1
+                        && indexOf(t, '\\', s, e) < 0;
             }
-            for (String word : d.split(" ", -1)) {
-                if (word.isEmpty() || !isToken(word)) {
-                    return false;
+            int word = s;
+            for (int i = s; i <= e; i++) {
+                if (i == e || t.charAt(i) == ' ') {
+                    if (i == word || !isToken(t, word, i)) {
+                        return false;
+                    }
+                    word = i + 1;
                 }
             }
             return true;
         }
-    }
 
-    /** {@code sip:[user@]host[:port][;params]}: no password, escapes, headers or IPv6. */
-    private record SipUri(String user, String host) {
-        static SipUri parse(String uri) {
-            if (!uri.startsWith("sip:")) {
-                return null;
+        /**
+         * {@code sip:[user@]host[:port][;params]} in {@code t[s, e)}: no password, escapes, headers or
+         * IPv6. Sets the user's (-1 when absent) and the host's positions.
+         */
+        private boolean sipUri(int s, int e) {
+            if (e - s < 4 || !t.startsWith("sip:", s)) {
+                return false;
             }
-            String s = uri.substring(4);
-            if (s.indexOf('?') >= 0 || s.indexOf('%') >= 0 || s.indexOf('[') >= 0 || s.indexOf('>') >= 0
-                    || s.indexOf('<') >= 0 || s.indexOf(',') >= 0 || s.indexOf('"') >= 0) {
-                return null;
+            int p = s + 4;
+            for (int i = p; i < e; i++) {
+                char c = t.charAt(i);
+                if (c == '?' || c == '%' || c == '[' || c == '>' || c == '<' || c == ',' || c == '"') {
+                    return false;
+                }
             }
             // The user part ends at the '@' (it may not hold ';', which the stack would take as part
             // of the user); the parameters start at the first ';' after it.
-            int atSign = s.indexOf('@');
-            String user = null;
+            int atSign = indexOf(t, '@', p, e);
+            int rest = p;
+            userStart = -1;
             if (atSign >= 0) {
-                user = s.substring(0, atSign);
-                if (!isUriPart(user)) {
-                    return null;
+                if (!isUriPart(t, p, atSign)) {
+                    return false;
+                }
+                userStart = p;
+                userEnd = atSign;
+                rest = atSign + 1;
+                if (indexOf(t, '@', rest, e) >= 0) {
+                    return false;
                 }
             }
-            String rest = s.substring(atSign + 1);
-            if (rest.indexOf('@') >= 0) {
-                return null;
+            int semi = indexOf(t, ';', rest, e);
+            if (semi >= 0) {
+                Params uriParams = params.over(semi, e, false);
+                while (uriParams.next()) {
+                    // checked as they are read
+                }
+                if (uriParams.failed) {
+                    return false;
+                }
             }
-            int semi = rest.indexOf(';');
-            if (semi >= 0 && Params.parse(rest.substring(semi), false) == null) {
-                return null;
+            if (!hostPort(rest, semi < 0 ? e : semi)) {
+                return false;
             }
-            HostPort hp = HostPort.parse(semi < 0 ? rest : rest.substring(0, semi));
-            return hp == null ? null : new SipUri(user, hp.host);
+            uriHostStart = hostStart;
+            uriHostEnd = hostEnd;
+            return true;
         }
-    }
 
-    /** {@code host[:port]} with a domain name or IPv4 host. */
-    private record HostPort(String host, int port) {
-        static HostPort parse(String s) {
-            int colon = s.indexOf(':');
-            String host = colon < 0 ? s : s.substring(0, colon);
-            if (host.isEmpty()) {
-                return null;
+        /** {@code host[:port]} in {@code t[s, e)} with a domain name or IPv4 host; port -1 when absent. */
+        private boolean hostPort(int s, int e) {
+            int colon = indexOf(t, ':', s, e);
+            int he = colon < 0 ? e : colon;
+            if (he == s) {
+                return false;
             }
-            for (int i = 0; i < host.length(); i++) {
-                char c = host.charAt(i);
+            for (int i = s; i < he; i++) {
+                char c = t.charAt(i);
                 if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-')) {
-                    return null;
+                    return false;
                 }
             }
+            hostStart = s;
+            hostEnd = he;
             if (colon < 0) {
-                return new HostPort(host, -1);
+                port = -1;
+                return true;
             }
-            String port = s.substring(colon + 1);
-            if (!isDigits(port, 5) || Integer.parseInt(port) > 65_535 || port.length() > 1 && port.charAt(0) == '0') {
-                return null;
+            int ps = colon + 1;
+            if (!isDigits(t, ps, e, 5) || e - ps > 1 && t.charAt(ps) == '0') {
+                return false;
             }
-            return new HostPort(host, Integer.parseInt(port));
+            port = Integer.parseInt(t, ps, e, 10);
+            return port <= 65_535;
         }
     }
 
-    /** {@code *(;name[=value])}, values tokens or (where allowed) quoted strings without escapes. */
-    static final class Params {
-        private Params() {
+    /**
+     * Walks {@code *(;name[=value])} in place: values are tokens (header parameters) or URI parts
+     * (URI parameters), or, in header parameters, quoted strings without escapes. A name repeated in
+     * any case, or more than {@link #MAX} parameters, fails the walk. One per {@link Reader}, reused:
+     * walks never nest.
+     */
+    private static final class Params {
+        private static final int MAX = 16;
+
+        private final String t;
+        private final int[] names = new int[2 * MAX];
+        private int count;
+        private int at;
+        private int end;
+        private boolean quotedValues;
+        int nameStart;
+        int nameEnd;
+        /** -1: the parameter is a flag. A quoted value keeps its quotes. */
+        int valueStart;
+        int valueEnd;
+        boolean failed;
+
+        Params(String t) {
+            this.t = t;
         }
 
         /** @param quotedValues header parameters (quoted values allowed); false: URI parameters */
-        static List<String[]> parse(String s, boolean quotedValues) {
-            List<String[]> out = new ArrayList<>(4);
-            int i = 0;
-            int n = s.length();
-            while (i < n) {
-                if (s.charAt(i) != ';') {
-                    return null;
-                }
-                i++;
-                int stop = i;
-                while (stop < n && s.charAt(stop) != ';' && s.charAt(stop) != '=') {
-                    stop++;
-                }
-                String name = s.substring(i, stop);
-                if (name.isEmpty() || !(quotedValues ? isToken(name) : isUriPart(name)) || has(out, name)) {
-                    return null;
-                }
-                String value = null;
-                i = stop;
-                if (i < n && s.charAt(i) == '=') {
-                    i++;
-                    if (i < n && s.charAt(i) == '"') {
-                        int close = s.indexOf('"', i + 1);
-                        if (!quotedValues || close < 0 || s.substring(i, close).indexOf('\\') >= 0) {
-                            return null;
-                        }
-                        value = s.substring(i, close + 1);
-                        i = close + 1;
-                    } else {
-                        stop = i;
-                        while (stop < n && s.charAt(stop) != ';') {
-                            stop++;
-                        }
-                        value = s.substring(i, stop);
-                        if (value.isEmpty() || !(quotedValues ? isToken(value) : isUriPart(value))) {
-                            return null;
-                        }
-                        i = stop;
+        Params over(int start, int stop, boolean quotedValues) {
+            this.at = start;
+            this.end = stop;
+            this.quotedValues = quotedValues;
+            this.count = 0;
+            this.failed = false;
+            return this;
+        }
+
+        /** Moves to the next parameter; false at the end or when the text breaks the rules ({@link #failed}). */
+        boolean next() {
+            if (at >= end) {
+                return false;
+            }
+            if (t.charAt(at) != ';') {
+                return fail();
+            }
+            int s = at + 1;
+            int stop = s;
+            while (stop < end && t.charAt(stop) != ';' && t.charAt(stop) != '=') {
+                stop++;
+            }
+            if (stop == s || !valid(s, stop) || !firstTime(s, stop)) {
+                return fail();
+            }
+            nameStart = s;
+            nameEnd = stop;
+            valueStart = -1;
+            valueEnd = -1;
+            at = stop;
+            if (at < end && t.charAt(at) == '=') {
+                int vs = at + 1;
+                if (vs < end && t.charAt(vs) == '"') {
+                    int close = indexOf(t, '"', vs + 1, end);
+                    if (!quotedValues || close < 0 || indexOf(t, '\\', vs, close) >= 0) {
+                        return fail();
                     }
+                    valueStart = vs;
+                    valueEnd = close + 1;
+                } else {
+                    int ve = vs;
+                    while (ve < end && t.charAt(ve) != ';') {
+                        ve++;
+                    }
+                    if (ve == vs || !valid(vs, ve)) {
+                        return fail();
+                    }
+                    valueStart = vs;
+                    valueEnd = ve;
                 }
-                out.add(new String[] {name, value});
+                at = valueEnd;
             }
-            return out;
+            return true;
         }
 
-        /** The value of parameter {@code name}, or null when it is absent or a flag (see {@link #has}). */
-        static String get(List<String[]> params, String name) {
-            String[] p = find(params, name);
-            return p == null ? null : p[1];
+        private boolean valid(int s, int e) {
+            return quotedValues ? isToken(t, s, e) : isUriPart(t, s, e);
         }
 
-        static boolean has(List<String[]> params, String name) {
-            return find(params, name) != null;
-        }
-
-        private static String[] find(List<String[]> params, String name) {
-            for (String[] p : params) {
-                if (p[0].equalsIgnoreCase(name)) {
-                    return p;
+        private boolean firstTime(int s, int e) {
+            if (count == MAX) {
+                return false;
+            }
+            for (int i = 0; i < count; i++) {
+                int ps = names[2 * i];
+                int length = names[2 * i + 1] - ps;
+                if (length == e - s && t.regionMatches(true, ps, t, s, length)) {
+                    return false;
                 }
             }
-            return null;
+            names[2 * count] = s;
+            names[2 * count + 1] = e;
+            count++;
+            return true;
+        }
+
+        private boolean fail() {
+            failed = true;
+            at = end;
+            return false;
+        }
+
+        boolean nameIs(String lowerCase) {
+            return nameEnd - nameStart == lowerCase.length()
+                    && t.regionMatches(true, nameStart, lowerCase, 0, lowerCase.length());
+        }
+
+        /** A value that is a token: not a flag, not quoted. */
+        boolean isTokenValue() {
+            return valueStart >= 0 && isToken(t, valueStart, valueEnd);
+        }
+
+        String value() {
+            return t.substring(valueStart, valueEnd);
+        }
+
+        /** Where this parameter ends. */
+        int end() {
+            return valueStart < 0 ? nameEnd : valueEnd;
         }
     }
 
@@ -807,19 +958,15 @@ public final class RawRegister {
         }
     }
 
-    /** A URI user part or parameter name or value this reader and the stack's read alike. */
-    static boolean isUriPart(String s) {
-        for (int i = 0; i < s.length(); i++) {
+    /** {@code s[start, end)} is a non-empty URI user part or parameter that this reader and the stack read alike. */
+    private static boolean isUriPart(String s, int start, int end) {
+        for (int i = start; i < end; i++) {
             char c = s.charAt(i);
             if (c >= 128 || !URI_PART[c]) {
                 return false;
             }
         }
-        return !s.isEmpty();
-    }
-
-    static boolean isToken(String s) {
-        return isToken(s, 0, s.length());
+        return start < end;
     }
 
     private static boolean isToken(String s, int start, int end) {
@@ -832,22 +979,40 @@ public final class RawRegister {
         return true;
     }
 
-    /** The lower-case constant of {@code known} that {@code s[start, end)} names in any case, or null. */
-    private static String knownName(String[] known, String s, int start, int end) {
-        int length = end - start;
-        for (String k : known) {
-            if (k.length() == length && s.regionMatches(true, start, k, 0, length)) {
-                return k;
+    private static int indexOf(String s, char c, int start, int end) {
+        for (int i = start; i < end; i++) {
+            if (s.charAt(i) == c) {
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
-    static boolean isDigits(String s, int maxLength) {
-        if (s.isEmpty() || s.length() > maxLength) {
+    /** The lower-case constant of {@code known} that {@code s[start, end)} names in any case, or null. */
+    private static String knownName(String[] known, String s, int start, int end) {
+        int slot = slot(known, s, start, end);
+        return slot < 0 ? null : known[slot];
+    }
+
+    /** Where in {@code known} (lower-case constants) {@code s[start, end)} is, in any case, or -1. */
+    private static int slot(String[] known, String s, int start, int end) {
+        int length = end - start;
+        char first = Character.toLowerCase(s.charAt(start));
+        for (int i = 0; i < known.length; i++) {
+            String k = known[i];
+            if (k.length() == length && k.charAt(0) == first && s.regionMatches(true, start, k, 0, length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code s[start, end)} is 1 to {@code maxLength} decimal digits. */
+    private static boolean isDigits(String s, int start, int end, int maxLength) {
+        if (start >= end || end - start > maxLength) {
             return false;
         }
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = start; i < end; i++) {
             if (s.charAt(i) < '0' || s.charAt(i) > '9') {
                 return false;
             }

@@ -9,7 +9,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.zip.CRC32C;
 
 /**
  * Every response the edge writes, as bytes, from the request's {@link RequestHead}: the status
@@ -52,7 +51,7 @@ public final class SipResponses {
 
     /** A response with the given extra header lines (each without its CRLF). */
     public static byte[] write(int status, String reason, RequestHead head, String... headers) {
-        StringBuilder b = start(status, reason, head);
+        ResponseBuffer b = start(status, reason, head);
         for (String h : headers) {
             b.append(h).append("\r\n");
         }
@@ -64,13 +63,13 @@ public final class SipResponses {
      * and {@code Require: outbound} with any {@code Flow-Timer} when the registrar applied RFC 5626.
      */
     public static byte[] register(RegisterReply reply, RequestHead head) {
-        StringBuilder b = start(reply.status(), reply.reason(), head);
+        ResponseBuffer b = start(reply.status(), reply.reason(), head);
         if (reply.status() == 200) {
             for (Binding binding : reply.bindings()) {
                 b.append("Contact: <").append(binding.contact()).append(">;expires=")
                         .append(Math.min(Integer.MAX_VALUE, binding.secondsLeft(reply.now())));
                 if (binding.q() != 1.0f) {
-                    b.append(";q=").append(binding.q());
+                    b.append(";q=").append(Float.toString(binding.q()));
                 }
                 if (binding.instanceId() != null) {
                     b.append(";+sip.instance=\"<").append(binding.instanceId()).append(">\"");
@@ -102,8 +101,8 @@ public final class SipResponses {
         return end(b);
     }
 
-    private static StringBuilder start(int status, String reason, RequestHead head) {
-        StringBuilder b = new StringBuilder(512);
+    private static ResponseBuffer start(int status, String reason, RequestHead head) {
+        ResponseBuffer b = ResponseBuffer.begin();
         b.append("SIP/2.0 ").append(status).append(' ').append(reason).append("\r\n");
         b.append("Via: ").append(head.topVia()).append("\r\n");
         for (String via : head.otherVias()) {
@@ -111,15 +110,16 @@ public final class SipResponses {
         }
         b.append("From: ").append(head.from()).append("\r\nTo: ").append(head.to());
         if (!head.toTagged()) {
-            b.append(";tag=").append(tag(head.callId(), head.fromTag(), head.cseq(), head.branch()));
+            b.append(";tag=");
+            tag(b, head.callId(), head.fromTag(), head.cseq(), head.branch());
         }
         b.append("\r\nCall-ID: ").append(head.callId()).append("\r\nCSeq: ").append(head.cseq()).append("\r\n");
         return b;
     }
 
-    private static byte[] end(StringBuilder b) {
+    private static byte[] end(ResponseBuffer b) {
         b.append("Content-Length: 0\r\n\r\n");
-        return b.toString().getBytes(StandardCharsets.UTF_8);
+        return b.toBytes();
     }
 
     /**
@@ -130,20 +130,15 @@ public final class SipResponses {
      * which the response carries. It names no dialog (no dialog-creating request is answered
      * here), so it needs to be unique, not secret; an HMAC per response cost a tenth of a REGISTER.
      */
-    static String tag(String callId, String fromTag, String cseq, String branch) {
-        CRC32C crc = new CRC32C();
-        update(crc, callId);
-        update(crc, fromTag);
-        update(crc, cseq);
-        update(crc, branch);
-        return TAG_PREFIX + Integer.toHexString((int) crc.getValue());
+    private static void tag(ResponseBuffer b, String callId, String fromTag, String cseq, String branch) {
+        b.append(TAG_PREFIX).appendCrcHex(callId, fromTag, cseq, branch);
     }
 
-    private static void update(CRC32C crc, String field) {
-        if (field != null) {
-            crc.update(field.getBytes(StandardCharsets.UTF_8));
-        }
-        crc.update(0); // field separator: ("ab","c") and ("a","bc") hash apart
+    /** The tag {@link #write} gives a request with these fields. */
+    static String tag(String callId, String fromTag, String cseq, String branch) {
+        ResponseBuffer b = ResponseBuffer.begin();
+        tag(b, callId, fromTag, cseq, branch);
+        return new String(b.toBytes(), StandardCharsets.US_ASCII);
     }
 
     private static byte[] randomBytes(int n) {
