@@ -23,7 +23,8 @@
 #   ROUNDS=3 STEP_S=20 USERS=100000 START=4000 STEP=2000 MAX=40000 MILLION=1
 #   FIXED_UDP=8000 FIXED_TCP=6000 FIXED_TLS=4000 FIXED_WS=4000 FIXED_WSS=4000 FIXED_S=20 (regs/s and
 #   seconds of the fixed-rate CPU measurement; 0 skips a transport, and its warm-up unless
-#   MAX_TRANSPORTS has it)
+#   MAX_TRANSPORTS has it) FIXED_REBOOT=8000 (UDP at a fixed rate by phones that all just rebooted:
+#   new Call-IDs every run; 0 skips it)
 #   MAX_TRANSPORTS="udp tcp tls" (any of udp tcp tls ws wss) TLS_START=2000 (TLS and WSS)
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
 #   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError"
@@ -39,7 +40,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4000} STEP=${STEP:-2000}
 MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
 FIXED_UDP=${FIXED_UDP:-8000} FIXED_TCP=${FIXED_TCP:-6000} FIXED_TLS=${FIXED_TLS:-4000} FIXED_S=${FIXED_S:-20}
-FIXED_WS=${FIXED_WS:-4000} FIXED_WSS=${FIXED_WSS:-4000}
+FIXED_WS=${FIXED_WS:-4000} FIXED_WSS=${FIXED_WSS:-4000} FIXED_REBOOT=${FIXED_REBOOT:-8000}
 MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
 EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError}
@@ -176,16 +177,26 @@ start_kamailio() { # TLSF always (start.sh); TLS and WSS with start.sh's certifi
 }
 stop_kamailio() { "$KAM/stop.sh" "$KAM_PID" >/dev/null 2>&1 || true; KAM_PID=""; }
 
-# load TARGET TRANSPORT ARGS... → runs the generator, JSON report in $WORK/last.json
+# load TARGET TRANSPORT ARGS... → runs the generator, JSON report in $WORK/last.json. The users are
+# phones that keep their Call-ID and raise their CSeq from run to run (RFC 3261 §10.2.4), one state
+# file per registrar: each run refreshes the bindings the runs before it made.
 load() {
   local target=$1 transport=$2; shift 2
   "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target" "$transport")" --transport "$transport" \
-    --users-file "$WORK/users.csv" --contact-port 5999 --timeout 8 --quiet --report-json "$WORK/last.json" "$@" \
+    --users-file "$WORK/users.csv" --contact-port 5999 --phone-state "$WORK/phones-$target" --timeout 8 --quiet \
+    --report-json "$WORK/last.json" "$@" >"$WORK/last.txt" 2>&1 || true
+}
+# reboot_load TARGET ARGS... → UDP as load does, but every phone has just rebooted: new Call-IDs and
+# CSeq from 1 each run, on contacts of their own (port 5998), so the other runs' bindings keep theirs.
+reboot_load() {
+  local target=$1; shift
+  "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target" udp)" --transport udp \
+    --users-file "$WORK/users.csv" --contact-port 5998 --timeout 8 --quiet --report-json "$WORK/last.json" "$@" \
     >"$WORK/last.txt" 2>&1 || true
 }
 json() { python3 -c "import json,sys; d=json.load(open('$WORK/last.json')); print($1)"; }
 
-declare -A FIXED=([udp]=$FIXED_UDP [tcp]=$FIXED_TCP [tls]=$FIXED_TLS [ws]=$FIXED_WS [wss]=$FIXED_WSS)
+declare -A FIXED=([udp]=$FIXED_UDP [tcp]=$FIXED_TCP [tls]=$FIXED_TLS [ws]=$FIXED_WS [wss]=$FIXED_WSS [udp_reboot]=$FIXED_REBOOT)
 measured() { # measured TRANSPORT: whether this run loads it (a fixed rate, or in MAX_TRANSPORTS)
   [ "${FIXED[$1]}" -gt 0 ] || [[ " $MAX_TRANSPORTS " == *" $1 "* ]]
 }
@@ -214,12 +225,16 @@ warm_up() {
 fixed_round() {
   local round=$1 order transport rate target c0 c1 ok cpu_us
   if [ $((round % 2)) = 1 ]; then order="edge kamailio"; else order="kamailio edge"; fi
-  for transport in udp tcp tls ws wss; do
+  for transport in udp tcp tls ws wss udp_reboot; do
     rate=${FIXED[$transport]}
     [ "$rate" -gt 0 ] || continue
     for target in $order; do
       c0=$(cpu_ticks "$target")
-      load "$target" "$transport" --rate "$rate" --duration "$FIXED_S"
+      if [ "$transport" = udp_reboot ]; then
+        reboot_load "$target" --rate "$rate" --duration "$FIXED_S"
+      else
+        load "$target" "$transport" --rate "$rate" --duration "$FIXED_S"
+      fi
       c1=$(cpu_ticks "$target")
       ok=$(json "d['succeeded']")
       cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
@@ -251,7 +266,7 @@ record kind=machine cpus="$(nproc)" model="\"$(awk -F': ' '/model name/ {print $
   kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" kamailio_alloc=tlsf websocket=true \
   edge_java_opts="\"$EDGE_JAVA_OPTS\"" users="$USERS" step_s="$STEP_S" rounds="$ROUNDS" \
   fixed_s="$FIXED_S" date="\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" \
-  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_WS=$FIXED_WS FIXED_WSS=$FIXED_WSS FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
+  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_WS=$FIXED_WS FIXED_WSS=$FIXED_WSS FIXED_REBOOT=$FIXED_REBOOT FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
 
 # ------------------------------------------------------------------ the generator's own ceiling
 RESP_PORT=$(free_port)

@@ -38,14 +38,15 @@ public final class Main {
             "      (--users-file users.csv | --users N --domain D)",
             "      [--rate 1000] [--duration 20] [--expires 3600] [--timeout 32] [--connections 1]",
             "      [--find-max --start 2000 --step 2000 --max 40000 --step-duration 20 --pause 3]",
-            "      [--report-json FILE] [--quiet] [--local-address 127.0.0.1] [--contact-port P]",
+            "      [--report-json FILE] [--quiet] [--local-address 127.0.0.1] [--contact-port P] [--phone-state FILE]",
             "  loadtest responder --port P [--address 127.0.0.1] [--transport udp|tcp|both]",
             "  loadtest users --count N --domain D [--out FILE]");
 
     private static final Set<String> REGISTER_FLAGS = Set.of("--find-max", "--quiet");
     private static final Set<String> REGISTER_OPTIONS = Set.of("--host", "--port", "--transport", "--users-file",
             "--users", "--domain", "--rate", "--duration", "--expires", "--timeout", "--connections", "--start",
-            "--step", "--max", "--step-duration", "--pause", "--report-json", "--local-address", "--contact-port");
+            "--step", "--max", "--step-duration", "--pause", "--report-json", "--local-address", "--contact-port",
+            "--phone-state");
     private static final List<String> FIND_MAX_OPTIONS = List.of("--start", "--step", "--max", "--step-duration", "--pause");
 
     private Main() {
@@ -90,6 +91,7 @@ public final class Main {
         InetAddress local = a.has("--local-address") ? address("--local-address", a.string("--local-address", null)) : null;
         boolean quiet = a.has("--quiet");
         Path json = a.has("--report-json") ? writablePath("--report-json", a.string("--report-json", null)) : null;
+        Path phoneState = a.has("--phone-state") ? writablePath("--phone-state", a.string("--phone-state", null)) : null;
         boolean findMax = a.has("--find-max");
         if (!findMax) {
             for (String o : FIND_MAX_OPTIONS) {
@@ -115,7 +117,7 @@ public final class Main {
         }
         RegisterOptions options = RegisterOptions.builder(host, port, transport, users).rate(rate)
                 .durationSeconds(duration).expires(expires).timeoutSeconds(timeout).connections(connections)
-                .contactPort(contactPort)
+                .contactPort(contactPort).phoneState(phoneState)
                 .localAddress(local).progress(quiet ? null : out).build();
         try {
             if (findMax) {

@@ -3,6 +3,7 @@ package io.sipedge.loadtest.register;
 import io.sipedge.loadtest.transport.TransportType;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,10 +21,13 @@ import java.util.Objects;
  * @param contactPort     the port written into Contact URIs, 0 for the socket's own. A fixed one keeps
  *                        each user's contact the same from run to run, so a registrar replaces the
  *                        user's binding instead of adding one per run (benchmarks)
+ * @param phoneState      a file that keeps each user's Call-ID and CSeq from run to run, as a phone
+ *                        keeps them between refreshes ({@link PhoneState}); null: new ones per run
  */
 public record RegisterOptions(String host, int port, TransportType transport, List<SipUser> users, double rate,
                               double durationSeconds, int expires, double timeoutSeconds, int connections,
-                              InetAddress localAddress, PrintStream progress, int contactPort) {
+                              InetAddress localAddress, PrintStream progress, int contactPort,
+                              Path phoneState) {
     public RegisterOptions {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(transport, "transport");
@@ -44,7 +48,7 @@ public record RegisterOptions(String host, int port, TransportType transport, Li
     /** A copy with another rate and duration: one find-max step. */
     public RegisterOptions withStep(double newRate, double newDurationSeconds) {
         return new RegisterOptions(host, port, transport, users, newRate, newDurationSeconds, expires, timeoutSeconds,
-                connections, localAddress, progress, contactPort);
+                connections, localAddress, progress, contactPort, phoneState);
     }
 
     public static final class Builder {
@@ -60,6 +64,7 @@ public record RegisterOptions(String host, int port, TransportType transport, Li
         private InetAddress localAddress;
         private PrintStream progress;
         private int contactPort;
+        private Path phoneState;
 
         private Builder(String host, int port, TransportType transport, List<SipUser> users) {
             this.host = host;
@@ -108,9 +113,14 @@ public record RegisterOptions(String host, int port, TransportType transport, Li
             return this;
         }
 
+        public Builder phoneState(Path v) {
+            phoneState = v;
+            return this;
+        }
+
         public RegisterOptions build() {
             return new RegisterOptions(host, port, transport, users, rate, durationSeconds, expires, timeoutSeconds,
-                    connections, localAddress, progress, contactPort);
+                    connections, localAddress, progress, contactPort, phoneState);
         }
     }
 }

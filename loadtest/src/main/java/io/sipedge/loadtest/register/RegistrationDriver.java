@@ -15,6 +15,7 @@ import io.sipedge.loadtest.transport.TransportType;
 import io.sipedge.loadtest.transport.Warmup;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,6 +57,8 @@ final class RegistrationDriver implements ResponseHandler, AutoCloseable {
     private final long timeoutNanos;
     private final RegisterTemplate[] templates;
     private final UserState[] users;
+    /** Call-IDs and CSeqs kept from run to run, or null. */
+    private final PhoneState phones;
     private final TimerWheel timers;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicIntegerArray connectionLost;
@@ -78,14 +81,27 @@ final class RegistrationDriver implements ResponseHandler, AutoCloseable {
         this.retransmit = !transport.type().reliable();
         this.connectionLost = new AtomicIntegerArray(transport.connections());
         String runTag = String.format(Locale.ROOT, "%08x", ThreadLocalRandom.current().nextInt());
+        try {
+            this.phones = options.phoneState() == null ? null : PhoneState.load(options.phoneState());
+        } catch (IOException | RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+        String callIdTag = phones == null ? runTag : phones.callIdTag();
+        if (phones != null) {
+            for (UserState u : users) {
+                u.cseq = phones.nextCseq() - 1; // each registration first counts it up
+            }
+        }
         this.templates = new RegisterTemplate[transport.connections()];
         for (int c = 0; c < templates.length; c++) {
             InetSocketAddress local = transport.localAddress(c);
             templates[c] = transport.type().webSocket()
                     ? RegisterTemplate.webSocket(transport.type().viaToken(), webSocketHost(c, options.contactPort()),
-                            runTag, options.expires())
+                            runTag, callIdTag, options.expires())
                     : new RegisterTemplate(transport.type().viaToken(), local,
-                            options.contactPort() > 0 ? options.contactPort() : local.getPort(), runTag, options.expires());
+                            options.contactPort() > 0 ? options.contactPort() : local.getPort(), runTag, callIdTag,
+                            options.expires());
         }
         warmUp(transport.type());
         // The users' state lives as long as the run: promote it now, in one collection before any
@@ -446,5 +462,18 @@ final class RegistrationDriver implements ResponseHandler, AutoCloseable {
     public void close() {
         timers.close();
         transport.close();
+        if (phones != null) {
+            int highest = 0;
+            for (UserState u : users) {
+                synchronized (u) {
+                    highest = Math.max(highest, u.cseq);
+                }
+            }
+            try {
+                phones.save(options.phoneState(), highest);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + options.phoneState(), e);
+            }
+        }
     }
 }

@@ -11,7 +11,8 @@ import java.util.Locale;
  *
  * <p>The branch encodes the user's index and the CSeq ({@code z9hG4bK<run>-<user hex>-<cseq hex>}),
  * so a response finds its transaction without a map lookup, and the Call-ID
- * ({@code <run>-<user hex>@sip-edge-loadtest}) stays the same for a user during a run.
+ * ({@code <tag>-<user hex>@sip-edge-loadtest}) stays the same for a user during a run, or from run
+ * to run when the tag is kept.
  */
 public final class RegisterTemplate {
     public static final String USER_AGENT = "sip-edge-loadtest";
@@ -39,6 +40,7 @@ public final class RegisterTemplate {
     private static final byte[][] ALGORITHM_TOKENS = {Ascii.bytes("MD5"), Ascii.bytes("SHA-256")};
 
     private final byte[] runTag;
+    private final byte[] callIdTag;
     private final byte[] via;
     private final byte[] tag;
     private final byte[] contactTail;
@@ -54,12 +56,23 @@ public final class RegisterTemplate {
      * @param runTag      short hex that makes branches and Call-IDs of this run unique
      */
     public RegisterTemplate(String transport, InetSocketAddress local, int contactPort, String runTag, int expires) {
-        this(runTag, transport + " " + hostPort(local) + ";rport",
+        this(transport, local, contactPort, runTag, runTag, expires);
+    }
+
+    /**
+     * As above, with Call-IDs {@code <callIdTag>-<user hex>@...}: a tag kept from run to run keeps
+     * each user's Call-ID, as a phone keeps it between refreshes.
+     */
+    public RegisterTemplate(String transport, InetSocketAddress local, int contactPort, String runTag,
+                            String callIdTag, int expires) {
+        this(runTag, callIdTag, transport + " " + hostPort(local) + ";rport",
                 host(local) + ":" + contactPort + ";transport=" + transport.toLowerCase(Locale.ROOT), expires);
     }
 
-    private RegisterTemplate(String runTag, String sentBy, String contactHostAndParameters, int expires) {
+    private RegisterTemplate(String runTag, String callIdTag, String sentBy, String contactHostAndParameters,
+                             int expires) {
         this.runTag = Ascii.bytes(runTag);
+        this.callIdTag = Ascii.bytes(callIdTag);
         this.via = Ascii.bytes("Via: SIP/2.0/" + sentBy + ";branch=z9hG4bK" + runTag + "-");
         this.tag = Ascii.bytes(">;tag=" + runTag);
         this.contactTail = Ascii.bytes("@" + contactHostAndParameters + ">\r\nExpires: ");
@@ -76,8 +89,9 @@ public final class RegisterTemplate {
      * @param transport Via token: WS or WSS
      * @param host      the invented host, such as {@code df7jal23ls0d.invalid}
      */
-    public static RegisterTemplate webSocket(String transport, String host, String runTag, int expires) {
-        return new RegisterTemplate(runTag, transport + " " + host, host + ";transport=ws", expires);
+    public static RegisterTemplate webSocket(String transport, String host, String runTag, String callIdTag,
+                                             int expires) {
+        return new RegisterTemplate(runTag, callIdTag, transport + " " + host, host + ";transport=ws", expires);
     }
 
     private static String host(InetSocketAddress local) {
@@ -139,7 +153,7 @@ public final class RegisterTemplate {
         b.append(via).appendHex(userIndex).append('-').appendHex(cseq & 0xFFFFFFFFL);
         b.append(FROM).append(username).append('@').append(domain.bytes()).append(tag).appendHex(userIndex);
         b.append(TO).append(username).append('@').append(domain.bytes());
-        b.append(CALL_ID).append(runTag).append('-').appendHex(userIndex);
+        b.append(CALL_ID).append(callIdTag).append('-').appendHex(userIndex);
         b.append(CSEQ).appendDecimal(cseq & 0xFFFFFFFFL);
         b.append(CONTACT).append(username).append(contactTail).append(expiresAndAgent);
     }

@@ -10,11 +10,14 @@ import io.sipedge.loadtest.responder.ResponderOptions;
 import io.sipedge.loadtest.transport.FakeWebSocketServer;
 import io.sipedge.loadtest.transport.TransportType;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The generator against the in-process responder over real loopback sockets. */
 @Timeout(30)
@@ -147,5 +150,46 @@ class RegisterLoadTest {
             assertEquals(1, r.leg1().count(), "the challenge came");
             assertEquals(0, r.leg2().count());
         }
+    }
+
+    @Test
+    void aPhoneStateFileKeepsEachUsersCallIdAndRaisesItsCseqFromRunToRun(@TempDir Path dir) throws Exception {
+        List<SipUser> users = Users.generate(3, "example.com");
+        Map<String, String> passwords = users.stream().collect(Collectors.toMap(SipUser::username, SipUser::password));
+        Path state = dir.resolve("phones");
+        try (VerifyingRegistrar registrar = new VerifyingRegistrar(
+                List.of("Digest realm=\"%s\", nonce=\"n1\", algorithm=MD5, qop=\"auth\""), passwords)) {
+            for (int run = 0; run < 3; run++) {
+                RunResult r = RegisterLoad.run(RegisterOptions.builder("127.0.0.1", registrar.port(), TransportType.UDP,
+                        users).rate(30).durationSeconds(0.2).phoneState(state).build());
+                assertEquals(6, r.succeeded(), r.failures().toString());
+            }
+            Map<String, List<Long>> seen = registrar.cseqsByCallId();
+            assertEquals(3, seen.size(), "one Call-ID per user over all runs: " + seen.keySet());
+            for (List<Long> numbers : seen.values()) {
+                assertEquals(12, numbers.size(), "two registrations of two requests in each of three runs");
+                for (int i = 1; i < numbers.size(); i++) {
+                    assertTrue(numbers.get(i) > numbers.get(i - 1), "CSeq rises from request to request: " + numbers);
+                }
+            }
+            RegisterLoad.run(RegisterOptions.builder("127.0.0.1", registrar.port(), TransportType.UDP, users)
+                    .rate(30).durationSeconds(0.1).build());
+            assertEquals(6, registrar.cseqsByCallId().size(), "without the file, a run is a reboot: new Call-IDs");
+        }
+    }
+
+    @Test
+    void aPhoneStateNearTheCseqLimitOrUnreadableStartsANewBootCycle(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("phones");
+        PhoneState first = PhoneState.load(state);
+        assertEquals(1, first.nextCseq());
+        first.save(state, 41);
+        assertEquals(new PhoneState(first.callIdTag(), 42), PhoneState.load(state));
+        first.save(state, PhoneState.CSEQ_LIMIT - 1);
+        PhoneState rebooted = PhoneState.load(state);
+        assertEquals(1, rebooted.nextCseq());
+        assertNotEquals(first.callIdTag(), rebooted.callIdTag());
+        Files.writeString(state, "call_id_tag=zz\nnext_cseq=-3\n");
+        assertEquals(1, PhoneState.load(state).nextCseq());
     }
 }

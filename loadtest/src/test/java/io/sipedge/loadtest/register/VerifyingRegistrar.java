@@ -25,6 +25,8 @@ final class VerifyingRegistrar implements AutoCloseable {
     private final List<String> challenges;
     private final Map<String, String> passwords;
     private final List<String> rejections = new ArrayList<>();
+    /** Call-ID to the CSeq numbers received with it, in order. */
+    private final Map<String, List<Long>> cseqs = new HashMap<>();
     private final Thread thread;
 
     VerifyingRegistrar(List<String> challenges, Map<String, String> passwords) throws IOException {
@@ -38,6 +40,13 @@ final class VerifyingRegistrar implements AutoCloseable {
 
     int port() {
         return socket.getLocalPort();
+    }
+
+    /** Every Call-ID received, with the CSeq numbers that came with it in order. */
+    synchronized Map<String, List<Long>> cseqsByCallId() {
+        Map<String, List<Long>> copy = new HashMap<>();
+        cseqs.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        return copy;
     }
 
     synchronized List<String> rejections() {
@@ -65,6 +74,10 @@ final class VerifyingRegistrar implements AutoCloseable {
         for (int i = 1; i < lines.length && !lines[i].isEmpty(); i++) {
             int c = lines[i].indexOf(':');
             h.putIfAbsent(lines[i].substring(0, c).trim().toLowerCase(), lines[i].substring(c + 1).trim());
+        }
+        synchronized (this) {
+            cseqs.computeIfAbsent(h.get("call-id"), k -> new ArrayList<>())
+                    .add(Long.parseLong(h.get("cseq").split(" ")[0]));
         }
         String toDomain = h.get("to").replaceAll(".*@([^>;]+).*", "$1");
         StringBuilder r = new StringBuilder();
