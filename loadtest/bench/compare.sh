@@ -27,7 +27,7 @@
 #   new Call-IDs every run; 0 skips it)
 #   MAX_TRANSPORTS="udp tcp tls" (any of udp tcp tls ws wss) TLS_START=2000 (TLS and WSS)
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
-#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError"
+#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:+ExitOnOutOfMemoryError"
 #   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError" (the 1M run only)
 #   JAVA=java   WORK=(a new /tmp/sipedge-bench.XXXXXX)
 #   EDGE_JAR=sip-edge/target/sip-edge.jar LT_JAR=loadtest/target/loadtest.jar (prebuilt jars, e.g. built
@@ -43,7 +43,7 @@ FIXED_UDP=${FIXED_UDP:-8000} FIXED_TCP=${FIXED_TCP:-6000} FIXED_TLS=${FIXED_TLS:
 FIXED_WS=${FIXED_WS:-4000} FIXED_WSS=${FIXED_WSS:-4000} FIXED_REBOOT=${FIXED_REBOOT:-8000}
 MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
-EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=3 -XX:+ExitOnOutOfMemoryError}
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:+ExitOnOutOfMemoryError}
 MILLION_JAVA_OPTS=${MILLION_JAVA_OPTS:--Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError}
 DOMAIN=bench.sipedge.test
 WORK=${WORK:-$(mktemp -d /tmp/sipedge-bench.XXXXXX)}

@@ -28,9 +28,24 @@ final class AorBindings {
             .thenComparing((a, b) -> b.compareRegisteredAt(a));
 
     private final List<StoredBinding> bindings;
+    /**
+     * The second the first of these bindings expires in (rounded down), as of the last write: the
+     * reaper's scan of every AOR reads this one field instead of taking each binding's monitor
+     * (300 000 of them every few seconds for 100 000 phones). Written inside the AOR's atomic section.
+     */
+    private volatile long firstExpirySecond;
 
     private AorBindings(List<StoredBinding> bindings) {
         this.bindings = List.copyOf(bindings);
+        this.firstExpirySecond = firstExpirySecond(this.bindings);
+    }
+
+    private static long firstExpirySecond(List<StoredBinding> bindings) {
+        long first = Long.MAX_VALUE;
+        for (StoredBinding b : bindings) {
+            first = Math.min(first, b.expiresSecond());
+        }
+        return first;
     }
 
     boolean isEmpty() {
@@ -38,6 +53,9 @@ final class AorBindings {
     }
 
     boolean hasExpiredAt(Instant now) {
+        if (now.getEpochSecond() < firstExpirySecond) {
+            return false;
+        }
         for (StoredBinding b : bindings) {
             if (b.expiredAt(now)) {
                 return true;
@@ -236,6 +254,7 @@ final class AorBindings {
             return null;
         }
         boolean sameSet = work.size() == bindings.size();
+        boolean refreshed = false;
         List<StoredBinding> next = new ArrayList<>(work.size());
         for (Slot s : work) {
             if (s.stored == null) {
@@ -244,11 +263,21 @@ final class AorBindings {
             } else {
                 if (s.touched) {
                     s.stored.refresh(s.value);
+                    refreshed = true;
                 }
                 next.add(s.stored);
             }
         }
-        return sameSet ? this : new AorBindings(next);
+        if (!sameSet) {
+            return new AorBindings(next);
+        }
+        if (refreshed) {
+            long first = firstExpirySecond(bindings);
+            if (first != firstExpirySecond) {
+                firstExpirySecond = first;
+            }
+        }
+        return this;
     }
 
     private static List<Binding> values(List<Slot> slots) {

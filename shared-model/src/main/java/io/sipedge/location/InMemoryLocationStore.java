@@ -5,10 +5,10 @@ import io.sipedge.location.AorBindings.Step;
 import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +32,32 @@ public final class InMemoryLocationStore implements LocationStore {
      * scan. An AOR that moved to another connection stays listed until this one closes (its close
      * then finds nothing there), so the index is bounded by the open connections' registrations.
      */
-    private final ConcurrentHashMap<Long, Set<Aor>> byConnection = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, AorList> byConnection = new ConcurrentHashMap<>();
+
+    /**
+     * The AORs of one connection, in the order they came: an array, not a set, because a load
+     * balancer or SBC carries thousands of AORs on one connection, and a set's node per AOR was
+     * most of what young collections had to copy while they registered. An AOR listed twice is
+     * closed twice, and the second time finds nothing.
+     */
+    private static final class AorList {
+        private Aor[] aors = new Aor[4];
+        private int size;
+
+        synchronized void add(Aor aor) {
+            if (size > 0 && aors[size - 1].equals(aor)) {
+                return; // the same AOR again (several of its bindings moved here)
+            }
+            if (size == aors.length) {
+                aors = Arrays.copyOf(aors, size * 2);
+            }
+            aors[size++] = aor;
+        }
+
+        synchronized Aor[] toArray() {
+            return Arrays.copyOf(aors, size);
+        }
+    }
 
     @Override
     public RegistrationResult apply(Aor aor, BindingChanges changes, Instant now) {
@@ -45,8 +70,7 @@ public final class InMemoryLocationStore implements LocationStore {
         for (Event e : out[0].events()) {
             if (e.after() != null && e.after().flow().onConnection()
                     && (e.before() == null || e.before().flow().connection() != e.after().flow().connection())) {
-                byConnection.computeIfAbsent(e.after().flow().connection(), c -> ConcurrentHashMap.newKeySet())
-                        .add(aor);
+                byConnection.computeIfAbsent(e.after().flow().connection(), c -> new AorList()).add(aor);
             }
         }
         deliver(aor, out[0].events());
@@ -55,12 +79,12 @@ public final class InMemoryLocationStore implements LocationStore {
 
     @Override
     public int closeFlow(long connection) {
-        Set<Aor> listed = byConnection.remove(connection);
+        AorList listed = byConnection.remove(connection);
         if (listed == null) {
             return 0;
         }
         int carried = 0;
-        for (Aor aor : listed) {
+        for (Aor aor : listed.toArray()) {
             Step[] out = new Step[1];
             aors.computeIfPresent(aor, (k, old) -> {
                 out[0] = old.closeFlow(connection);
