@@ -44,6 +44,7 @@ public final class Edge implements AutoCloseable {
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
     private final ExpiryReaper reaper;
+    private final FlowCloser flowCloser;
     private final Qualifier qualifier;
     private final Transports sip;
     private final HttpServer http;
@@ -51,11 +52,12 @@ public final class Edge implements AutoCloseable {
     /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
     private final AtomicBoolean serving;
 
-    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, Qualifier qualifier,
-                 Transports sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
+    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, FlowCloser flowCloser,
+                 Qualifier qualifier, Transports sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
+        this.flowCloser = flowCloser;
         this.qualifier = qualifier;
         this.sip = sip;
         this.http = http;
@@ -71,6 +73,7 @@ public final class Edge implements AutoCloseable {
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
         ExpiryReaper reaper = null;
+        FlowCloser flowCloser = null;
         Qualifier qualifier = null;
         Transports sip = null;
         HttpServer http = null;
@@ -113,17 +116,14 @@ public final class Edge implements AutoCloseable {
                     qualifier == null ? ResponseSink.NONE : qualifier);
             EdgeConfig.Connections conn = cfg.connections();
             TransportEvents transportEvents = metrics == null ? TransportEvents.NONE : metrics.transportEvents();
+            flowCloser = new FlowCloser(locations, transportEvents, conn.max());
             sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
                     conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
                     conn.listenBacklog(), cfg.webSockets().port(), cfg.webSockets().tlsPort(),
                     cfg.webSockets().allowedOrigins(), cfg.webSockets().pingIntervalSeconds() * 1000,
                     cfg.webSockets().pingMisses()), dispatcher,
-                    transportEvents, keepaliveEvents, flow -> {
-                        if (locations.closeFlow(flow.connection()) > 0) {
-                            transportEvents.flowClosedWithBindings(flow.transport());
-                        }
-                    });
+                    transportEvents, keepaliveEvents, flowCloser);
             if (metrics != null) {
                 metrics.watch(sip);
             }
@@ -154,14 +154,14 @@ public final class Edge implements AutoCloseable {
                 bound[0] = http;
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, reaper, qualifier, sip, http, metrics, serving);
+            Edge edge = new Edge(directory, locations, reaper, flowCloser, qualifier, sip, http, metrics, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
                     listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, qualifier, sip, reaper, metrics, directory);
+            closeAll(http, qualifier, sip, flowCloser, reaper, metrics, directory);
             throw e;
         }
     }
@@ -252,14 +252,14 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, qualifier, sip, reaper, metrics, directory);
+        closeAll(http, qualifier, sip, flowCloser, reaper, metrics, directory);
     }
 
     /**
      * Shutdown order: front doors first (qualify sends through SIP, so it stops before it), then
      * timers and metrics, then the durable store. Nulls were never started.
      */
-    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip,
+    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, FlowCloser flowCloser,
                                  ExpiryReaper reaper, EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();
@@ -269,6 +269,9 @@ public final class Edge implements AutoCloseable {
         }
         if (sip != null) {
             sip.close();
+        }
+        if (flowCloser != null) {
+            flowCloser.close(); // after the transport: the closes of its last connections still run
         }
         if (reaper != null) {
             reaper.close();
