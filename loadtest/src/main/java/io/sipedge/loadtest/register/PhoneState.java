@@ -1,6 +1,7 @@
 package io.sipedge.loadtest.register;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,8 +30,8 @@ record PhoneState(String callIdTag, int nextCseq) {
     /** The state in {@code file}, or a new boot cycle when the file does not exist yet. */
     static PhoneState load(Path file) throws IOException {
         Properties p = new Properties();
-        try {
-            p.load(Files.newBufferedReader(file, StandardCharsets.UTF_8));
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
         } catch (NoSuchFileException e) {
             return reboot();
         }
