@@ -16,6 +16,7 @@
 # Kamailio always runs with the TLSF allocator (start.sh: -x tlsf -X tlsf). TLS: Kamailio gets a
 # throwaway self-signed certificate that openssl makes in WORK/kamailio-run; the edge makes its own
 # self-signed one in its data dir (WORK/edge-data/tls). Nothing generated lands in the repository.
+# The edge's GC log of each start is WORK/edge-gc-PID.log.
 # Both registrars always serve SIP over WebSocket too (RFC 7118), WS and WSS (on the TLS
 # certificate), on free ports like the others: the edge never binds its defaults 5066 and 7443.
 #
@@ -141,8 +142,11 @@ start_edge() { # start_edge DATA_DIR → sets EDGE_PID and EDGE_{,TLS_,WS_,WSS_}
   local t0; t0=$(now_ms)
   # Qualify off: the generator's Contacts name another port than it sends from, so every UDP binding
   # would look NATed and get OPTIONS, which Kamailio's configuration does not send.
+  # Its collector logs to WORK/edge-gc-PID.log (wall-clock times), so a round's latency tail can be
+  # matched with the pauses in it.
   # shellcheck disable=SC2086
-  "$JAVA" $EDGE_JAVA_OPTS -jar "$EDGE_JAR" --set data-dir="$1" --set sip.address=127.0.0.1 \
+  "$JAVA" $EDGE_JAVA_OPTS "-Xlog:gc:file=$WORK/edge-gc-%p.log:time" -jar "$EDGE_JAR" --set data-dir="$1" \
+    --set sip.address=127.0.0.1 \
     --set sip.port="$EDGE_PORT" --set sip.tls-port="$EDGE_TLS_PORT" --set sip.ws-port="$EDGE_WS_PORT" \
     --set sip.wss-port="$EDGE_WSS_PORT" --set sip.qualify-interval-seconds=0 --set http.port=-1 \
     >"$WORK/edge.log" 2>&1 &
