@@ -31,8 +31,7 @@ import java.util.Objects;
  * does, so they see a refresh whole or not at all. Callers get {@link #value()} copies, never this.
  */
 final class StoredBinding {
-    /** Room for a Call-ID of this many bytes is made at once: most fit, so a new one is copied in. */
-    private static final int CALL_ID_ROOM = 64;
+    private static final byte[] NO_CALL_ID = new byte[0];
 
     private String contact;
     private Transport transport;
@@ -44,7 +43,10 @@ final class StoredBinding {
     private long expiresSecond;
     private int expiresNano;
     private float q;
-    /** The Call-ID's UTF-8 bytes, {@code callIdLength} of them. */
+    /**
+     * The Call-ID's UTF-8 bytes, {@code callIdLength} of them: as long as the first Call-ID, since a
+     * phone's next ones (after a reboot) are as long as a rule, and a million bindings are stored.
+     */
     private byte[] callId;
     private int callIdLength;
     private long cseq;
@@ -64,7 +66,7 @@ final class StoredBinding {
         instanceId = b.instanceId();
         path = b.path();
         userAgent = b.userAgent();
-        callId = new byte[CALL_ID_ROOM];
+        callId = NO_CALL_ID;
         copyValues(b);
     }
 
@@ -130,7 +132,7 @@ final class StoredBinding {
         }
         byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
         if (utf8.length > callId.length) {
-            callId = new byte[Math.max(utf8.length, CALL_ID_ROOM)];
+            callId = new byte[utf8.length];
         }
         System.arraycopy(utf8, 0, callId, 0, utf8.length);
         callIdLength = utf8.length;
