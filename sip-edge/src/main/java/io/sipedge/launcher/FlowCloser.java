@@ -3,7 +3,7 @@ package io.sipedge.launcher;
 import io.sipedge.location.LocationStore;
 import io.sipedge.model.Flow;
 import io.sipedge.observe.TransportEvents;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * release 100 000 (more with its listeners), and every other connection of that event loop would
  * wait that long.
  *
- * <p>Bounded: at most {@code capacity} closes wait (the connection cap bounds them anyway); past
- * that the closing thread does the work itself, so a close is never dropped. Order does not matter:
+ * <p>Bounded: at most {@code capacity} closes wait (the connection cap, up to a million: a linked
+ * queue, so nothing of that size is allocated up front); past that the closing thread does the
+ * work itself, so a close is never dropped. Order does not matter:
  * a close only touches bindings still on that connection, and a phone that registered again on a
  * new connection has already moved its binding off it.
  */
@@ -32,7 +33,7 @@ final class FlowCloser implements Consumer<Flow>, AutoCloseable {
     FlowCloser(LocationStore locations, TransportEvents events, int capacity) {
         this.locations = locations;
         this.events = events;
-        this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity),
+        this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(capacity),
                 r -> {
                     Thread t = new Thread(r, "flow-closer");
                     t.setDaemon(true);
