@@ -253,7 +253,8 @@ public final class RawRegister {
         boolean maxForwardsSeen;
         boolean contentLengthSeen;
 
-        // The last host[:port] read (hostPort), sip URI (sipUri; user -1 when absent) and name-addr (nameAddr).
+        // The last host[:port] read (hostPort), sip URI (sipUri; user -1 when absent), name-addr
+        // (nameAddr) and From or To tag (taggedAddress; -1 when absent).
         int hostStart;
         int hostEnd;
         int port;
@@ -265,6 +266,8 @@ public final class RawRegister {
         int addrUriEnd;
         int addrParamsStart;
         int addrParamsEnd;
+        int tagStart;
+        int tagEnd;
 
         Reader(String t) {
             this.t = t;
@@ -404,49 +407,45 @@ public final class RawRegister {
         }
 
         private boolean from(int s, int e) {
-            if (!nameAddr(s, e) || !sipUri(addrUriStart, addrUriEnd)) {
-                return false;
-            }
-            Params p = params.over(addrParamsStart, addrParamsEnd, true);
-            String tag = null;
-            while (p.next()) {
-                if (p.nameIs("tag")) {
-                    if (!p.isTokenValue()) {
-                        return false; // a flag or a quoted tag reads differently in the stack
-                    }
-                    tag = p.value();
-                }
-            }
-            if (p.failed) {
+            if (!taggedAddress(s, e)) {
                 return false;
             }
             from = t.substring(s, e);
-            fromTag = tag;
+            fromTag = tagStart < 0 ? null : t.substring(tagStart, tagEnd);
             return true;
         }
 
         private boolean to(int s, int e) {
-            if (!nameAddr(s, e) || !sipUri(addrUriStart, addrUriEnd)) {
-                return false;
-            }
-            Params p = params.over(addrParamsStart, addrParamsEnd, true);
-            boolean tagged = false;
-            while (p.next()) {
-                if (p.nameIs("tag")) {
-                    if (!p.isTokenValue()) {
-                        return false;
-                    }
-                    tagged = true;
-                }
-            }
-            if (p.failed) {
+            if (!taggedAddress(s, e)) {
                 return false;
             }
             to = t.substring(s, e);
             toUser = userStart < 0 ? null : t.substring(userStart, userEnd);
             toHost = t.substring(uriHostStart, uriHostEnd);
-            toTagged = tagged;
+            toTagged = tagStart >= 0;
             return true;
+        }
+
+        /**
+         * A From or To value: a name-addr with a sip URI, whose tag (its position, -1 when absent) is
+         * a token: a flag or a quoted tag reads differently in the stack.
+         */
+        private boolean taggedAddress(int s, int e) {
+            if (!nameAddr(s, e) || !sipUri(addrUriStart, addrUriEnd)) {
+                return false;
+            }
+            tagStart = -1;
+            Params p = params.over(addrParamsStart, addrParamsEnd, true);
+            while (p.next()) {
+                if (p.nameIs("tag")) {
+                    if (!p.isTokenValue()) {
+                        return false;
+                    }
+                    tagStart = p.valueStart;
+                    tagEnd = p.valueEnd;
+                }
+            }
+            return !p.failed;
         }
 
         private boolean callId(int s, int e) {
