@@ -15,8 +15,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -88,7 +88,9 @@ public final class TlsMaterial {
         Files.createDirectories(dir);
         byte[] rnd = new byte[24];
         new SecureRandom().nextBytes(rnd);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(rnd);
+        // Hex, not base64url: keytool's launcher takes any argument starting with "-J" as a JVM
+        // option, and one password in 4 096 did, failing the edge's first start.
+        String password = HexFormat.of().formatHex(rnd);
         String host = hostName();
         Set<String> san = new LinkedHashSet<>();
         san.add("dns:" + host);
