@@ -12,19 +12,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default {@link LocationStore}: a {@link ConcurrentHashMap} of immutable {@link AorBindings}.
- * Each update is a {@code compute} on one key, so it locks only that AOR's bin (never the store,
- * unlike a global {@code synchronized}); listeners run after the compute returns.
+ * The default {@link LocationStore}: a {@link ConcurrentHashMap} from each AOR to an {@link Entry}
+ * that holds its {@link AorBindings}. Each update runs under that entry's monitor, so it locks only
+ * that AOR (never the store, unlike a global {@code synchronized}); listeners run after it returns.
  */
 public final class InMemoryLocationStore implements LocationStore {
     private static final Logger log = LoggerFactory.getLogger(InMemoryLocationStore.class);
 
-    private final ConcurrentHashMap<Aor, AorBindings> aors = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Aor, Entry> aors = new ConcurrentHashMap<>();
     private final List<BindingListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger bindingCount = new AtomicInteger();
     /**
@@ -33,6 +34,59 @@ public final class InMemoryLocationStore implements LocationStore {
      * then finds nothing there), so the index is bounded by the open connections' registrations.
      */
     private final ConcurrentHashMap<Long, AorList> byConnection = new ConcurrentHashMap<>();
+
+    /**
+     * One AOR's place in the map, the same object for as long as the AOR has bindings. Why not the
+     * map's own {@code compute}: it writes the value back into the map's node even when it is the
+     * same, and every reference written into a long-lived object marks its card for the next young
+     * collection to scan. With a refresh writing nothing into the map or the binding (see
+     * {@link StoredBinding}), young pauses at 8 000 refreshes/s over UDP went from 4-7 ms to
+     * 0.5-1 ms, and the registration's p99 from 1.1-1.3 ms to 0.5 ms.
+     */
+    private static final class Entry {
+        /** Written under this entry's monitor, and only when the set of bindings changed. */
+        private volatile AorBindings bindings;
+        /** Out of the map: a writer that finds it so starts over with the map's current entry. */
+        private boolean gone;
+
+        Entry(AorBindings bindings) {
+            this.bindings = bindings;
+        }
+    }
+
+    /**
+     * Runs {@code change} on {@code aor}'s bindings atomically, starting from none when
+     * {@code create} and the AOR has no entry; null when it has none and not {@code create}.
+     */
+    private Step update(Aor aor, boolean create, Function<AorBindings, Step> change) {
+        while (true) {
+            Entry e = aors.get(aor);
+            if (e == null) {
+                if (!create) {
+                    return null;
+                }
+                Entry fresh = new Entry(AorBindings.EMPTY);
+                e = aors.putIfAbsent(aor, fresh);
+                if (e == null) {
+                    e = fresh;
+                }
+            }
+            synchronized (e) {
+                if (e.gone) {
+                    continue;
+                }
+                Step s = change.apply(e.bindings);
+                AorBindings next = s.next();
+                if (next == null) {
+                    e.gone = true;
+                    aors.remove(aor, e);
+                } else if (next != e.bindings) {
+                    e.bindings = next;
+                }
+                return s;
+            }
+        }
+    }
 
     /**
      * The AORs of one connection, in the order they came: an array, not a set, because a load
@@ -61,20 +115,15 @@ public final class InMemoryLocationStore implements LocationStore {
 
     @Override
     public RegistrationResult apply(Aor aor, BindingChanges changes, Instant now) {
-        Step[] out = new Step[1];
-        aors.compute(aor, (k, old) -> {
-            Step s = (old == null ? AorBindings.EMPTY : old).apply(changes, now);
-            out[0] = s;
-            return s.next();
-        });
-        for (Event e : out[0].events()) {
+        Step step = update(aor, true, old -> old.apply(changes, now));
+        for (Event e : step.events()) {
             if (e.after() != null && e.after().flow().onConnection()
                     && (e.before() == null || e.before().flow().connection() != e.after().flow().connection())) {
                 byConnection.computeIfAbsent(e.after().flow().connection(), c -> new AorList()).add(aor);
             }
         }
-        deliver(aor, out[0].events());
-        return out[0].result();
+        deliver(aor, step.events());
+        return step.result();
     }
 
     @Override
@@ -85,14 +134,10 @@ public final class InMemoryLocationStore implements LocationStore {
         }
         int carried = 0;
         for (Aor aor : listed.toArray()) {
-            Step[] out = new Step[1];
-            aors.computeIfPresent(aor, (k, old) -> {
-                out[0] = old.closeFlow(connection);
-                return out[0].next();
-            });
-            if (out[0] != null) {
-                carried += out[0].events().size();
-                deliver(aor, out[0].events());
+            Step step = update(aor, false, old -> old.closeFlow(connection));
+            if (step != null) {
+                carried += step.events().size();
+                deliver(aor, step.events());
             }
         }
         return carried;
@@ -100,54 +145,42 @@ public final class InMemoryLocationStore implements LocationStore {
 
     @Override
     public List<Binding> lookup(Aor aor, Instant now) {
-        AorBindings b = aors.get(aor);
-        return b == null ? List.of() : b.live(now);
+        Entry e = aors.get(aor);
+        return e == null ? List.of() : e.bindings.live(now);
     }
 
     @Override
     public List<Binding> removeAll(Aor aor, Instant now) {
-        Step[] out = new Step[1];
-        aors.computeIfPresent(aor, (k, old) -> {
-            out[0] = old.removeAll();
-            return null;
-        });
-        if (out[0] == null) {
+        Step step = update(aor, false, AorBindings::removeAll);
+        if (step == null) {
             return List.of();
         }
-        deliver(aor, out[0].events());
-        return out[0].events().stream().map(Event::before).filter(b -> !b.expiredAt(now)).toList();
+        deliver(aor, step.events());
+        return step.events().stream().map(Event::before).filter(b -> !b.expiredAt(now)).toList();
     }
 
     @Override
     public List<Binding> remove(Aor aor, Predicate<Binding> which, BindingListener.Removal why) {
-        Step[] out = new Step[1];
-        aors.computeIfPresent(aor, (k, old) -> {
-            out[0] = old.remove(which, why);
-            return out[0].next();
-        });
-        if (out[0] == null || out[0].events().isEmpty()) {
+        Step step = update(aor, false, old -> old.remove(which, why));
+        if (step == null || step.events().isEmpty()) {
             return List.of();
         }
-        deliver(aor, out[0].events());
-        return out[0].events().stream().map(Event::before).toList();
+        deliver(aor, step.events());
+        return step.events().stream().map(Event::before).toList();
     }
 
     @Override
     public int reapExpired(Instant now) {
         int removed = 0;
-        // Weakly consistent iteration: no lock over the map; each AOR is reaped in its own compute.
-        for (Map.Entry<Aor, AorBindings> e : aors.entrySet()) {
-            if (!e.getValue().hasExpiredAt(now)) {
+        // Weakly consistent iteration: no lock over the map; each AOR is reaped in its own update.
+        for (Map.Entry<Aor, Entry> e : aors.entrySet()) {
+            if (!e.getValue().bindings.hasExpiredAt(now)) {
                 continue;
             }
-            Step[] out = new Step[1];
-            aors.computeIfPresent(e.getKey(), (k, old) -> {
-                out[0] = old.reap(now);
-                return out[0].next();
-            });
-            if (out[0] != null) {
-                removed += out[0].events().size();
-                deliver(e.getKey(), out[0].events());
+            Step step = update(e.getKey(), false, old -> old.reap(now));
+            if (step != null) {
+                removed += step.events().size();
+                deliver(e.getKey(), step.events());
             }
         }
         return removed;
@@ -156,8 +189,8 @@ public final class InMemoryLocationStore implements LocationStore {
     @Override
     public Map<Aor, List<Binding>> snapshot(Instant now) {
         Map<Aor, List<Binding>> out = new HashMap<>();
-        aors.forEach((aor, b) -> {
-            List<Binding> live = b.live(now);
+        aors.forEach((aor, e) -> {
+            List<Binding> live = e.bindings.live(now);
             if (!live.isEmpty()) {
                 out.put(aor, live);
             }

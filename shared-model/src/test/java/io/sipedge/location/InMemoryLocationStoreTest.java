@@ -688,6 +688,64 @@ class InMemoryLocationStoreTest {
         assertEquals(1, store.aorCount());
     }
 
+    /** The AOR empties and fills again under the writers' feet: no write may land in a removed entry. */
+    @Test
+    void anAorEmptiedWhileOthersRegisterToItLosesNoBinding() throws Exception {
+        int threads = 4;
+        int cycles = 5_000;
+        Instant now = clock.instant();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        AtomicInteger live = new AtomicInteger();
+        store.addListener(new BindingListener() {
+            @Override
+            public void added(Aor aor, Binding binding) {
+                live.incrementAndGet();
+            }
+
+            @Override
+            public void removed(Aor aor, Binding binding, Removal why) {
+                live.decrementAndGet();
+            }
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String contact = "sip:alice@10.1.0." + t;
+                String callId = "call-" + t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    long cseq = 1;
+                    for (int i = 0; i < cycles; i++) {
+                        Binding mine = b(contact).call(callId, cseq++).build();
+                        store.apply(ALICE, register(mine), now);
+                        store.apply(ALICE, unregister(callId, cseq++, mine), now);
+                    }
+                    store.apply(ALICE, register(b(contact).call(callId, cseq).build()), now);
+                    return null;
+                }));
+            }
+            Future<?> reader = pool.submit(() -> {
+                start.await();
+                while (!done.stream().allMatch(Future::isDone)) {
+                    store.lookup(ALICE, now);
+                    store.reapExpired(now);
+                }
+                return null;
+            });
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            reader.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(threads, store.lookup(ALICE, now).size());
+        assertCounts(1, threads);
+        assertEquals(threads, live.get());
+    }
+
     /** Memory: a million phones refresh every few minutes; each refresh must not keep new copies. */
     @Test
     void aRefreshKeepsTheStringsOfTheBindingItReplaces() {
