@@ -19,4 +19,4 @@ WORKDIR /data
 # Exit on OOM so the orchestrator restarts a clean process instead of a half-dead one.
 # Parallel GC: short young pauses for the short-lived garbage of each request; bindings live as long
 # as their phones and are promoted early so young collections stop copying them (BENCHMARKS.md).
-ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxTenuringThreshold=1", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/sip-edge/sip-edge.jar"]
+ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxTenuringThreshold=1", "-XX:MetaspaceSize=64m", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/sip-edge/sip-edge.jar"]

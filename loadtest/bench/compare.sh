@@ -28,8 +28,8 @@
 #   new Call-IDs every run; 0 skips it)
 #   MAX_TRANSPORTS="udp tcp tls" (any of udp tcp tls ws wss) TLS_START=2000 (TLS and WSS)
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
-#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:+ExitOnOutOfMemoryError"
-#   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError" (the 1M run only)
+#   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
+#   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError" (the 1M run only)
 #   JAVA=java   WORK=(a new /tmp/sipedge-bench.XXXXXX)
 #   EDGE_JAR=sip-edge/target/sip-edge.jar LT_JAR=loadtest/target/loadtest.jar (prebuilt jars, e.g. built
 #   from `git archive HEAD` elsewhere while the tree is mid-change; then SKIP_BUILD=1)
@@ -44,8 +44,8 @@ FIXED_UDP=${FIXED_UDP:-8000} FIXED_TCP=${FIXED_TCP:-6000} FIXED_TLS=${FIXED_TLS:
 FIXED_WS=${FIXED_WS:-4000} FIXED_WSS=${FIXED_WSS:-4000} FIXED_REBOOT=${FIXED_REBOOT:-8000}
 MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
-EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:+ExitOnOutOfMemoryError}
-MILLION_JAVA_OPTS=${MILLION_JAVA_OPTS:--Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:+ExitOnOutOfMemoryError}
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError}
+MILLION_JAVA_OPTS=${MILLION_JAVA_OPTS:--Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError}
 DOMAIN=bench.sipedge.test
 WORK=${WORK:-$(mktemp -d /tmp/sipedge-bench.XXXXXX)}
 RESULTS=$WORK/results.jsonl
@@ -206,19 +206,31 @@ measured() { # measured TRANSPORT: whether this run loads it (a fixed rate, or i
 }
 
 # JIT and caches of both registrars: UDP, TCP and TLS always (as before WS came), WS and WSS when
-# the run loads them, each at the rate it will be measured at first.
+# the run loads them, each at the rate it will be measured at first, and long enough to register
+# every user once on each transport's contact (the reboot row's too): a fixed-rate round measures
+# phones that refresh, not the first registration of a part of them in round 1 only.
+cover() { local s=$(( ($USERS + $1 - 1) / $1 )); echo $(( s > $2 ? s : $2 )); } # cover RATE MIN_S
 warm_up() {
   local target tls_rate=$(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))
   local ws_rate=$(( FIXED_WS > 0 ? FIXED_WS : START )) wss_rate=$(( FIXED_WSS > 0 ? FIXED_WSS : TLS_START ))
-  log "warm-up (JIT, caches): UDP 20 s and TCP 10 s at $START/s, TLS 10 s at $tls_rate/s$(measured ws &&
-    echo ", WS 10 s at $ws_rate/s")$(measured wss && echo ", WSS 10 s at $wss_rate/s"), against each"
+  local udp_s tcp_s tls_s reboot_s
+  udp_s=$(cover "$START" 20) tcp_s=$(cover "$START" 10) tls_s=$(cover "$tls_rate" 10)
+  reboot_s=$(( FIXED_REBOOT > 0 ? $(cover "$FIXED_REBOOT" 10) : 0 ))
+  log "warm-up (JIT, caches, every user registered): UDP $udp_s s and TCP $tcp_s s at $START/s, TLS $tls_s s at $tls_rate/s$(measured ws &&
+    echo ", WS 10 s at $ws_rate/s")$(measured wss && echo ", WSS 10 s at $wss_rate/s")$( [ "$reboot_s" -gt 0 ] &&
+    echo ", rebooted phones $reboot_s s at $FIXED_REBOOT/s"), against each"
   for target in edge kamailio; do
-    load "$target" udp --rate "$START" --duration 20
-    load "$target" tcp --rate "$START" --duration 10
-    load "$target" tls --rate "$tls_rate" --duration 10
+    load "$target" udp --rate "$START" --duration "$udp_s"
+    load "$target" tcp --rate "$START" --duration "$tcp_s"
+    load "$target" tls --rate "$tls_rate" --duration "$tls_s"
     if measured ws; then load "$target" ws --rate "$ws_rate" --duration 10; fi
     if measured wss; then load "$target" wss --rate "$wss_rate" --duration 10; fi
+    if [ "$reboot_s" -gt 0 ]; then reboot_load "$target" --rate "$FIXED_REBOOT" --duration "$reboot_s"; fi
   done
+  # The bindings the warm-up made are moved to the edge's old generation before anything is
+  # measured, as in an edge that has been up for minutes; else round 1's first young collections
+  # copy and promote 100 000 of them (pauses of 20-120 ms that no later round has).
+  "$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd" "$EDGE_PID" GC.run >/dev/null
 }
 
 # fixed_round ROUND: CPU per registration at a fixed rate, every transport with one (UDP; TCP, TLS,
