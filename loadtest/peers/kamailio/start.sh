@@ -14,7 +14,9 @@
 #   -x PORT     also SIP over secure WebSocket on IP:PORT, with the same certificate as -t
 # Always with the TLSF allocator for shared and private memory (-x tlsf -X tlsf): Kamailio 5.6's
 # default (q_malloc) costs up to 1.8x the CPU. -m/-M default "auto", sized from the number of
-# users in DB_FILE: shm 256 MB + 1 KB per user (htable entries, usrloc bindings), pkg 16 MB, or
+# users in DB_FILE: shm 256 MB + 4 KB per user (htable entries, usrloc bindings: compare.sh registers
+# each user on up to six contacts, one per transport and the rebooted phones', and 1 KB per user ran
+# out of shared memory during its WebSocket rows), pkg 16 MB, or
 # with htable 32 MB + 500 B per user (the htable loader holds the whole SQLite result in the main
 # process's private memory at start). Build DB_FILE with load-users.sh first.
 set -euo pipefail
@@ -41,7 +43,7 @@ case $variant in
 esac
 if [ "$shm" = auto ] || [ "$pkg" = auto ]; then
   users=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from subscriber").fetchone()[0])' "$db")
-  [ "$shm" = auto ] && shm=$((256 + users / 1000))
+  [ "$shm" = auto ] && shm=$((256 + users * 4 / 1000))
   if [ "$pkg" = auto ]; then
     if [ "$variant" = htable ]; then pkg=$((32 + users / 2000)); else pkg=16; fi
   fi
