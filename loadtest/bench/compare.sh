@@ -27,6 +27,8 @@
 #   MAX_TRANSPORTS has it) FIXED_REBOOT=8000 (UDP at a fixed rate by phones that all just rebooted:
 #   new Call-IDs every run; 0 skips it)
 #   MAX_TRANSPORTS="udp tcp tls" (any of udp tcp tls ws wss) TLS_START=2000 (TLS and WSS)
+#   UDP_SOCKETS=16 (the generator's UDP source ports: phones behind as many NAT mappings; 1 is one SBC,
+#   all of whose traffic the edge's SO_REUSEPORT readers hand to one of them)
 #   KAMAILIO_VARIANT=htable (HA1s in memory) | sqlite (auth_db)   OUT=BENCHMARKS.md   SKIP_BUILD=0
 #   EDGE_JAVA_OPTS="-Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
 #   MILLION_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError" (the 1M run only)
@@ -42,7 +44,7 @@ ROUNDS=${ROUNDS:-3} STEP_S=${STEP_S:-20} USERS=${USERS:-100000} START=${START:-4
 MAX=${MAX:-40000} MILLION=${MILLION:-1} KAMAILIO_VARIANT=${KAMAILIO_VARIANT:-htable}
 FIXED_UDP=${FIXED_UDP:-8000} FIXED_TCP=${FIXED_TCP:-6000} FIXED_TLS=${FIXED_TLS:-4000} FIXED_S=${FIXED_S:-20}
 FIXED_WS=${FIXED_WS:-4000} FIXED_WSS=${FIXED_WSS:-4000} FIXED_REBOOT=${FIXED_REBOOT:-8000}
-MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000}
+MAX_TRANSPORTS=${MAX_TRANSPORTS:-udp tcp tls} TLS_START=${TLS_START:-2000} UDP_SOCKETS=${UDP_SOCKETS:-16}
 OUT=${OUT:-$ROOT/BENCHMARKS.md} SKIP_BUILD=${SKIP_BUILD:-0} JAVA=${JAVA:-java}
 EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError}
 MILLION_JAVA_OPTS=${MILLION_JAVA_OPTS:--Xms3g -Xmx3g -XX:+UseParallelGC -Xmn1g -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError}
@@ -188,15 +190,16 @@ load() {
   local target=$1 transport=$2; shift 2
   "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target" "$transport")" --transport "$transport" \
     --users-file "$WORK/users.csv" --contact-port 5999 --phone-state "$WORK/phones-$target" --timeout 8 --quiet \
-    --report-json "$WORK/last.json" "$@" >"$WORK/last.txt" 2>&1 || true
+    $([ "$transport" = udp ] && echo --connections "$UDP_SOCKETS") --report-json "$WORK/last.json" "$@" \
+    >"$WORK/last.txt" 2>&1 || true
 }
 # reboot_load TARGET ARGS... → UDP as load does, but every phone has just rebooted: new Call-IDs and
 # CSeq from 1 each run, on contacts of their own (port 5998), so the other runs' bindings keep theirs.
 reboot_load() {
   local target=$1; shift
   "$JAVA" -jar "$LT_JAR" register --host 127.0.0.1 --port "$(port_of "$target" udp)" --transport udp \
-    --users-file "$WORK/users.csv" --contact-port 5998 --timeout 8 --quiet --report-json "$WORK/last.json" "$@" \
-    >"$WORK/last.txt" 2>&1 || true
+    --users-file "$WORK/users.csv" --contact-port 5998 --connections "$UDP_SOCKETS" --timeout 8 --quiet \
+    --report-json "$WORK/last.json" "$@" >"$WORK/last.txt" 2>&1 || true
 }
 json() { python3 -c "import json,sys; d=json.load(open('$WORK/last.json')); print($1)"; }
 
@@ -281,8 +284,8 @@ record kind=machine cpus="$(nproc)" model="\"$(awk -F': ' '/model name/ {print $
   kernel="\"$(uname -r)\"" java="\"$("$JAVA" -version 2>&1 | head -1 | tr -d '"')\"" \
   kamailio="\"$(kamailio -v 2>/dev/null | head -1)\"" variant="$KAMAILIO_VARIANT" kamailio_alloc=tlsf websocket=true \
   edge_java_opts="\"$EDGE_JAVA_OPTS\"" users="$USERS" step_s="$STEP_S" rounds="$ROUNDS" \
-  fixed_s="$FIXED_S" date="\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" \
-  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_WS=$FIXED_WS FIXED_WSS=$FIXED_WSS FIXED_REBOOT=$FIXED_REBOOT FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
+  fixed_s="$FIXED_S" udp_sockets="$UDP_SOCKETS" date="\"$(date -u '+%Y-%m-%d %H:%M UTC')\"" \
+  command="\"ROUNDS=$ROUNDS STEP_S=$STEP_S USERS=$USERS START=$START STEP=$STEP MAX=$MAX MILLION=$MILLION FIXED_UDP=$FIXED_UDP FIXED_TCP=$FIXED_TCP FIXED_TLS=$FIXED_TLS FIXED_WS=$FIXED_WS FIXED_WSS=$FIXED_WSS FIXED_REBOOT=$FIXED_REBOOT FIXED_S=$FIXED_S MAX_TRANSPORTS='$MAX_TRANSPORTS' TLS_START=$TLS_START UDP_SOCKETS=$UDP_SOCKETS KAMAILIO_VARIANT=$KAMAILIO_VARIANT loadtest/bench/compare.sh\""
 
 # ------------------------------------------------------------------ the generator's own ceiling
 RESP_PORT=$(free_port)

@@ -73,7 +73,9 @@ if machine.get("kamailio_alloc") == "tlsf":
       "the generator trusts any certificate")
 w(f"- Load: `loadtest/target/loadtest.jar` on the same machine, {machine['users']:,} users, "
   f"{machine['step_s']} s steps; a step passes with < 0.1 % failures and >= 95 % of the target rate achieved; "
-  "UDP retransmits per RFC 3261 timers; latency is measured from each registration's scheduled start")
+  "UDP retransmits per RFC 3261 timers; latency is measured from each registration's scheduled start"
+  + (f"; UDP from {machine['udp_sockets']} source ports (users spread over them, like phones behind as many NAT "
+     "mappings; one port would look like a single SBC)" if machine.get("udp_sockets") else ""))
 w("")
 w("```sh")
 if machine.get("command"):
@@ -117,7 +119,7 @@ if fixed:
       f"{fixed[0]['duration_s']} s per round, before any overload step. CPU = the registrar's user+system time "
       "(utime+stime from /proc, summed over its processes: the edge's JVM; Kamailio's main process and all its "
       "children) per successful authenticated registration (REGISTER, 401, REGISTER, 200). TCP, TLS, WS and WSS: one "
-      "connection. p50 / p99 of the whole registration at that rate. Ratios are edge / Kamailio.")
+      "connection" + (f"; UDP: {machine['udp_sockets']} source ports" if machine.get("udp_sockets") else "") + ". p50 / p99 of the whole registration at that rate. Ratios are edge / Kamailio.")
     w("")
     w("| transport | rate (regs/s) | sip-edge CPU µs | Kamailio CPU µs | CPU edge / Kamailio | p50 ms edge; Kamailio "
       "| p99 ms edge; Kamailio | p99 edge / Kamailio | failed (edge; Kamailio) | CPU µs per round (edge; Kamailio) |")

@@ -65,7 +65,7 @@ final class JsonReport {
         g.writeStringField("host", o.host());
         g.writeNumberField("port", o.port());
         g.writeNumberField("users", o.users().size());
-        g.writeNumberField("connections", o.transport().reliable() ? o.connections() : 1);
+        g.writeNumberField("connections", o.connections());
         g.writeNumberField("expires", o.expires());
         g.writeNumberField("timeout_s", o.timeoutSeconds());
     }

@@ -112,9 +112,6 @@ public final class Main {
             search = new FindMaxOptions(start, step, max, a.number("--step-duration", d.stepSeconds(), 0),
                     a.number("--pause", d.pauseSeconds(), -1));
         }
-        if (connections > 1 && transport == TransportType.UDP) {
-            err.println("loadtest: --connections applies to tcp, tls, ws and wss; udp uses one socket");
-        }
         RegisterOptions options = RegisterOptions.builder(host, port, transport, users).rate(rate)
                 .durationSeconds(duration).expires(expires).timeoutSeconds(timeout).connections(connections)
                 .contactPort(contactPort).phoneState(phoneState)

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param durationSeconds how long registrations are started for
  * @param expires         the Expires value sent
  * @param timeoutSeconds  Timer F per transaction (RFC 3261 default 64*T1 = 32 s)
- * @param connections     TCP/TLS connections; users are spread over them (UDP: always one socket)
+ * @param connections     connections (UDP: sockets, each its own source port); users are spread over them
  * @param localAddress    address to bind to, null for any
  * @param progress        where the per-second progress line goes; null for none
  * @param contactPort     the port written into Contact URIs, 0 for the socket's own. A fixed one keeps

@@ -11,14 +11,14 @@ import java.net.InetSocketAddress;
 public sealed interface ClientTransport extends AutoCloseable permits UdpClientTransport, StreamClientTransport {
 
     /**
-     * Opens the sockets (UDP: one, bound to an ephemeral port; TCP/TLS: {@code connections}
+     * Opens the sockets (UDP: {@code connections} sockets, each on an ephemeral port; TCP/TLS: {@code connections}
      * connections, TLS handshaken; WS/WSS: the same, then upgraded to WebSocket). {@code
      * localAddress} null means any.
      */
     static ClientTransport open(TransportType type, InetSocketAddress server, InetAddress localAddress,
                                 int connections) throws IOException {
         return switch (type) {
-            case UDP -> new UdpClientTransport(server, localAddress);
+            case UDP -> new UdpClientTransport(server, localAddress, connections);
             case TCP, TLS, WS, WSS -> new StreamClientTransport(type, server, localAddress, connections);
         };
     }

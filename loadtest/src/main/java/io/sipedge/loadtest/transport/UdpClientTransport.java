@@ -10,30 +10,38 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 
 /**
- * One UDP socket on an ephemeral port, connected to the server: a connected socket skips the
+ * UDP sockets on ephemeral ports, each connected to the server: a connected socket skips the
  * address lookup per datagram on both send and receive, and the kernel drops strays for us. The
- * server must answer from the address it was sent to (every SIP server does on loopback).
+ * server must answer from the address it was sent to (every SIP server does on loopback). Several
+ * sockets are phones behind several NAT mappings: a server that spreads its work by source address
+ * and port (SO_REUSEPORT) sees what a fleet gives it, where one socket looks like one SBC.
  */
 public final class UdpClientTransport implements ClientTransport {
     private static final int SOCKET_BUFFER = 4 << 20;
 
-    private final DatagramChannel channel;
-    private final InetSocketAddress local;
-    private Thread reader;
+    private final DatagramChannel[] channels;
+    private final InetSocketAddress[] locals;
+    private final Thread[] readers;
     private volatile boolean closed;
-    private boolean reportedBug;
+    private volatile boolean reportedBug;
 
-    UdpClientTransport(InetSocketAddress server, InetAddress localAddress) throws IOException {
-        channel = DatagramChannel.open();
+    UdpClientTransport(InetSocketAddress server, InetAddress localAddress, int sockets) throws IOException {
+        channels = new DatagramChannel[sockets];
+        locals = new InetSocketAddress[sockets];
+        readers = new Thread[sockets];
         try {
-            // Large buffers absorb bursts; the kernel caps them at net.core.[rw]mem_max.
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
-            channel.bind(new InetSocketAddress(localAddress, 0));
-            channel.connect(server);
-            local = (InetSocketAddress) channel.getLocalAddress();
+            for (int i = 0; i < sockets; i++) {
+                DatagramChannel channel = DatagramChannel.open();
+                channels[i] = channel;
+                // Large buffers absorb bursts; the kernel caps them at net.core.[rw]mem_max.
+                channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+                channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+                channel.bind(new InetSocketAddress(localAddress, 0));
+                channel.connect(server);
+                locals[i] = (InetSocketAddress) channel.getLocalAddress();
+            }
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            closeChannels();
             throw e;
         }
     }
@@ -45,22 +53,26 @@ public final class UdpClientTransport implements ClientTransport {
 
     @Override
     public int connections() {
-        return 1;
+        return channels.length;
     }
 
     @Override
     public InetSocketAddress localAddress(int connection) {
-        return local;
+        return locals[connection];
     }
 
     @Override
     public void start(ResponseHandler handler) {
-        reader = new Thread(() -> readLoop(handler), "loadtest-udp-reader");
-        reader.setDaemon(true);
-        reader.start();
+        for (int i = 0; i < channels.length; i++) {
+            int socket = i;
+            readers[i] = new Thread(() -> readLoop(handler, socket), "loadtest-udp-reader-" + i);
+            readers[i].setDaemon(true);
+            readers[i].start();
+        }
     }
 
-    private void readLoop(ResponseHandler handler) {
+    private void readLoop(ResponseHandler handler, int socket) {
+        DatagramChannel channel = channels[socket];
         byte[] array = new byte[65536];
         ByteBuffer buf = ByteBuffer.wrap(array);
         while (!closed) {
@@ -68,7 +80,7 @@ public final class UdpClientTransport implements ClientTransport {
                 buf.clear();
                 int n = channel.read(buf);
                 if (n > 0) {
-                    handler.onMessage(0, array, 0, n);
+                    handler.onMessage(socket, array, 0, n);
                 }
             } catch (PortUnreachableException e) {
                 // ICMP from a server that is not (yet) listening: the transactions will time out
@@ -89,6 +101,7 @@ public final class UdpClientTransport implements ClientTransport {
 
     @Override
     public void send(int connection, byte[] buf, int off, int len) throws IOException {
+        DatagramChannel channel = channels[connection];
         try {
             channel.write(ByteBuffer.wrap(buf, off, len));
         } catch (PortUnreachableException e) {
@@ -100,16 +113,29 @@ public final class UdpClientTransport implements ClientTransport {
     @Override
     public void close() {
         closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        if (reader != null) {
+        closeChannels();
+        for (Thread reader : readers) {
+            if (reader == null) {
+                continue;
+            }
             try {
                 reader.join(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void closeChannels() {
+        for (DatagramChannel channel : channels) {
+            if (channel == null) {
+                continue;
+            }
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing anyway
             }
         }
     }

@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sipedge.loadtest.TestTls;
 import io.sipedge.loadtest.responder.Responder;
 import io.sipedge.loadtest.responder.ResponderOptions;
+import io.sipedge.loadtest.transport.ClientTransport;
 import io.sipedge.loadtest.transport.FakeWebSocketServer;
 import io.sipedge.loadtest.transport.TransportType;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,6 +55,23 @@ class RegisterLoadTest {
             RunResult r = RegisterLoad.run(options(TransportType.UDP, responder.udpPort(), 1000).build());
             assertAllSucceeded(r);
             assertEquals(2L * N + r.retransmissions(), responder.requests(), "two requests per registration");
+        }
+    }
+
+    @Test
+    void udpRegistrationsFromFourSourcePortsAllSucceed() throws Exception {
+        try (Responder responder = Responder.start(ResponderOptions.of(LOOPBACK, 0).withTransports(true, false))) {
+            RunResult r = RegisterLoad.run(options(TransportType.UDP, responder.udpPort(), 1000).connections(4).build());
+            assertAllSucceeded(r);
+            assertEquals(2L * N + r.retransmissions(), responder.requests(), "two requests per registration");
+        }
+        try (ClientTransport sockets = ClientTransport.open(TransportType.UDP,
+                new InetSocketAddress(LOOPBACK, 9), LOOPBACK, 4)) {
+            Set<Integer> ports = new HashSet<>();
+            for (int i = 0; i < sockets.connections(); i++) {
+                ports.add(sockets.localAddress(i).getPort());
+            }
+            assertEquals(4, ports.size(), "each socket its own source port, as phones behind four NAT mappings");
         }
     }
 
