@@ -1,0 +1,69 @@
+package io.sipedge.sip.proxy;
+
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.netty.util.NetUtil;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The peers (SBCs, trunks) whose requests may reach local users without a local sender behind
+ * them: address ranges in CIDR notation ({@code 192.0.2.0/24}, {@code 2001:db8::/32}, or one
+ * address). Matching is Netty's subnet rule; addresses are literals only, never resolved.
+ */
+final class TrustedPeers {
+    static final TrustedPeers NONE = new TrustedPeers(List.of());
+
+    private final List<IpSubnetFilterRule> ranges;
+
+    private TrustedPeers(List<IpSubnetFilterRule> ranges) {
+        this.ranges = List.copyOf(ranges);
+    }
+
+    /** Parses {@code cidrs}; an entry that is no address range fails naming it and why. */
+    static TrustedPeers parse(List<String> cidrs) {
+        List<IpSubnetFilterRule> ranges = new ArrayList<>(cidrs.size());
+        for (String cidr : cidrs) {
+            String entry = cidr.trim();
+            int slash = entry.indexOf('/');
+            String address = slash < 0 ? entry : entry.substring(0, slash);
+            InetAddress ip = NetUtil.createInetAddressFromIpAddressString(address);
+            if (ip == null) {
+                throw new IllegalArgumentException("trusted peer '" + cidr + "': not an IP address or CIDR range");
+            }
+            int bits = ip instanceof Inet4Address ? 32 : 128;
+            int prefix;
+            try {
+                prefix = slash < 0 ? bits : Integer.parseInt(entry.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("trusted peer '" + cidr + "': the prefix length is not a number");
+            }
+            if (prefix < 0 || prefix > bits) {
+                throw new IllegalArgumentException("trusted peer '" + cidr + "': the prefix length must be 0.." + bits);
+            }
+            ranges.add(new IpSubnetFilterRule(ip, prefix, IpFilterRuleType.ACCEPT));
+        }
+        return new TrustedPeers(ranges);
+    }
+
+    /** True when {@code ip} (a literal address, as a flow records it) is in one of the ranges. */
+    boolean contains(String ip) {
+        if (ranges.isEmpty()) {
+            return false;
+        }
+        InetAddress address = NetUtil.createInetAddressFromIpAddressString(ip);
+        if (address == null) {
+            return false;
+        }
+        InetSocketAddress source = new InetSocketAddress(address, 0);
+        for (IpSubnetFilterRule r : ranges) {
+            if (r.matches(source)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
