@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.sipedge.sip.proxy.ResponseContext.Action;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -122,11 +121,7 @@ class ResponseContextTableTest {
     }
 
     private static Arguments row(String name, boolean invite, List<Integer> groups, String... script) {
-        List<String[]> steps = new ArrayList<>();
-        for (int i = 0; i < script.length; i += 2) {
-            steps.add(new String[] {script[i], script[i + 1]});
-        }
-        return arguments(name, invite, groups, steps);
+        return arguments(name, invite, groups, Scripts.steps(script));
     }
 
     private static List<Action> apply(ResponseContext c, String event) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -143,11 +142,7 @@ class TransactionTableTest {
     }
 
     private static Arguments row(String name, boolean invite, boolean reliable, String... script) {
-        List<String[]> steps = new ArrayList<>();
-        for (int i = 0; i < script.length; i += 2) {
-            steps.add(new String[] {script[i], script[i + 1]});
-        }
-        return arguments(name, invite, reliable, steps);
+        return arguments(name, invite, reliable, Scripts.steps(script));
     }
 
     private static List<ClientTransaction.Action> client(ClientTransaction t, String event) {
