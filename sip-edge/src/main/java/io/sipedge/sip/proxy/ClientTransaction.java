@@ -112,7 +112,9 @@ final class ClientTransaction {
             case CALLING, PROCEEDING -> {
                 if (code < 200) {
                     state = State.PROCEEDING;
-                    timerCDeadline = now + timers.timerC();
+                    if (invite) {
+                        timerCDeadline = now + timers.timerC(); // each provisional pushes Timer C back
+                    }
                     out.add(new Action.Deliver(code));
                 } else if (code < 300 && invite) {
                     state = State.ACCEPTED;
