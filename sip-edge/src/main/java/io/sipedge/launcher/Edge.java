@@ -12,6 +12,7 @@ import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.ProxyEvents;
 import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.sip.auth.DigestAuthenticator;
@@ -19,6 +20,7 @@ import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
 import io.sipedge.sip.keepalive.Qualifier;
 import io.sipedge.sip.keepalive.ResponseSink;
+import io.sipedge.sip.proxy.Proxy;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
 import io.sipedge.sip.transport.TlsMaterial;
@@ -46,6 +48,7 @@ public final class Edge implements AutoCloseable {
     private final ExpiryReaper reaper;
     private final FlowCloser flowCloser;
     private final Qualifier qualifier;
+    private final Proxy proxy;
     private final Transports sip;
     private final HttpServer http;
     private final EdgeMetrics metrics;
@@ -53,12 +56,14 @@ public final class Edge implements AutoCloseable {
     private final AtomicBoolean serving;
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, FlowCloser flowCloser,
-                 Qualifier qualifier, Transports sip, HttpServer http, EdgeMetrics metrics, AtomicBoolean serving) {
+                 Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http, EdgeMetrics metrics,
+                 AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
         this.flowCloser = flowCloser;
         this.qualifier = qualifier;
+        this.proxy = proxy;
         this.sip = sip;
         this.http = http;
         this.metrics = metrics;
@@ -75,6 +80,7 @@ public final class Edge implements AutoCloseable {
         ExpiryReaper reaper = null;
         FlowCloser flowCloser = null;
         Qualifier qualifier = null;
+        Proxy proxy = null;
         Transports sip = null;
         HttpServer http = null;
         EdgeMetrics metrics = null;
@@ -100,8 +106,8 @@ public final class Edge implements AutoCloseable {
                 tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
                         : loadConfiguredKeystore(cfg);
             }
-            Registrar registrar = new Registrar(directory, locations,
-                    new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms()),
+            DigestAuthenticator authenticator = new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms());
+            Registrar registrar = new Registrar(directory, locations, authenticator,
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
                             cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds()));
             EdgeConfig.Keepalive keepalive = cfg.keepalive();
@@ -111,9 +117,12 @@ public final class Edge implements AutoCloseable {
                 qualifier = Qualifier.watch(locations, new Qualifier.Settings(keepalive.qualifyIntervalSeconds(),
                         keepalive.qualifyMisses(), Qualifier.MAX_PROBES_PER_TICK), clock, keepaliveEvents);
             }
+            proxy = new Proxy(directory, locations, authenticator, clock,
+                    metrics == null ? ProxyEvents.NONE : metrics.proxyEvents(),
+                    new Proxy.Settings(cfg.proxy().maxTransactions(), cfg.proxy().trustedPeers(), advertisedHost(cfg)));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(),
-                    qualifier == null ? ResponseSink.NONE : qualifier);
+                    qualifier == null ? ResponseSink.NONE : qualifier, proxy);
             EdgeConfig.Connections conn = cfg.connections();
             TransportEvents transportEvents = metrics == null ? TransportEvents.NONE : metrics.transportEvents();
             flowCloser = new FlowCloser(locations, transportEvents, conn.max());
@@ -124,8 +133,10 @@ public final class Edge implements AutoCloseable {
                     cfg.webSockets().allowedOrigins(), cfg.webSockets().pingIntervalSeconds() * 1000,
                     cfg.webSockets().pingMisses()), dispatcher,
                     transportEvents, keepaliveEvents, flowCloser);
+            proxy.start(sip);
             if (metrics != null) {
                 metrics.watch(sip);
+                metrics.watch(proxy::activeTransactions, proxy::invitesPending);
             }
             if (qualifier != null) {
                 qualifier.start(sip::send, sentBy(advertisedHost(cfg), sip.port()));
@@ -154,14 +165,14 @@ public final class Edge implements AutoCloseable {
                 bound[0] = http;
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, reaper, flowCloser, qualifier, sip, http, metrics, serving);
+            Edge edge = new Edge(directory, locations, reaper, flowCloser, qualifier, proxy, sip, http, metrics, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
                     listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, qualifier, sip, flowCloser, reaper, metrics, directory);
+            closeAll(http, qualifier, sip, proxy, flowCloser, reaper, metrics, directory);
             throw e;
         }
     }
@@ -252,15 +263,16 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, qualifier, sip, flowCloser, reaper, metrics, directory);
+        closeAll(http, qualifier, sip, proxy, flowCloser, reaper, metrics, directory);
     }
 
     /**
      * Shutdown order: front doors first (qualify sends through SIP, so it stops before it), then
      * timers and metrics, then the durable store. Nulls were never started.
      */
-    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, FlowCloser flowCloser,
-                                 ExpiryReaper reaper, EdgeMetrics metrics, FileDirectory directory) {
+    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, Proxy proxy,
+                                 FlowCloser flowCloser, ExpiryReaper reaper, EdgeMetrics metrics,
+                                 FileDirectory directory) {
         if (http != null) {
             http.close();
         }
@@ -269,6 +281,9 @@ public final class Edge implements AutoCloseable {
         }
         if (sip != null) {
             sip.close();
+        }
+        if (proxy != null) {
+            proxy.close(); // its timers send through SIP: no further message goes out once it is closed
         }
         if (flowCloser != null) {
             flowCloser.close(); // after the transport: the closes of its last connections still run

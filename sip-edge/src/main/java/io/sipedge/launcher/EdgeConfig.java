@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.rules.TenantRules;
+import io.sipedge.sip.proxy.TrustedPeers;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -35,7 +36,7 @@ public record EdgeConfig(
         Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
-        boolean registerFastPath, WebSockets webSockets, Keepalive keepalive) {
+        boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -166,6 +167,15 @@ public record EdgeConfig(
     static final Setting<List<DigestAlgorithm>> DIGEST_ALGORITHMS = new Setting<>("registrar.digest-algorithms",
             "MD5,SHA-256", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
 
+    /**
+     * Enough for a few thousand calls a second: an answered INVITE's transaction stays 32 s (RFC 6026)
+     * to absorb retransmissions, a non-INVITE one over UDP as long.
+     */
+    static final Setting<Integer> PROXY_MAX_TRANSACTIONS =
+            Setting.intRange("proxy.max-transactions", 200_000, 1, 10_000_000);
+    static final Setting<List<String>> PROXY_TRUSTED_PEERS = new Setting<>("proxy.trusted-peers", "",
+            "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
+
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_MAX_CONNECTIONS,
             SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
@@ -175,7 +185,7 @@ public record EdgeConfig(
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL,
-            SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES);
+            SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_TRUSTED_PEERS);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -215,6 +225,19 @@ public record EdgeConfig(
      * @param qualifyMisses          unanswered OPTIONS in a row that remove the binding
      */
     public record Keepalive(int flowTimerSeconds, int qualifyIntervalSeconds, int qualifyMisses) {
+    }
+
+    /**
+     * The proxy between registered phones.
+     *
+     * @param maxTransactions proxied requests in progress at once; past it new ones get 503
+     * @param trustedPeers    address ranges (SBCs, trunks) whose requests may reach local users
+     *                        without a local, authenticated sender
+     */
+    public record ProxySettings(int maxTransactions, List<String> trustedPeers) {
+        public ProxySettings {
+            trustedPeers = List.copyOf(trustedPeers);
+        }
     }
 
     /**
@@ -282,7 +305,8 @@ public record EdgeConfig(
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
                 get(v, SIP_REGISTER_FAST_PATH), new WebSockets(get(v, SIP_WS_PORT), get(v, SIP_WSS_PORT),
                 get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)),
-                new Keepalive(get(v, SIP_FLOW_TIMER), get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)));
+                new Keepalive(get(v, SIP_FLOW_TIMER), get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)),
+                new ProxySettings(get(v, PROXY_MAX_TRANSACTIONS), get(v, PROXY_TRUSTED_PEERS)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }
@@ -353,6 +377,17 @@ public record EdgeConfig(
     }
 
     /** Origins as browsers send them (RFC 6454): scheme://host[:port], compared in lower case. */
+    private static List<String> cidrs(String text) {
+        List<String> out = new ArrayList<>();
+        for (String t : text.split("[,\\s]+")) {
+            if (!t.isEmpty()) {
+                out.add(t);
+            }
+        }
+        TrustedPeers.parse(out); // every entry must be a range
+        return out;
+    }
+
     private static Set<String> origins(String text) {
         Set<String> out = new LinkedHashSet<>();
         for (String t : text.split("[,\\s]+")) {

@@ -1,6 +1,7 @@
 package io.sipedge.http.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -23,6 +24,8 @@ import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.KeepaliveEvents;
+import io.sipedge.observe.ProxyEvents;
+import io.sipedge.observe.ProxyEvents.BranchOutcome;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.observe.WebSocketRefusal;
@@ -34,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * Every meter of {@code GET /metrics}, in one Prometheus registry. The SIP meters are registered
@@ -63,6 +67,7 @@ public final class EdgeMetrics implements AutoCloseable {
     private final HttpMeters http = new HttpMeters();
     private final ConnectionMeters connections;
     private final KeepaliveMeters keepalives;
+    private final ProxyMeters proxy;
 
     /**
      * Registers everything. Call it before SIP starts: it attaches a listener to {@code locations}
@@ -94,6 +99,7 @@ public final class EdgeMetrics implements AutoCloseable {
         sip = new SipMeters();
         connections = new ConnectionMeters();
         keepalives = new KeepaliveMeters();
+        proxy = new ProxyMeters();
     }
 
     /** The SIP side's reporting hook: increments only. */
@@ -127,6 +133,22 @@ public final class EdgeMetrics implements AutoCloseable {
                 .register(registry);
     }
 
+    /** The proxy's reporting hook: proxied requests by method and final class, branch outcomes, refusals. */
+    public ProxyEvents proxyEvents() {
+        return proxy;
+    }
+
+    /** Gauges of the proxy's state, read at scrape time. */
+    public void watch(IntSupplier activeTransactions, IntSupplier invitesPending) {
+        Gauge.builder("sip.proxy.transactions.active", activeTransactions, IntSupplier::getAsInt)
+                .description("Proxied requests whose server transaction is in progress (an answered INVITE's "
+                        + "stays 32 s to absorb retransmissions)")
+                .register(registry);
+        Gauge.builder("sip.proxy.invites.pending", invitesPending, IntSupplier::getAsInt)
+                .description("INVITEs forwarded to phones that have no final answer yet: calls being set up")
+                .register(registry);
+    }
+
     /** The HTTP server's reporting hook. */
     public RequestObserver httpRequests() {
         return http;
@@ -147,6 +169,63 @@ public final class EdgeMetrics implements AutoCloseable {
     public void close() {
         gc.close();
         registry.close();
+    }
+
+    /**
+     * Proxied requests by method and final status class, forks per request, branch outcomes, and the
+     * requests refused over the transaction cap: arrays indexed by ordinal, filled once.
+     */
+    private final class ProxyMeters implements ProxyEvents {
+        private final Counter[][] answered;
+        private final DistributionSummary branches;
+        private final Counter[] branchOutcomes;
+        private final Counter overCapacity;
+
+        ProxyMeters() {
+            ProxyEvents.Method[] methods = ProxyEvents.Method.values();
+            answered = new Counter[methods.length][7];
+            for (ProxyEvents.Method m : methods) {
+                for (int c = 2; c <= 6; c++) {
+                    answered[m.ordinal()][c] = Counter.builder("sip.proxy.requests")
+                            .description("Proxied requests by method and the class of their final answer upstream")
+                            .tag("method", m.label()).tag("status", c + "xx")
+                            .register(registry);
+                }
+            }
+            branches = DistributionSummary.builder("sip.proxy.branches")
+                    .description("Branches each proxied request was forked to (0: answered by the edge)")
+                    .serviceLevelObjectives(0, 1, 2, 3, 5, 10)
+                    .register(registry);
+            BranchOutcome[] outcomes = BranchOutcome.values();
+            branchOutcomes = new Counter[outcomes.length];
+            for (BranchOutcome o : outcomes) {
+                branchOutcomes[o.ordinal()] = Counter.builder("sip.proxy.branch.outcomes")
+                        .description("How the branches of proxied requests ended")
+                        .tag("outcome", o.label())
+                        .register(registry);
+            }
+            overCapacity = Counter.builder("sip.proxy.refused.capacity")
+                    .description("New requests answered 503 because proxy.max-transactions were in progress")
+                    .register(registry);
+        }
+
+        @Override
+        public void requestAnswered(ProxyEvents.Method method, int statusClass, int forks) {
+            if (statusClass >= 2 && statusClass <= 6) {
+                answered[method.ordinal()][statusClass].increment();
+            }
+            branches.record(forks);
+        }
+
+        @Override
+        public void branchEnded(BranchOutcome outcome) {
+            branchOutcomes[outcome.ordinal()].increment();
+        }
+
+        @Override
+        public void refusedOverCapacity() {
+            overCapacity.increment();
+        }
     }
 
     /** REGISTER outcomes, auth failures and handling time: arrays indexed by outcome ordinal, filled once. */

@@ -9,6 +9,7 @@ import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.keepalive.Stun;
+import io.sipedge.sip.proxy.Proxy;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.registrar.RegisterRequest;
 import io.sipedge.sip.registrar.Registrar;
@@ -25,20 +26,21 @@ import java.net.InetAddress;
 import java.text.ParseException;
 import java.time.InstantSource;
 import javax.sip.address.SipURI;
+import javax.sip.header.RouteHeader;
 import javax.sip.message.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every message the transport reads comes here, with its flow, on the thread that read it, and is
- * answered statelessly: a REGISTER of the common shape from its bytes ({@link RawRegister}), any
- * other message through JAIN-SIP's parser ({@link SipParser}); REGISTER to the registrar, OPTIONS to
- * the edge answered 200 (keepalives and load-balancer probes, never challenged), ACK absorbed,
- * anything else 405 with Allow until the proxy exists. A message that does not parse gets a 400 when
- * it carries what a response needs, and its connection is closed. Every answer is written by
+ * Every message the transport reads comes here, with its flow, on the thread that read it: a
+ * REGISTER of the common shape from its bytes ({@link RawRegister}), any other message through
+ * JAIN-SIP's parser ({@link SipParser}); REGISTER to the registrar (answered statelessly), OPTIONS to
+ * the edge itself answered 200 (keepalives and load-balancer probes, never challenged), every other
+ * request to the {@link Proxy}. A message that does not parse gets a 400 when it carries what a
+ * response needs, and its connection is closed. Every answer the edge makes is written by
  * {@link SipResponses} from the request's {@link RequestHead}. A STUN Binding request on UDP (an
- * RFC 5626 keepalive) is answered by {@link Stun}; a response goes to the {@link ResponseSink}
- * (qualify), never to the registrar.
+ * RFC 5626 keepalive) is answered by {@link Stun}; a response goes to the proxy's branch it answers,
+ * else to the {@link ResponseSink} (qualify), never to the registrar.
  *
  * <p>Also the boundary of the transport's threads: nothing thrown while handling a message may
  * reach them. Failures are logged with the exception class and Call-ID only, never the message,
@@ -49,25 +51,30 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    static final String ALLOW = "Allow: REGISTER, OPTIONS";
+    static final String ALLOW = "Allow: INVITE, ACK, CANCEL, BYE, REGISTER, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, "
+            + "REFER, INFO, PUBLISH, UPDATE, PRACK";
 
     private final Registrar registrar;
     private final InstantSource clock;
     private final EdgeEvents events;
     private final boolean fastPath;
     private final ResponseSink responses;
+    private final Proxy proxy;
 
     /**
      * @param fastPath  answer REGISTERs of the common shape from their bytes
-     * @param responses where every response goes (the edge's own requests are qualify's OPTIONS)
+     * @param responses where responses to the edge's own requests go (qualify's OPTIONS)
+     * @param proxy     every request that is neither a REGISTER nor for the edge itself, and the
+     *                  responses of its branches
      */
     public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath,
-                      ResponseSink responses) {
+                      ResponseSink responses, Proxy proxy) {
         this.registrar = registrar;
         this.clock = clock;
         this.events = events;
         this.fastPath = fastPath;
         this.responses = responses;
+        this.proxy = proxy;
     }
 
     @Override
@@ -104,17 +111,19 @@ public final class Dispatcher implements InboundHandler {
                 return true;
             }
             switch (request.getMethod()) {
-                case Request.ACK -> {
-                    // Never answered (RFC 3261 §17.2.1); a stray ACK is dropped.
-                }
                 case Request.REGISTER -> register(request, head, in);
                 case Request.OPTIONS -> {
-                    // To the edge itself (no user part): a keepalive or probe, 200 and no challenge.
-                    boolean toEdge = !(request.getRequestURI() instanceof SipURI u) || u.getUser() == null;
-                    reply(in, head, toEdge ? SipResponses.write(200, "OK", head, ALLOW, "Accept: application/sdp")
-                            : SipResponses.write(405, "Method Not Allowed", head, ALLOW));
+                    // To the edge itself (no user part, not in a dialog): a keepalive or probe, 200 and
+                    // no challenge. To a user: proxied like any request.
+                    boolean toEdge = (!(request.getRequestURI() instanceof SipURI u) || u.getUser() == null)
+                            && request.getTo().getTag() == null && request.getHeader(RouteHeader.NAME) == null;
+                    if (toEdge) {
+                        reply(in, head, SipResponses.write(200, "OK", head, ALLOW, "Accept: application/sdp"));
+                    } else {
+                        proxy.request(request, head, in);
+                    }
                 }
-                default -> reply(in, head, SipResponses.write(405, "Method Not Allowed", head, ALLOW));
+                default -> proxy.request(request, head, in);
             }
         } catch (Throwable t) { // NOPMD: boundary of a transport thread
             log.warn("request {} (Call-ID {}) failed: {}", request.getMethod(), request.getCallId().getCallId(),
@@ -123,9 +132,12 @@ public final class Dispatcher implements InboundHandler {
         return true;
     }
 
-    /** An answer to one of the edge's own requests (qualify's OPTIONS), or to nothing the edge sent. */
+    /** An answer to a branch of the proxy, to one of the edge's own requests (qualify), or to nothing. */
     private void response(SIPResponse r) {
         try {
+            if (proxy.response(r)) {
+                return;
+            }
             Via via = r.getTopmostVia();
             if (via != null && r.getCallId() != null && r.getCSeq() != null) {
                 responses.response(via.getBranch(), r.getCallId().getCallId(), r.getCSeq().getMethod(),

@@ -14,7 +14,7 @@ import java.util.List;
  * them: address ranges in CIDR notation ({@code 192.0.2.0/24}, {@code 2001:db8::/32}, or one
  * address). Matching is Netty's subnet rule; addresses are literals only, never resolved.
  */
-final class TrustedPeers {
+public final class TrustedPeers {
     static final TrustedPeers NONE = new TrustedPeers(List.of());
 
     private final List<IpSubnetFilterRule> ranges;
@@ -24,7 +24,7 @@ final class TrustedPeers {
     }
 
     /** Parses {@code cidrs}; an entry that is no address range fails naming it and why. */
-    static TrustedPeers parse(List<String> cidrs) {
+    public static TrustedPeers parse(List<String> cidrs) {
         List<IpSubnetFilterRule> ranges = new ArrayList<>(cidrs.size());
         for (String cidr : cidrs) {
             String entry = cidr.trim();

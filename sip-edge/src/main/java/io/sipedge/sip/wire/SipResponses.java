@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -87,21 +88,47 @@ public final class SipResponses {
                 }
             }
         }
-        for (RegisterReply.Challenge ch : reply.challenges()) {
-            b.append("WWW-Authenticate: Digest realm=\"").append(ch.realm()).append("\",nonce=\"").append(ch.nonce())
-                    .append("\",algorithm=").append(ch.algorithm().token()).append(",qop=\"auth\"");
-            if (ch.stale()) {
-                b.append(",stale=true");
-            }
-            b.append("\r\n");
-        }
+        challenges(b, "WWW-Authenticate", reply.challenges());
         if (reply.minExpires() > 0) {
             b.append("Min-Expires: ").append(reply.minExpires()).append("\r\n");
         }
         return end(b);
     }
 
+    /**
+     * A proxy's 407 (RFC 3261 §22.3): one Proxy-Authenticate per challenge, written as the
+     * registrar's WWW-Authenticate is.
+     */
+    public static byte[] proxyChallenge(RequestHead head, List<RegisterReply.Challenge> challenges) {
+        ResponseBuffer b = start(407, "Proxy Authentication Required", head);
+        challenges(b, "Proxy-Authenticate", challenges);
+        return end(b);
+    }
+
+    /**
+     * A proxy's 100 Trying to an INVITE, hop by hop (RFC 3261 §16.2): without a To tag, since it
+     * speaks for no user agent and creates no dialog.
+     */
+    public static byte[] trying(RequestHead head) {
+        return end(start(100, "Trying", head, false));
+    }
+
+    private static void challenges(ResponseBuffer b, String header, List<RegisterReply.Challenge> challenges) {
+        for (RegisterReply.Challenge ch : challenges) {
+            b.append(header).append(": Digest realm=\"").append(ch.realm()).append("\",nonce=\"").append(ch.nonce())
+                    .append("\",algorithm=").append(ch.algorithm().token()).append(",qop=\"auth\"");
+            if (ch.stale()) {
+                b.append(",stale=true");
+            }
+            b.append("\r\n");
+        }
+    }
+
     private static ResponseBuffer start(int status, String reason, RequestHead head) {
+        return start(status, reason, head, true);
+    }
+
+    private static ResponseBuffer start(int status, String reason, RequestHead head, boolean tagged) {
         ResponseBuffer b = ResponseBuffer.begin();
         b.append("SIP/2.0 ").append(status).append(' ').append(reason).append("\r\n");
         b.append("Via: ").append(head.topVia()).append("\r\n");
@@ -109,7 +136,7 @@ public final class SipResponses {
             b.append("Via: ").append(via).append("\r\n");
         }
         b.append("From: ").append(head.from()).append("\r\nTo: ").append(head.to());
-        if (!head.toTagged()) {
+        if (tagged && !head.toTagged()) {
             b.append(";tag=");
             tag(b, head.callId(), head.fromTag(), head.cseq(), head.branch());
         }

@@ -1,0 +1,94 @@
+package io.sipedge.sip.proxy;
+
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sipedge.model.Flow;
+import io.sipedge.observe.ProxyEvents;
+import io.sipedge.sip.transport.Inbound;
+import io.sipedge.sip.wire.RequestHead;
+import java.util.List;
+
+/**
+ * One request the edge proxies: its server transaction, its response context and its branches. Its
+ * monitor is the one lock of the request: every event of it (a copy of the request, a branch's
+ * response, a timer, the caller's CANCEL) is handled holding it, on whichever thread brought it.
+ */
+final class Proxied {
+    final String key;
+    final SIPRequest request;
+    final RequestHead head;
+    final Inbound in;
+    /** The loop-detection hash of the request as received ({@link ViaBranch#hash}). */
+    final String hash;
+    final ServerTransaction server;
+    final ProxyEvents.Method method;
+    final long startNanos;
+    /** The last response sent upstream: what a retransmitted request gets again. */
+    byte[] lastResponse;
+    /** The request as every branch forwards it, before each branch's own edits; null until routed. */
+    SIPRequest base;
+    ResponseContext context;
+    List<Target> targets = List.of();
+    Branch[] branches = new Branch[0];
+    /** Each branch's final response (3xx-6xx), kept for the best-response choice. */
+    SIPResponse[] finals = new SIPResponse[0];
+    /** A final response went upstream (reported once). */
+    boolean answered;
+    /** A 2xx went upstream: an ACK with this request's branch is a 2xx's, forwarded like any. */
+    boolean succeeded;
+    boolean released;
+
+    Proxied(String key, SIPRequest request, RequestHead head, Inbound in, String hash, ServerTransaction server) {
+        this.key = key;
+        this.request = request;
+        this.head = head;
+        this.in = in;
+        this.hash = hash;
+        this.server = server;
+        this.method = ProxyEvents.Method.of(request.getMethod());
+        this.startNanos = System.nanoTime();
+    }
+
+    /**
+     * Where one branch goes: the flow, the Request-URI (null: the request's own, in a dialog) and
+     * the Route values to put first (a binding's Path).
+     */
+    record Target(Flow flow, String requestUri, List<String> routes) {
+    }
+
+    /** One branch: the forwarded request, its client transaction, and the CANCEL sent on it if any. */
+    static final class Branch {
+        final Proxied owner;
+        final int index;
+        final Flow flow;
+        final SIPRequest request;
+        Leg leg;
+        Leg cancel;
+        /** A final response came (later 2xx retransmissions are relayed, not counted again). */
+        boolean ended;
+
+        Branch(Proxied owner, int index, Flow flow, SIPRequest request) {
+            this.owner = owner;
+            this.index = index;
+            this.flow = flow;
+            this.request = request;
+        }
+    }
+
+    /** A client transaction on a branch's flow: the request itself or its CANCEL. */
+    static final class Leg {
+        final Branch branch;
+        final String key;
+        final byte[] bytes;
+        final ClientTransaction transaction;
+        final boolean isCancel;
+
+        Leg(Branch branch, String key, byte[] bytes, ClientTransaction transaction, boolean isCancel) {
+            this.branch = branch;
+            this.key = key;
+            this.bytes = bytes;
+            this.transaction = transaction;
+            this.isCancel = isCancel;
+        }
+    }
+}

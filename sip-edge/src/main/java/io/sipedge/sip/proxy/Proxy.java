@@ -1,0 +1,797 @@
+package io.sipedge.sip.proxy;
+
+import gov.nist.javax.sip.address.AddressFactoryImpl;
+import gov.nist.javax.sip.header.HeaderFactoryImpl;
+import gov.nist.javax.sip.header.To;
+import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import io.sipedge.directory.Directory;
+import io.sipedge.location.LocationStore;
+import io.sipedge.model.Aor;
+import io.sipedge.model.Binding;
+import io.sipedge.model.Flow;
+import io.sipedge.model.Tenant;
+import io.sipedge.model.Transport;
+import io.sipedge.observe.ProxyEvents;
+import io.sipedge.sip.auth.AuthOutcome;
+import io.sipedge.sip.auth.DigestAuthenticator;
+import io.sipedge.sip.auth.DigestCredentials;
+import io.sipedge.sip.registrar.RegisterReply;
+import io.sipedge.sip.transport.Inbound;
+import io.sipedge.sip.transport.Transports;
+import io.sipedge.sip.wire.RequestHead;
+import io.sipedge.sip.wire.SipResponses;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.text.ParseException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ListIterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sip.SipException;
+import javax.sip.address.SipURI;
+import javax.sip.address.URI;
+import javax.sip.header.Header;
+import javax.sip.header.MaxForwardsHeader;
+import javax.sip.header.ProxyAuthorizationHeader;
+import javax.sip.header.RouteHeader;
+import javax.sip.message.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stateful proxy between the edge's registered phones (RFC 3261 §16-17): every request that is
+ * not a REGISTER and not addressed to the edge itself comes here with its flow. The rules are pure
+ * ({@link RoutingPolicy}, {@link ResponseContext}, {@link ServerTransaction},
+ * {@link ClientTransaction}); this class carries out what they decide: it edits and sends messages,
+ * keeps the transaction tables and runs the timers.
+ *
+ * <p>Requests to a phone go over the flow it registered on, and requests in a dialog over the flow
+ * the edge wrote, signed, into its Record-Route ({@link FlowToken}): never over a new connection.
+ * State is bounded: at most {@link Settings#maxTransactions} proxied requests at once (503 beyond),
+ * and every entry leaves the tables when its transaction ends, by the RFC's timers at the latest.
+ */
+public final class Proxy implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Proxy.class);
+    /** Requests that create a dialog the edge must stay in (Record-Route). */
+    private static final Set<String> DIALOG_CREATING = Set.of(Request.INVITE, Request.SUBSCRIBE, Request.REFER);
+    private static final int RETRY_AFTER_SECONDS = 5;
+    private static final HeaderFactoryImpl HEADERS = new HeaderFactoryImpl();
+    private static final AddressFactoryImpl ADDRESSES = new AddressFactoryImpl();
+
+    /**
+     * @param maxTransactions proxied requests in progress at once; past it, 503 with Retry-After
+     * @param trustedPeers    CIDR ranges whose requests reach local users without a local From
+     * @param host            the host the edge's Via and Record-Route name (the one phones register at)
+     */
+    public record Settings(int maxTransactions, List<String> trustedPeers, String host) {
+        public Settings {
+            if (maxTransactions < 1) {
+                throw new IllegalArgumentException("maxTransactions must be positive");
+            }
+            trustedPeers = List.copyOf(trustedPeers);
+        }
+    }
+
+    private final Directory directory;
+    private final LocationStore locations;
+    private final DigestAuthenticator auth;
+    private final InstantSource clock;
+    private final ProxyEvents events;
+    private final Settings settings;
+    private final TrustedPeers trusted;
+    private final TransactionTimers timers;
+    private final FlowToken tokens = FlowToken.withRandomKey();
+    private final ViaBranch branchIds = new ViaBranch(new SecureRandom());
+    private final HashedWheelTimer wheel;
+    private final ConcurrentHashMap<String, Proxied> servers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Proxied.Leg> clients = new ConcurrentHashMap<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger invitesPending = new AtomicInteger();
+    private volatile Transports network;
+
+    public Proxy(Directory directory, LocationStore locations, DigestAuthenticator auth, InstantSource clock,
+                 ProxyEvents events, Settings settings) {
+        this(directory, locations, auth, clock, events, settings, TransactionTimers.DEFAULT);
+    }
+
+    Proxy(Directory directory, LocationStore locations, DigestAuthenticator auth, InstantSource clock,
+          ProxyEvents events, Settings settings, TransactionTimers timers) {
+        this.directory = directory;
+        this.locations = locations;
+        this.auth = auth;
+        this.clock = clock;
+        this.events = events;
+        this.settings = settings;
+        this.trusted = TrustedPeers.parse(settings.trustedPeers());
+        this.timers = timers;
+        // One thread for every transaction's timers; 10 ms ticks are finer than any SIP timer needs.
+        this.wheel = new HashedWheelTimer(r -> {
+            Thread t = new Thread(r, "sip-proxy-timers");
+            t.setDaemon(true);
+            return t;
+        }, 10, TimeUnit.MILLISECONDS, 512);
+    }
+
+    /** Starts sending through {@code network} (the transports need the dispatcher, which needs the proxy). */
+    public void start(Transports network) {
+        this.network = network;
+        wheel.start();
+    }
+
+    /** Proxied requests in progress (server transactions in the table). */
+    public int activeTransactions() {
+        return active.get();
+    }
+
+    /** INVITEs forwarded that have no final answer yet: calls being set up. */
+    public int invitesPending() {
+        return invitesPending.get();
+    }
+
+    @Override
+    public void close() {
+        wheel.stop();
+    }
+
+    // ---- requests from upstream -------------------------------------------------------------
+
+    /**
+     * A request for the proxy, parsed, its top Via stamped ({@code head}), as it arrived on
+     * {@code in}. Never throws for what the request says; I/O failures answering it are swallowed
+     * here (the flow is gone).
+     */
+    public void request(SIPRequest req, RequestHead head, Inbound in) throws IOException {
+        String method = req.getMethod();
+        if (method.equals(Request.CANCEL)) {
+            cancel(head, in);
+            return;
+        }
+        String key = serverKey(head, method.equals(Request.ACK) ? Request.INVITE : method);
+        if (method.equals(Request.ACK)) {
+            ack(req, head, in, key);
+            return;
+        }
+        Proxied known = servers.get(key);
+        if (known != null) {
+            synchronized (known) {
+                serverActions(known, known.server.request(), null);
+            }
+            return;
+        }
+        MaxForwardsHeader mf = (MaxForwardsHeader) req.getHeader(MaxForwardsHeader.NAME);
+        if (mf != null && mf.getMaxForwards() <= 0) {
+            in.reply(SipResponses.write(483, "Too Many Hops", head), head.udpPort());
+            return;
+        }
+        String hash = ViaBranch.hash(fingerprint(req));
+        if (ViaBranch.looped(hash, viaBranches(req))) {
+            in.reply(SipResponses.write(482, "Loop Detected", head), head.udpPort());
+            return;
+        }
+        if (active.incrementAndGet() > settings.maxTransactions()) {
+            active.decrementAndGet();
+            events.refusedOverCapacity();
+            in.reply(SipResponses.write(503, "Service Unavailable", head, "Retry-After: " + RETRY_AFTER_SECONDS),
+                    head.udpPort());
+            return;
+        }
+        Proxied p = new Proxied(key, req, head, in, hash, new ServerTransaction(method.equals(Request.INVITE),
+                in.transport() != Transport.UDP, timers));
+        Proxied raced = servers.putIfAbsent(key, p);
+        if (raced != null) { // a retransmission read by another thread at the same moment
+            active.decrementAndGet();
+            p = raced;
+        }
+        synchronized (p) {
+            serverActions(p, p.server.request(), null);
+        }
+    }
+
+    /**
+     * The caller's CANCEL (RFC 3261 §16.10): 200 at once, then each pending branch is cancelled, each
+     * only after it has answered provisionally. For no request in progress: 481.
+     */
+    private void cancel(RequestHead head, Inbound in) throws IOException {
+        Proxied p = servers.get(serverKey(head, Request.INVITE));
+        if (p == null) {
+            in.reply(SipResponses.write(481, "Call/Transaction Does Not Exist", head), head.udpPort());
+            return;
+        }
+        in.reply(SipResponses.write(200, "OK", head), head.udpPort());
+        synchronized (p) {
+            if (p.context != null && !p.server.finalSent()) {
+                contextActions(p, p.context.cancel(), null);
+            }
+        }
+    }
+
+    /**
+     * An ACK: of a non-2xx final the edge sent (the same branch), absorbed by that transaction;
+     * of a 2xx, forwarded statelessly along the dialog's route like any request in a dialog.
+     */
+    private void ack(SIPRequest req, RequestHead head, Inbound in, String key) {
+        Proxied p = servers.get(key);
+        if (p != null) {
+            synchronized (p) {
+                if (!p.succeeded) {
+                    serverActions(p, p.server.ack(), null);
+                    return;
+                }
+            }
+        }
+        RoutingPolicy.Decision d = RoutingPolicy.decide(facts(req, in, false));
+        if (!(d instanceof RoutingPolicy.Decision.FollowRoute)) {
+            return; // an ACK that belongs to nothing here is dropped (RFC 3261 §16.4 is silent; so is the edge)
+        }
+        try {
+            SIPRequest fwd = (SIPRequest) req.clone();
+            Flow to = popOwnRoutes(fwd);
+            MaxForwardsHeader mf = (MaxForwardsHeader) fwd.getHeader(MaxForwardsHeader.NAME);
+            if (mf != null && mf.getMaxForwards() <= 0) {
+                return;
+            }
+            decrementMaxForwards(fwd);
+            String id = branchIds.next(ViaBranch.hash(fingerprint(req)));
+            fwd.addFirst(HEADERS.createHeader("Via", via(to.transport(), id)));
+            network.send(to, fwd.encodeAsBytes(to.transport().name()));
+        } catch (IOException | ParseException | SipException | RuntimeException e) {
+            log.debug("ACK (Call-ID {}) not forwarded: {}", head.callId(), e.toString());
+        }
+    }
+
+    // ---- the server transaction's actions -------------------------------------------------------
+
+    /** Carries out a server transaction's actions; {@code response} is the bytes of a Send that is not a 100. */
+    private void serverActions(Proxied p, List<ServerTransaction.Action> actions, byte[] response) {
+        for (ServerTransaction.Action a : actions) {
+            if (a instanceof ServerTransaction.Action.Route) {
+                route(p);
+            } else if (a instanceof ServerTransaction.Action.Send s) {
+                byte[] bytes = s.code() == 100 && response == null ? SipResponses.trying(p.head) : response;
+                p.lastResponse = bytes;
+                sendUp(p, bytes);
+            } else if (a instanceof ServerTransaction.Action.Resend) {
+                if (p.lastResponse != null) {
+                    sendUp(p, p.lastResponse);
+                }
+            } else if (a instanceof ServerTransaction.Action.Schedule s) {
+                schedule(s.millis(), () -> {
+                    synchronized (p) {
+                        serverActions(p, p.server.timer(s.timer()), null);
+                    }
+                });
+            } else if (a instanceof ServerTransaction.Action.Terminated) {
+                release(p);
+            }
+        }
+    }
+
+    private void sendUp(Proxied p, byte[] bytes) {
+        try {
+            p.in.reply(bytes, p.head.udpPort());
+        } catch (IOException e) {
+            log.debug("response to {}:{} not sent: {}", p.in.sourceIp(), p.in.sourcePort(), e.toString());
+            serverActions(p, p.server.transportError(), null);
+        }
+    }
+
+    /** Sends a final or provisional answer upstream through the server transaction. */
+    private void answer(Proxied p, int code, byte[] bytes) {
+        if (code >= 200 && !p.answered) {
+            p.answered = true;
+            if (p.method == ProxyEvents.Method.INVITE && p.context != null) {
+                invitesPending.decrementAndGet();
+            }
+            events.requestAnswered(p.method, code / 100, p.branches.length);
+            if (log.isDebugEnabled()) {
+                log.debug("{} from {} to {}: {} after {} ms", p.request.getMethod(), user(p.request.getFrom().getAddress()
+                        .getURI()), user(p.request.getRequestURI()), code, (System.nanoTime() - p.startNanos) / 1_000_000);
+            }
+        }
+        if (code >= 200 && code < 300) {
+            p.succeeded = true;
+        }
+        serverActions(p, p.server.respond(code), bytes);
+    }
+
+    private void answer(Proxied p, int code, String reason, String... headers) {
+        answer(p, code, SipResponses.write(code, reason, p.head, headers));
+    }
+
+    /** The server transaction ended: out of the table; branches still pending are cancelled. */
+    private void release(Proxied p) {
+        if (p.released) {
+            return;
+        }
+        p.released = true;
+        if (servers.remove(p.key, p)) {
+            active.decrementAndGet();
+        }
+        if (p.context != null && !p.context.answered()) {
+            contextActions(p, p.context.cancel(), null); // the caller is gone: stop ringing its callees
+        }
+    }
+
+    // ---- routing ---------------------------------------------------------------------------------
+
+    private void route(Proxied p) {
+        RoutingPolicy.Facts f = facts(p.request, p.in, true);
+        RoutingPolicy.Decision d = RoutingPolicy.decide(f);
+        if (d instanceof RoutingPolicy.Decision.Challenge c) {
+            Tenant tenant = f.fromTenant();
+            Instant now = clock.instant();
+            String nonce = auth.nonces().issue(c.realm(), now);
+            List<RegisterReply.Challenge> challenges = auth.offeredTo(tenant, p.in.transport()).stream()
+                    .map(alg -> new RegisterReply.Challenge(c.realm(), nonce, alg, c.stale())).toList();
+            answer(p, 407, SipResponses.proxyChallenge(p.head, challenges));
+        } else if (d instanceof RoutingPolicy.Decision.Refuse r) {
+            answer(p, r.code(), r.reason());
+        } else if (d instanceof RoutingPolicy.Decision.FollowRoute) {
+            followRoute(p);
+        } else if (d instanceof RoutingPolicy.Decision.LookUp l) {
+            lookUp(p, l.aor(), f);
+        } else {
+            answer(p, 500, "Server Internal Error");
+        }
+    }
+
+    private RoutingPolicy.Facts facts(SIPRequest req, Inbound in, boolean authenticate) {
+        URI fromUri = req.getFrom().getAddress().getURI();
+        Tenant fromTenant = fromUri instanceof SipURI s ? directory.tenantByDomain(s.getHost()).orElse(null) : null;
+        URI target = req.getRequestURI();
+        Tenant targetTenant = target instanceof SipURI s ? directory.tenantByDomain(s.getHost()).orElse(null) : null;
+        boolean inDialog = req.getTo().getTag() != null;
+        AuthOutcome credentials = AuthOutcome.FRESH;
+        if (authenticate && fromTenant != null && !inDialog) {
+            List<DigestCredentials> creds = credentials(req);
+            if (!creds.isEmpty()) {
+                long fingerprint = auth.nonces().fingerprint(req.getTopmostVia().getBranch(),
+                        req.getCallId().getCallId(), req.getCSeq().getSeqNumber(), in.sourceIp(), in.sourcePort());
+                credentials = auth.verify(creds, fromTenant, req.getMethod(), fingerprint, clock.instant());
+                if (credentials instanceof AuthOutcome.Rejected r) {
+                    log.info("{} from {}@{} ({}:{}) refused: {}", req.getMethod(), user(fromUri), fromTenant.domain(),
+                            in.sourceIp(), in.sourcePort(), r.reason());
+                }
+            }
+        }
+        return new RoutingPolicy.Facts(req.getMethod(), inDialog, ownRoute(req) != null, fromTenant, user(fromUri),
+                targetTenant, user(target), trusted.contains(in.sourceIp()), credentials);
+    }
+
+    private void lookUp(Proxied p, Aor aor, RoutingPolicy.Facts f) {
+        boolean exists = directory.deviceByUsername(f.targetTenant().id(), aor.user()).isPresent();
+        RoutingPolicy.Decision d = RoutingPolicy.targets(exists, exists ? locations.lookup(aor, clock.instant())
+                : List.of());
+        if (d instanceof RoutingPolicy.Decision.Refuse r) {
+            answer(p, r.code(), r.reason());
+            return;
+        }
+        List<List<Binding>> groups = ((RoutingPolicy.Decision.Fork) d).groups();
+        List<Proxied.Target> targets = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>(groups.size());
+        for (List<Binding> group : groups) {
+            sizes.add(group.size());
+            for (Binding b : group) {
+                targets.add(new Proxied.Target(b.flow(), b.contact(), b.path()));
+            }
+        }
+        try {
+            SIPRequest base = (SIPRequest) p.request.clone();
+            consumeCredentials(base, f.fromTenant());
+            decrementMaxForwards(base);
+            fork(p, base, targets, sizes);
+        } catch (ParseException | RuntimeException e) {
+            log.warn("{} (Call-ID {}) not forwarded: {}", p.request.getMethod(), p.head.callId(), e.toString());
+            answer(p, 500, "Server Internal Error");
+        }
+    }
+
+    /** In a dialog: pop the edge's Route entries and send on the flow the last one names (loose routing). */
+    private void followRoute(Proxied p) {
+        try {
+            SIPRequest base = (SIPRequest) p.request.clone();
+            Flow to = popOwnRoutes(base);
+            decrementMaxForwards(base);
+            fork(p, base, List.of(new Proxied.Target(to, null, List.of())), List.of(1));
+        } catch (ParseException | RuntimeException e) {
+            log.warn("{} (Call-ID {}) not forwarded: {}", p.request.getMethod(), p.head.callId(), e.toString());
+            answer(p, 500, "Server Internal Error");
+        }
+    }
+
+    private void fork(Proxied p, SIPRequest base, List<Proxied.Target> targets, List<Integer> sizes) {
+        p.base = base;
+        p.targets = List.copyOf(targets);
+        p.branches = new Proxied.Branch[targets.size()];
+        p.finals = new SIPResponse[targets.size()];
+        p.context = new ResponseContext(p.method == ProxyEvents.Method.INVITE, sizes);
+        if (p.method == ProxyEvents.Method.INVITE) {
+            invitesPending.incrementAndGet();
+        }
+        contextActions(p, p.context.start(), null);
+    }
+
+    // ---- the response context's actions ---------------------------------------------------------
+
+    /** Carries out the response context's actions; {@code current} is the response that caused them. */
+    private void contextActions(Proxied p, List<ResponseContext.Action> actions, SIPResponse current) {
+        for (ResponseContext.Action a : actions) {
+            if (a instanceof ResponseContext.Action.Start s) {
+                startBranch(p, s.branch());
+            } else if (a instanceof ResponseContext.Action.Cancel c) {
+                cancelBranch(p.branches[c.branch()]);
+            } else if (a instanceof ResponseContext.Action.Relay r) {
+                answer(p, r.code(), upstream(current));
+            } else if (a instanceof ResponseContext.Action.Answer ans) {
+                if (ans.branch() == ResponseContext.GENERATED) {
+                    answer(p, ans.code(), reason(ans.code()));
+                } else {
+                    answer(p, ans.code(), upstream(withChallenges(p, ans)));
+                }
+            }
+        }
+    }
+
+    private void startBranch(Proxied p, int index) {
+        Proxied.Target t = p.targets.get(index);
+        Proxied.Branch b;
+        byte[] bytes;
+        String id = branchIds.next(p.hash);
+        try {
+            SIPRequest fwd = (SIPRequest) p.base.clone();
+            if (t.requestUri() != null) {
+                fwd.setRequestURI(ADDRESSES.createURI(t.requestUri()));
+            }
+            for (int i = t.routes().size() - 1; i >= 0; i--) {
+                fwd.addFirst(HEADERS.createHeader(RouteHeader.NAME, t.routes().get(i)));
+            }
+            if (DIALOG_CREATING.contains(fwd.getMethod())) {
+                // RFC 5658 double Record-Route: the entry nearer the caller names the caller's flow, the
+                // top one the callee's; each side's requests come back on its own transport and leave on
+                // the flow the last entry popped names.
+                fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(p.in.flow())));
+                fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(t.flow())));
+            }
+            fwd.addFirst(HEADERS.createHeader("Via", via(t.flow().transport(), id)));
+            bytes = fwd.encodeAsBytes(t.flow().transport().name());
+            b = new Proxied.Branch(p, index, t.flow(), fwd);
+        } catch (ParseException | SipException | RuntimeException e) {
+            log.warn("branch to {} of {} (Call-ID {}) not built: {}", t.requestUri(), p.request.getMethod(),
+                    p.head.callId(), e.toString());
+            contextActions(p, p.context.flowFailed(index), null);
+            return;
+        }
+        p.branches[index] = b;
+        b.leg = new Proxied.Leg(b, id + ' ' + p.request.getMethod(), bytes,
+                new ClientTransaction(p.method == ProxyEvents.Method.INVITE, t.flow().transport() != Transport.UDP,
+                        timers), false);
+        clients.put(b.leg.key, b.leg);
+        clientActions(b.leg, b.leg.transaction.start(nowMillis()), null);
+    }
+
+    /** CANCEL on a branch (RFC 3261 §9.1): the same Request-URI, Via, Route, Call-ID, From, To, CSeq number. */
+    private void cancelBranch(Proxied.Branch b) {
+        if (b == null || b.cancel != null) {
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = b.request.createCancelRequest().encodeAsBytes(b.flow.transport().name());
+        } catch (SipException | RuntimeException e) {
+            log.debug("CANCEL (Call-ID {}) not built: {}", b.owner.head.callId(), e.toString());
+            return;
+        }
+        String id = b.request.getTopmostVia().getBranch();
+        b.cancel = new Proxied.Leg(b, id + " CANCEL", bytes,
+                new ClientTransaction(false, b.flow.transport() != Transport.UDP, timers), true);
+        clients.put(b.cancel.key, b.cancel);
+        clientActions(b.cancel, b.cancel.transaction.start(nowMillis()), null);
+        clientActions(b.leg, b.leg.transaction.cancelled(), null);
+    }
+
+    // ---- responses from downstream --------------------------------------------------------------
+
+    /**
+     * A response that may belong to one of the proxy's branches. False when it does not (the caller
+     * hands it to the edge's other clients, e.g. qualify).
+     */
+    public boolean response(SIPResponse r) {
+        Via top = r.getTopmostVia();
+        String branch = top == null ? null : top.getBranch();
+        if (branch == null || !branch.startsWith(ViaBranch.COOKIE) || r.getCSeq() == null) {
+            return false;
+        }
+        Proxied.Leg leg = clients.get(branch + ' ' + r.getCSeq().getMethod());
+        if (leg == null) {
+            return false;
+        }
+        Proxied p = leg.branch.owner;
+        synchronized (p) {
+            clientActions(leg, leg.transaction.response(r.getStatusCode(), nowMillis()), r);
+        }
+        return true;
+    }
+
+    private void clientActions(Proxied.Leg leg, List<ClientTransaction.Action> actions, SIPResponse r) {
+        Proxied.Branch b = leg.branch;
+        Proxied p = b.owner;
+        for (ClientTransaction.Action a : actions) {
+            if (a instanceof ClientTransaction.Action.Send) {
+                try {
+                    network.send(b.flow, leg.bytes);
+                } catch (IOException e) {
+                    log.debug("{} on {} {}:{} not sent: {}", leg.isCancel ? "CANCEL" : p.request.getMethod(),
+                            b.flow.transport(), b.flow.remoteIp(), b.flow.remotePort(), e.toString());
+                    clientActions(leg, leg.transaction.transportError(), null);
+                    return;
+                }
+            } else if (a instanceof ClientTransaction.Action.SendAck) {
+                sendAck(b, r);
+            } else if (a instanceof ClientTransaction.Action.Schedule s) {
+                schedule(s.millis(), () -> {
+                    synchronized (p) {
+                        clientActions(leg, leg.transaction.timer(s.timer(), nowMillis()), null);
+                    }
+                });
+            } else if (leg.isCancel) {
+                if (a instanceof ClientTransaction.Action.Terminated) {
+                    clients.remove(leg.key, leg);
+                }
+                // A CANCEL's own answer changes nothing: the INVITE's final response ends the branch.
+            } else if (a instanceof ClientTransaction.Action.Deliver d) {
+                delivered(p, b, d.code(), r);
+            } else if (a instanceof ClientTransaction.Action.TimedOut) {
+                events.branchEnded(ProxyEvents.BranchOutcome.TIMEOUT);
+                contextActions(p, p.context.timeout(b.index), null);
+            } else if (a instanceof ClientTransaction.Action.FlowFailed) {
+                events.branchEnded(ProxyEvents.BranchOutcome.FLOW_FAILED);
+                contextActions(p, p.context.flowFailed(b.index), null);
+            } else if (a instanceof ClientTransaction.Action.Terminated) {
+                clients.remove(leg.key, leg);
+            }
+        }
+    }
+
+    private void delivered(Proxied p, Proxied.Branch b, int code, SIPResponse r) {
+        if (code < 200) {
+            contextActions(p, p.context.provisional(b.index, code), r);
+            return;
+        }
+        if (!b.ended) {
+            b.ended = true;
+            if (code >= 300) {
+                p.finals[b.index] = r;
+            }
+            events.branchEnded(code < 300 ? ProxyEvents.BranchOutcome.SUCCESS
+                    : code == 487 ? ProxyEvents.BranchOutcome.CANCELLED : ProxyEvents.BranchOutcome.REFUSED);
+        }
+        contextActions(p, p.context.response(b.index, code), r);
+    }
+
+    /** The ACK of a branch's non-2xx final (RFC 3261 §17.1.1.3): hop by hop, never upstream. */
+    private void sendAck(Proxied.Branch b, SIPResponse r) {
+        try {
+            SIPRequest ack = b.request.createAckRequest((To) r.getTo());
+            network.send(b.flow, ack.encodeAsBytes(b.flow.transport().name()));
+        } catch (IOException | RuntimeException e) {
+            log.debug("ACK on {} {}:{} not sent: {}", b.flow.transport(), b.flow.remoteIp(), b.flow.remotePort(),
+                    e.toString());
+        }
+    }
+
+    /** A branch's response as it goes upstream: without the edge's Via. */
+    private static byte[] upstream(SIPResponse r) {
+        r.removeFirst(Via.NAME);
+        Via next = r.getTopmostVia();
+        return r.encodeAsBytes(next == null ? "UDP" : next.getTransport());
+    }
+
+    /** The chosen final, carrying the 401/407 challenges of the other branches too (§16.7 step 7). */
+    private static SIPResponse withChallenges(Proxied p, ResponseContext.Action.Answer ans) {
+        SIPResponse chosen = p.finals[ans.branch()];
+        for (int other : ans.challengesFrom()) {
+            if (other == ans.branch()) {
+                continue;
+            }
+            for (String name : List.of("WWW-Authenticate", "Proxy-Authenticate")) {
+                ListIterator<?> it = p.finals[other].getHeaders(name);
+                while (it != null && it.hasNext()) {
+                    chosen.addHeader((Header) ((Header) it.next()).clone());
+                }
+            }
+        }
+        return chosen;
+    }
+
+    // ---- message editing -------------------------------------------------------------------------
+
+    /** The flow named by the topmost Route if it is one of the edge's own Record-Routes, else null. */
+    private Flow ownRoute(SIPRequest req) {
+        RouteHeader top = (RouteHeader) req.getHeader(RouteHeader.NAME);
+        if (top == null || !(top.getAddress().getURI() instanceof SipURI u) || u.getUser() == null) {
+            return null;
+        }
+        return tokens.decode(u.getUser(), network.edge()).orElse(null);
+    }
+
+    /**
+     * Removes the edge's Route entries from the top of {@code req} and returns the flow the last one
+     * names: the far side of the dialog as the edge recorded it.
+     */
+    private Flow popOwnRoutes(SIPRequest req) {
+        Flow to = null;
+        for (Flow f = ownRoute(req); f != null; f = ownRoute(req)) {
+            to = f;
+            req.removeFirst(RouteHeader.NAME);
+        }
+        if (to == null) {
+            throw new IllegalStateException("no Route of the edge's"); // the policy checked for one
+        }
+        return to;
+    }
+
+    private static void decrementMaxForwards(SIPRequest req) throws ParseException {
+        MaxForwardsHeader mf = (MaxForwardsHeader) req.getHeader(MaxForwardsHeader.NAME);
+        if (mf == null) {
+            try {
+                req.addHeader(HEADERS.createMaxForwardsHeader(69));
+            } catch (javax.sip.InvalidArgumentException e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
+        try {
+            mf.setMaxForwards(mf.getMaxForwards() - 1);
+        } catch (javax.sip.InvalidArgumentException e) {
+            throw new ParseException("Max-Forwards: " + e.getMessage(), 0);
+        }
+    }
+
+    /** Removes the credentials the edge checked (for its tenant's realm); others go on (RFC 3261 §22.3). */
+    private static void consumeCredentials(SIPRequest req, Tenant tenant) {
+        if (tenant == null) {
+            return;
+        }
+        List<Header> keep = new ArrayList<>();
+        ListIterator<?> it = req.getHeaders(ProxyAuthorizationHeader.NAME);
+        boolean any = false;
+        while (it != null && it.hasNext()) {
+            ProxyAuthorizationHeader h = (ProxyAuthorizationHeader) it.next();
+            any = true;
+            if (!tenant.domain().equalsIgnoreCase(h.getRealm())) {
+                keep.add(h);
+            }
+        }
+        if (any) {
+            req.removeHeader(ProxyAuthorizationHeader.NAME);
+            for (Header h : keep) {
+                req.addHeader(h);
+            }
+        }
+    }
+
+    private static List<DigestCredentials> credentials(SIPRequest req) {
+        List<DigestCredentials> out = new ArrayList<>(1);
+        ListIterator<?> it = req.getHeaders(ProxyAuthorizationHeader.NAME);
+        while (it != null && it.hasNext()) {
+            ProxyAuthorizationHeader a = (ProxyAuthorizationHeader) it.next();
+            if ("Digest".equalsIgnoreCase(a.getScheme())) {
+                out.add(new DigestCredentials(a.getParameter("username"), a.getParameter("realm"),
+                        a.getParameter("nonce"), a.getParameter("uri"), a.getParameter("response"),
+                        a.getParameter("algorithm"), a.getParameter("qop"), a.getParameter("nc"),
+                        a.getParameter("cnonce")));
+            }
+        }
+        return out;
+    }
+
+    private String via(Transport transport, String branch) {
+        return "SIP/2.0/" + transport.name() + ' ' + settings.host() + ':' + port(transport) + ";branch=" + branch;
+    }
+
+    /** The edge's Record-Route for one side of a dialog: that side's flow, signed, and its transport. */
+    private String recordRoute(Flow flow) {
+        Transport t = flow.transport();
+        String transport = t == Transport.UDP ? "" : ";transport=" + (t.webSocket() ? "ws" : t.token());
+        return "<sip:" + tokens.encode(flow) + '@' + settings.host() + ':' + port(t) + transport + ";lr>";
+    }
+
+    private int port(Transport t) {
+        Transports n = network;
+        return switch (t) {
+            case UDP, TCP -> n.port();
+            case TLS -> n.tlsPort();
+            case WS -> n.wsPort();
+            case WSS -> n.wssPort();
+        };
+    }
+
+    /**
+     * The request's loop-detection fingerprint. Credentials for a realm the edge serves are left out:
+     * the edge consumes them when it forwards, so a request that comes back has lost them.
+     */
+    private ViaBranch.Fingerprint fingerprint(SIPRequest req) {
+        List<String> credentials = new ArrayList<>(1);
+        ListIterator<?> it = req.getHeaders(ProxyAuthorizationHeader.NAME);
+        while (it != null && it.hasNext()) {
+            ProxyAuthorizationHeader h = (ProxyAuthorizationHeader) it.next();
+            if (h.getRealm() == null || directory.tenantByDomain(h.getRealm()).isEmpty()) {
+                credentials.add(((gov.nist.javax.sip.header.SIPHeader) h).getHeaderValue());
+            }
+        }
+        return new ViaBranch.Fingerprint(req.getRequestURI().toString(), req.getFrom().getTag(), req.getTo().getTag(),
+                req.getCallId().getCallId(), req.getCSeq().getSeqNumber(), values(req, RouteHeader.NAME),
+                values(req, "Proxy-Require"), credentials);
+    }
+
+    private static List<String> values(SIPRequest req, String name) {
+        ListIterator<?> it = req.getHeaders(name);
+        if (it == null || !it.hasNext()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(2);
+        while (it.hasNext()) {
+            out.add(((gov.nist.javax.sip.header.SIPHeader) it.next()).getHeaderValue());
+        }
+        return out;
+    }
+
+    private static List<String> viaBranches(SIPRequest req) {
+        List<String> out = new ArrayList<>(4);
+        for (Object v : req.getViaHeaders()) {
+            out.add(((Via) v).getBranch());
+        }
+        return out;
+    }
+
+    /**
+     * What identifies a server transaction (RFC 3261 §17.2.3): the top Via's branch and the method
+     * (an ACK's is its INVITE's). A branch without the magic cookie (RFC 2543) falls back to the
+     * request's identifiers.
+     */
+    private static String serverKey(RequestHead head, String method) {
+        String branch = head.branch();
+        if (branch != null && branch.startsWith(ViaBranch.COOKIE)) {
+            return branch + ' ' + method;
+        }
+        return head.callId() + ' ' + head.fromTag() + ' ' + head.cseq().split(" ")[0] + ' ' + method;
+    }
+
+    private static String user(URI uri) {
+        return uri instanceof SipURI s && s.getUser() != null ? s.getUser() : "";
+    }
+
+    private static String reason(int code) {
+        return switch (code) {
+            case 408 -> "Request Timeout";
+            case 480 -> "Temporarily Unavailable";
+            case 487 -> "Request Terminated";
+            case 500 -> "Server Internal Error";
+            default -> "Error";
+        };
+    }
+
+    private void schedule(long millis, Runnable task) {
+        wheel.newTimeout((Timeout t) -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) { // NOPMD: the timer thread serves every transaction
+                log.warn("proxy timer failed: {}", e.toString());
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private static long nowMillis() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+}
