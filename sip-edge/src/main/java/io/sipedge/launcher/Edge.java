@@ -119,7 +119,8 @@ public final class Edge implements AutoCloseable {
             }
             proxy = new Proxy(directory, locations, authenticator, clock,
                     metrics == null ? ProxyEvents.NONE : metrics.proxyEvents(),
-                    new Proxy.Settings(cfg.proxy().maxTransactions(), cfg.proxy().trustedPeers(), advertisedHost(cfg)));
+                    new Proxy.Settings(cfg.proxy().maxTransactions(), cfg.proxy().ringingTimeoutSeconds(),
+                            cfg.proxy().trustedPeers(), advertisedHost(cfg)));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(),
                     qualifier == null ? ResponseSink.NONE : qualifier, proxy);

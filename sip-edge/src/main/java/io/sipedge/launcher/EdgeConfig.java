@@ -173,6 +173,9 @@ public record EdgeConfig(
      */
     static final Setting<Integer> PROXY_MAX_TRANSACTIONS =
             Setting.intRange("proxy.max-transactions", 200_000, 1, 10_000_000);
+    /** Timer C (RFC 3261 §16.6 step 11): how long a branch may ring before the edge cancels it (408). */
+    static final Setting<Integer> PROXY_RINGING_TIMEOUT =
+            Setting.intRange("proxy.ringing-timeout-seconds", 181, 1, 3600);
     static final Setting<List<String>> PROXY_TRUSTED_PEERS = new Setting<>("proxy.trusted-peers", "",
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
 
@@ -185,7 +188,8 @@ public record EdgeConfig(
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL,
-            SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_TRUSTED_PEERS);
+            SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_RINGING_TIMEOUT,
+            PROXY_TRUSTED_PEERS);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -230,11 +234,12 @@ public record EdgeConfig(
     /**
      * The proxy between registered phones.
      *
-     * @param maxTransactions proxied requests in progress at once; past it new ones get 503
+     * @param maxTransactions       proxied requests in progress at once; past it new ones get 503
+     * @param ringingTimeoutSeconds Timer C: a branch that has not answered finally by then is cancelled
      * @param trustedPeers    address ranges (SBCs, trunks) whose requests may reach local users
      *                        without a local, authenticated sender
      */
-    public record ProxySettings(int maxTransactions, List<String> trustedPeers) {
+    public record ProxySettings(int maxTransactions, int ringingTimeoutSeconds, List<String> trustedPeers) {
         public ProxySettings {
             trustedPeers = List.copyOf(trustedPeers);
         }
@@ -306,7 +311,8 @@ public record EdgeConfig(
                 get(v, SIP_REGISTER_FAST_PATH), new WebSockets(get(v, SIP_WS_PORT), get(v, SIP_WSS_PORT),
                 get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)),
                 new Keepalive(get(v, SIP_FLOW_TIMER), get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)),
-                new ProxySettings(get(v, PROXY_MAX_TRANSACTIONS), get(v, PROXY_TRUSTED_PEERS)));
+                new ProxySettings(get(v, PROXY_MAX_TRANSACTIONS), get(v, PROXY_RINGING_TIMEOUT),
+                        get(v, PROXY_TRUSTED_PEERS)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

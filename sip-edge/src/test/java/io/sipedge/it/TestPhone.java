@@ -29,6 +29,8 @@ final class TestPhone implements AutoCloseable {
     private final WebSocketTestClient ws;
     private final List<SipResponse> backlog = new ArrayList<>();
     private int cseq = 1;
+    /** Parameters after the Contact's URI in a REGISTER, e.g. {@code ;q=0.5}. */
+    String contactParams = "";
 
     TestPhone(EdgeUnderTest edge, Via transport, String user, String domain, String password) throws Exception {
         this.transport = transport;
@@ -177,7 +179,7 @@ final class TestPhone implements AutoCloseable {
     private String registerText(String authorization) {
         return "REGISTER sip:" + domain + " SIP/2.0\n" + via() + "Max-Forwards: 70\n"
                 + "From: <" + aor() + ">;tag=r" + user + "\nTo: <" + aor() + ">\nCall-ID: reg-" + user + "-" + localPort()
-                + "\nCSeq: " + cseq++ + " REGISTER\nContact: <" + contactUri() + ">\n"
+                + "\nCSeq: " + cseq++ + " REGISTER\nContact: <" + contactUri() + ">" + contactParams + "\n"
                 + (authorization == null ? "" : authorization + "\n") + "Content-Length: 0\n\n";
     }
 

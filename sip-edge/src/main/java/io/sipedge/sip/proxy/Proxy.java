@@ -68,14 +68,15 @@ public final class Proxy implements AutoCloseable {
     private static final AddressFactoryImpl ADDRESSES = new AddressFactoryImpl();
 
     /**
-     * @param maxTransactions proxied requests in progress at once; past it, 503 with Retry-After
-     * @param trustedPeers    CIDR ranges whose requests reach local users without a local From
-     * @param host            the host the edge's Via and Record-Route name (the one phones register at)
+     * @param maxTransactions       proxied requests in progress at once; past it, 503 with Retry-After
+     * @param ringingTimeoutSeconds Timer C: how long a branch may go without a final response
+     * @param trustedPeers          CIDR ranges whose requests reach local users without a local From
+     * @param host                  the host the edge's Via and Record-Route name (the one phones register at)
      */
-    public record Settings(int maxTransactions, List<String> trustedPeers, String host) {
+    public record Settings(int maxTransactions, int ringingTimeoutSeconds, List<String> trustedPeers, String host) {
         public Settings {
-            if (maxTransactions < 1) {
-                throw new IllegalArgumentException("maxTransactions must be positive");
+            if (maxTransactions < 1 || ringingTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("maxTransactions and ringingTimeoutSeconds must be positive");
             }
             trustedPeers = List.copyOf(trustedPeers);
         }
@@ -100,7 +101,8 @@ public final class Proxy implements AutoCloseable {
 
     public Proxy(Directory directory, LocationStore locations, DigestAuthenticator auth, InstantSource clock,
                  ProxyEvents events, Settings settings) {
-        this(directory, locations, auth, clock, events, settings, TransactionTimers.DEFAULT);
+        this(directory, locations, auth, clock, events, settings, new TransactionTimers(TransactionTimers.DEFAULT.t1(),
+                TransactionTimers.DEFAULT.t2(), TransactionTimers.DEFAULT.t4(), settings.ringingTimeoutSeconds() * 1000L));
     }
 
     Proxy(Directory directory, LocationStore locations, DigestAuthenticator auth, InstantSource clock,
