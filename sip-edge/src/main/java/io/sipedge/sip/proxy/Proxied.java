@@ -15,7 +15,9 @@ import java.util.List;
  */
 final class Proxied {
     final String key;
-    final SIPRequest request;
+    /** The request as received; dropped once the final answer is sent (only its bytes stay, in {@link #in}). */
+    SIPRequest request;
+    final String methodName;
     final RequestHead head;
     final Inbound in;
     /** The loop-detection hash of the request as received ({@link ViaBranch#hash}). */
@@ -30,7 +32,7 @@ final class Proxied {
     ResponseContext context;
     List<Target> targets = List.of();
     Branch[] branches = new Branch[0];
-    /** Each branch's final response (3xx-6xx), kept for the best-response choice. */
+    /** Each branch's final response (3xx-6xx), kept for the best-response choice; null once answered. */
     SIPResponse[] finals = new SIPResponse[0];
     /** A final response went upstream (reported once). */
     boolean answered;
@@ -45,7 +47,8 @@ final class Proxied {
         this.in = in;
         this.hash = hash;
         this.server = server;
-        this.method = ProxyEvents.Method.of(request.getMethod());
+        this.methodName = request.getMethod();
+        this.method = ProxyEvents.Method.of(methodName);
         this.startNanos = System.nanoTime();
     }
 
@@ -61,7 +64,10 @@ final class Proxied {
         final Proxied owner;
         final int index;
         final Flow flow;
-        final SIPRequest request;
+        /** The forwarded request, while the branch may still need a CANCEL or the ACK of its final built. */
+        SIPRequest request;
+        /** The ACK of its non-2xx final, kept for a retransmitted final. */
+        byte[] ack;
         Leg leg;
         Leg cancel;
         /** A final response came (later 2xx retransmissions are relayed, not counted again). */
@@ -79,7 +85,8 @@ final class Proxied {
     static final class Leg {
         final Branch branch;
         final String key;
-        final byte[] bytes;
+        /** What {@link ClientTransaction.Action.Send} sends; null once a final response came. */
+        byte[] bytes;
         final ClientTransaction transaction;
         final boolean isCancel;
 

@@ -295,9 +295,13 @@ public final class Proxy implements AutoCloseable {
             }
             events.requestAnswered(p.method, code / 100, p.branches.length);
             if (log.isDebugEnabled()) {
-                log.debug("{} from {} to {}: {} after {} ms", p.request.getMethod(), user(p.request.getFrom().getAddress()
+                log.debug("{} from {} to {}: {} after {} ms", p.methodName, user(p.request.getFrom().getAddress()
                         .getURI()), user(p.request.getRequestURI()), code, (System.nanoTime() - p.startNanos) / 1_000_000);
             }
+            // What only routing and forking needed: an answered INVITE's transaction stays 32 s (RFC
+            // 6026), and thousands of them at once must cost little more than their last response.
+            p.request = null;
+            p.base = null;
         }
         if (code >= 200 && code < 300) {
             p.succeeded = true;
@@ -392,7 +396,7 @@ public final class Proxy implements AutoCloseable {
             decrementMaxForwards(base);
             fork(p, base, targets, sizes);
         } catch (ParseException | RuntimeException e) {
-            log.warn("{} (Call-ID {}) not forwarded: {}", p.request.getMethod(), p.head.callId(), e.toString());
+            log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.head.callId(), e.toString());
             answer(p, 500, "Server Internal Error");
         }
     }
@@ -405,7 +409,7 @@ public final class Proxy implements AutoCloseable {
             decrementMaxForwards(base);
             fork(p, base, List.of(new Proxied.Target(to, null, List.of())), List.of(1));
         } catch (ParseException | RuntimeException e) {
-            log.warn("{} (Call-ID {}) not forwarded: {}", p.request.getMethod(), p.head.callId(), e.toString());
+            log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.head.callId(), e.toString());
             answer(p, 500, "Server Internal Error");
         }
     }
@@ -439,6 +443,7 @@ public final class Proxy implements AutoCloseable {
                 } else {
                     answer(p, ans.code(), upstream(withChallenges(p, ans)));
                 }
+                p.finals = null;
             }
         }
     }
@@ -467,13 +472,13 @@ public final class Proxy implements AutoCloseable {
             bytes = fwd.encodeAsBytes(t.flow().transport().name());
             b = new Proxied.Branch(p, index, t.flow(), fwd);
         } catch (ParseException | SipException | RuntimeException e) {
-            log.warn("branch to {} of {} (Call-ID {}) not built: {}", t.requestUri(), p.request.getMethod(),
+            log.warn("branch to {} of {} (Call-ID {}) not built: {}", t.requestUri(), p.methodName,
                     p.head.callId(), e.toString());
             contextActions(p, p.context.flowFailed(index), null);
             return;
         }
         p.branches[index] = b;
-        b.leg = new Proxied.Leg(b, id + ' ' + p.request.getMethod(), bytes,
+        b.leg = new Proxied.Leg(b, id + ' ' + p.methodName, bytes,
                 new ClientTransaction(p.method == ProxyEvents.Method.INVITE, t.flow().transport() != Transport.UDP,
                         timers), false);
         clients.put(b.leg.key, b.leg);
@@ -482,7 +487,7 @@ public final class Proxy implements AutoCloseable {
 
     /** CANCEL on a branch (RFC 3261 §9.1): the same Request-URI, Via, Route, Call-ID, From, To, CSeq number. */
     private void cancelBranch(Proxied.Branch b) {
-        if (b == null || b.cancel != null) {
+        if (b == null || b.cancel != null || b.request == null) {
             return;
         }
         byte[] bytes;
@@ -528,10 +533,13 @@ public final class Proxy implements AutoCloseable {
         Proxied p = b.owner;
         for (ClientTransaction.Action a : actions) {
             if (a instanceof ClientTransaction.Action.Send) {
+                if (leg.bytes == null) {
+                    continue;
+                }
                 try {
                     network.send(b.flow, leg.bytes);
                 } catch (IOException e) {
-                    log.debug("{} on {} {}:{} not sent: {}", leg.isCancel ? "CANCEL" : p.request.getMethod(),
+                    log.debug("{} on {} {}:{} not sent: {}", leg.isCancel ? "CANCEL" : p.methodName,
                             b.flow.transport(), b.flow.remoteIp(), b.flow.remotePort(), e.toString());
                     clientActions(leg, leg.transaction.transportError(), null);
                     return;
@@ -570,7 +578,9 @@ public final class Proxy implements AutoCloseable {
         }
         if (!b.ended) {
             b.ended = true;
-            if (code >= 300) {
+            b.leg.bytes = null;
+            b.request = null; // its ACK, if it needed one, is built: the branch sends nothing new
+            if (code >= 300 && p.finals != null) {
                 p.finals[b.index] = r;
             }
             events.branchEnded(code < 300 ? ProxyEvents.BranchOutcome.SUCCESS
@@ -582,8 +592,10 @@ public final class Proxy implements AutoCloseable {
     /** The ACK of a branch's non-2xx final (RFC 3261 §17.1.1.3): hop by hop, never upstream. */
     private void sendAck(Proxied.Branch b, SIPResponse r) {
         try {
-            SIPRequest ack = b.request.createAckRequest((To) r.getTo());
-            network.send(b.flow, ack.encodeAsBytes(b.flow.transport().name()));
+            if (b.ack == null) {
+                b.ack = b.request.createAckRequest((To) r.getTo()).encodeAsBytes(b.flow.transport().name());
+            }
+            network.send(b.flow, b.ack);
         } catch (IOException | RuntimeException e) {
             log.debug("ACK on {} {}:{} not sent: {}", b.flow.transport(), b.flow.remoteIp(), b.flow.remotePort(),
                     e.toString());
