@@ -143,9 +143,11 @@ public final class EdgeMetrics implements AutoCloseable {
         Gauge.builder("sip.proxy.transactions.active", activeTransactions, IntSupplier::getAsInt)
                 .description("Proxied requests whose server transaction is in progress (an answered INVITE's "
                         + "stays 32 s to absorb retransmissions)")
+                .strongReference(true) // a method reference is held by nothing else: weakly held, it reads NaN
                 .register(registry);
         Gauge.builder("sip.proxy.invites.pending", invitesPending, IntSupplier::getAsInt)
                 .description("INVITEs forwarded to phones that have no final answer yet: calls being set up")
+                .strongReference(true)
                 .register(registry);
     }
 
@@ -194,7 +196,7 @@ public final class EdgeMetrics implements AutoCloseable {
             }
             branches = DistributionSummary.builder("sip.proxy.branches")
                     .description("Branches each proxied request was forked to (0: answered by the edge)")
-                    .serviceLevelObjectives(0, 1, 2, 3, 5, 10)
+                    .serviceLevelObjectives(0.5, 1, 2, 3, 5, 10) // le=0.5: answered by the edge itself
                     .register(registry);
             BranchOutcome[] outcomes = BranchOutcome.values();
             branchOutcomes = new Counter[outcomes.length];

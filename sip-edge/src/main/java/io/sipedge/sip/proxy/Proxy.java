@@ -266,6 +266,10 @@ public final class Proxy implements AutoCloseable {
                     sendUp(p, p.lastResponse);
                 }
             } else if (a instanceof ServerTransaction.Action.Schedule s) {
+                if (s.millis() == 0) { // a reliable transport's Timer I or J: the transaction ends now
+                    serverActions(p, p.server.timer(s.timer()), null);
+                    continue;
+                }
                 schedule(s.millis(), () -> {
                     synchronized (p) {
                         serverActions(p, p.server.timer(s.timer()), null);
@@ -547,6 +551,10 @@ public final class Proxy implements AutoCloseable {
             } else if (a instanceof ClientTransaction.Action.SendAck) {
                 sendAck(b, r);
             } else if (a instanceof ClientTransaction.Action.Schedule s) {
+                if (s.millis() == 0) { // a reliable transport's Timer D or K: the transaction ends now
+                    clientActions(leg, leg.transaction.timer(s.timer(), nowMillis()), null);
+                    continue;
+                }
                 schedule(s.millis(), () -> {
                     synchronized (p) {
                         clientActions(leg, leg.transaction.timer(s.timer(), nowMillis()), null);
