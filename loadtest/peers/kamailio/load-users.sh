@@ -8,8 +8,10 @@
 # The realm is the domain. Each line gives one `subscriber` row:
 #   username = auth_username if given, else username (the digest username Kamailio looks up)
 #   domain, password, ha1 = MD5(username:domain:password), ha1b = MD5(username@domain:domain:password)
-# plus the `version` rows Kamailio checks (version 1, subscriber 7, htable_ha1 2) and the view
-# `htable_ha1` (key_name = username@domain, key_value = ha1) that the WITH_HTABLE variant loads.
+# plus the `version` rows Kamailio checks (version 1, subscriber 7, htable_ha1 2, htable_domains 2),
+# the view `htable_ha1` (key_name = username@domain, key_value = ha1) that the WITH_HTABLE variant
+# loads, and the view `htable_domains` (key_name = each distinct domain) that WITH_PROXY loads as
+# the served domains.
 # One transaction: 100 000 users take about a second.
 set -euo pipefail
 if [ $# -ne 2 ]; then echo "usage: $0 USERS_CSV DB_FILE" >&2; exit 2; fi
@@ -79,9 +81,14 @@ CREATE VIEW htable_ha1 AS
     SELECT id, username || '@' || domain AS key_name, 0 AS key_type, 0 AS value_type,
            ha1 AS key_value, 0 AS expires
     FROM subscriber;
+CREATE VIEW htable_domains AS
+    SELECT MIN(id) AS id, domain AS key_name, 0 AS key_type, 0 AS value_type,
+           '1' AS key_value, 0 AS expires
+    FROM subscriber GROUP BY domain;
 INSERT INTO version (table_name, table_version) VALUES ('version', 1);
 INSERT INTO version (table_name, table_version) VALUES ('subscriber', 7);
 INSERT INTO version (table_name, table_version) VALUES ('htable_ha1', 2);
+INSERT INTO version (table_name, table_version) VALUES ('htable_domains', 2);
 """)
 db.execute("BEGIN")
 db.executemany("INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?,?,?,?,?)", rows)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-t TLS_PORT] [-w WS_PORT] [-x WSS_PORT] [-a IP]
-#          [-n CHILDREN] [-N TCP_CHILDREN] [-m SHM_MB] [-M PKG_MB] [-r RUNDIR] [-T SECONDS]
+# start.sh -p PORT -d DB_FILE [-v sqlite|htable] [-P] [-t TLS_PORT] [-w WS_PORT] [-x WSS_PORT]
+#          [-a IP] [-n CHILDREN] [-N TCP_CHILDREN] [-m SHM_MB] [-M PKG_MB] [-r RUNDIR] [-T SECONDS]
 # Starts the reference Kamailio (kamailio.cfg next to this script) in the foreground of a new
 # session, UDP and TCP on IP:PORT, waits until it answers OPTIONS with 200 and prints its PID
 # on stdout (one line). Its stderr log, pid file and working dir are in RUNDIR (default: a new
 # mktemp dir, reported on stderr). Stop it with stop.sh PID (or stop.sh RUNDIR).
 #   -v sqlite   credentials through auth_db, one SQLite query per REGISTER (default)
 #   -v htable   HA1s loaded from DB_FILE into shared memory at start (pv_auth_check)
+#   -P          also the proxy (define WITH_PROXY; implies -v htable): calls and messages between
+#               registered users, 407 digest, record_route, lookup, t_relay (README)
 #   -t PORT     also TLS on IP:PORT, with a throwaway self-signed RSA 2048 certificate that openssl
 #               generates into RUNDIR (tls-cert.pem, tls-key.pem; reused if already there)
 #   -w PORT     also SIP over WebSocket (RFC 7118) on IP:PORT (xhttp + websocket modules:
@@ -14,7 +16,9 @@
 #   -x PORT     also SIP over secure WebSocket on IP:PORT, with the same certificate as -t
 # Always with the TLSF allocator for shared and private memory (-x tlsf -X tlsf): Kamailio 5.6's
 # default (q_malloc) costs up to 1.8x the CPU. -m/-M default "auto", sized from the number of
-# users in DB_FILE: shm 256 MB + 4 KB per user (htable entries, usrloc bindings: compare.sh registers
+# users in DB_FILE: shm 256 MB (with -P 4 GB: tm keeps each call's INVITE and BYE transactions
+# for 5 s after they end, about 25 KB per call: 630 MB at 5 000 calls/s; shm never touched costs
+# nothing) + 4 KB per user (htable entries, usrloc bindings: compare.sh registers
 # each user on up to six contacts, one per transport and the rebooted phones', and 1 KB per user ran
 # out of shared memory during its WebSocket rows), pkg 16 MB, or
 # with htable 32 MB + 500 B per user (the htable loader holds the whole SQLite result in the main
@@ -22,11 +26,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 port="" tls_port="" ws_port="" wss_port="" db="" variant=sqlite ip=127.0.0.1 children=4 tcp_children=4 shm=auto pkg=auto rundir="" wait_s=60
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while getopts "p:t:w:x:d:v:a:n:N:m:M:r:T:h" o; do
+proxy="" variant_given=""
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "p:t:w:x:d:v:Pa:n:N:m:M:r:T:h" o; do
   case $o in
     p) port=$OPTARG ;; t) tls_port=$OPTARG ;; w) ws_port=$OPTARG ;; x) wss_port=$OPTARG ;;
-    d) db=$OPTARG ;; v) variant=$OPTARG ;; a) ip=$OPTARG ;;
+    d) db=$OPTARG ;; v) variant=$OPTARG variant_given=1 ;; P) proxy=1 ;; a) ip=$OPTARG ;;
     n) children=$OPTARG ;; N) tcp_children=$OPTARG ;; m) shm=$OPTARG ;; M) pkg=$OPTARG ;;
     r) rundir=$OPTARG ;; T) wait_s=$OPTARG ;; *) usage ;;
   esac
@@ -36,6 +41,14 @@ done
 command -v kamailio >/dev/null || { echo "start.sh: kamailio not installed (apt-get install -y kamailio kamailio-sqlite-modules)" >&2; exit 2; }
 db=$(cd "$(dirname "$db")" && pwd)/$(basename "$db")
 defines=()
+if [ -n "$proxy" ]; then
+  # The proxy reads HA1s and served domains from htables: it is the htable variant plus WITH_PROXY.
+  [ -n "$variant_given" ] || variant=htable
+  [ "$variant" = htable ] || { echo "start.sh: -P needs the htable variant (-v htable)" >&2; exit 2; }
+  python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("select count(*) from htable_domains").fetchone()' "$db" 2>/dev/null ||
+    { echo "start.sh: $db has no view htable_domains (made by this load-users.sh): rebuild it" >&2; exit 2; }
+  defines+=(-A WITH_PROXY)
+fi
 case $variant in
   sqlite) ;;
   htable) defines+=(-A WITH_HTABLE) ;;
@@ -43,7 +56,7 @@ case $variant in
 esac
 if [ "$shm" = auto ] || [ "$pkg" = auto ]; then
   users=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from subscriber").fetchone()[0])' "$db")
-  [ "$shm" = auto ] && shm=$((256 + users * 4 / 1000))
+  [ "$shm" = auto ] && shm=$(( ${proxy:+3840 +} 256 + users * 4 / 1000))
   if [ "$pkg" = auto ]; then
     if [ "$variant" = htable ]; then pkg=$((32 + users / 2000)); else pkg=16; fi
   fi
@@ -122,5 +135,5 @@ then
   kill "$pid" 2>/dev/null || true
   exit 1
 fi
-echo "start.sh: kamailio $variant pid $pid on udp+tcp $ip:$port${tls_port:+, tls $ip:$tls_port}${ws_port:+, ws $ip:$ws_port}${wss_port:+, wss $ip:$wss_port} (-m $shm -M $pkg, tlsf), rundir $rundir" >&2
+echo "start.sh: kamailio $variant${proxy:+ proxy} pid $pid on udp+tcp $ip:$port${tls_port:+, tls $ip:$tls_port}${ws_port:+, ws $ip:$ws_port}${wss_port:+, wss $ip:$wss_port} (-m $shm -M $pkg, tlsf), rundir $rundir" >&2
 echo "$pid"
