@@ -17,6 +17,7 @@ import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.InboundHandler;
 import io.sipedge.sip.wire.BadRequests;
 import io.sipedge.sip.wire.RawRegister;
+import io.sipedge.sip.wire.RawResponse;
 import io.sipedge.sip.wire.RegisterMessages;
 import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipParser;
@@ -83,6 +84,17 @@ public final class Dispatcher implements InboundHandler {
         if (raw != null) {
             register(raw.request(in.flow()), raw.head(in.flow()), in);
             return true;
+        }
+        if (in.bytes().length > 0 && in.bytes()[0] == 'S') {
+            RawResponse response = RawResponse.scan(in.bytes());
+            try {
+                if (response != null && proxy.response(response)) {
+                    return true; // a branch's response, relayed as read (others are parsed below)
+                }
+            } catch (RuntimeException e) { // boundary of a transport thread
+                log.warn("response to branch {} failed: {}", response.branch(), e.toString());
+                return true;
+            }
         }
         if (in.transport() == Transport.UDP && Stun.isStun(in.bytes())) {
             stun(in);

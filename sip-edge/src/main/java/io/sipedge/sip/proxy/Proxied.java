@@ -1,7 +1,6 @@
 package io.sipedge.sip.proxy;
 
 import gov.nist.javax.sip.message.SIPRequest;
-import gov.nist.javax.sip.message.SIPResponse;
 import io.sipedge.model.Flow;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.sip.transport.Inbound;
@@ -33,7 +32,7 @@ final class Proxied {
     List<Target> targets = List.of();
     Branch[] branches = new Branch[0];
     /** Each branch's final response (3xx-6xx), kept for the best-response choice; null once answered. */
-    SIPResponse[] finals = new SIPResponse[0];
+    BranchResponse[] finals = new BranchResponse[0];
     /** A final response went upstream (reported once). */
     boolean answered;
     /** A 2xx went upstream: an ACK with this request's branch is a 2xx's, forwarded like any. */

@@ -22,6 +22,7 @@ import io.sipedge.sip.auth.DigestCredentials;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.Transports;
+import io.sipedge.sip.wire.RawResponse;
 import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipResponses;
 import java.io.IOException;
@@ -422,7 +423,7 @@ public final class Proxy implements AutoCloseable {
         p.base = base;
         p.targets = List.copyOf(targets);
         p.branches = new Proxied.Branch[targets.size()];
-        p.finals = new SIPResponse[targets.size()];
+        p.finals = new BranchResponse[targets.size()];
         p.context = new ResponseContext(p.method == ProxyEvents.Method.INVITE, sizes);
         if (p.method == ProxyEvents.Method.INVITE) {
             invitesPending.incrementAndGet();
@@ -433,19 +434,27 @@ public final class Proxy implements AutoCloseable {
     // ---- the response context's actions ---------------------------------------------------------
 
     /** Carries out the response context's actions; {@code current} is the response that caused them. */
-    private void contextActions(Proxied p, List<ResponseContext.Action> actions, SIPResponse current) {
+    private void contextActions(Proxied p, List<ResponseContext.Action> actions, BranchResponse current) {
         for (ResponseContext.Action a : actions) {
             if (a instanceof ResponseContext.Action.Start s) {
                 startBranch(p, s.branch());
             } else if (a instanceof ResponseContext.Action.Cancel c) {
                 cancelBranch(p.branches[c.branch()]);
             } else if (a instanceof ResponseContext.Action.Relay r) {
-                answer(p, r.code(), upstream(current));
+                answer(p, r.code(), current.upstream());
             } else if (a instanceof ResponseContext.Action.Answer ans) {
                 if (ans.branch() == ResponseContext.GENERATED) {
                     answer(p, ans.code(), reason(ans.code()));
                 } else {
-                    answer(p, ans.code(), upstream(withChallenges(p, ans)));
+                    byte[] bytes;
+                    try {
+                        bytes = withChallenges(p, ans);
+                    } catch (ParseException | RuntimeException e) {
+                        log.debug("final response of {} (Call-ID {}) unreadable: {}", p.methodName, p.head.callId(),
+                                e.toString());
+                        bytes = SipResponses.write(500, reason(500), p.head);
+                    }
+                    answer(p, ans.code(), bytes);
                 }
                 p.finals = null;
             }
@@ -512,27 +521,36 @@ public final class Proxy implements AutoCloseable {
     // ---- responses from downstream --------------------------------------------------------------
 
     /**
-     * A response that may belong to one of the proxy's branches. False when it does not (the caller
-     * hands it to the edge's other clients, e.g. qualify).
+     * A response, parsed, that may belong to one of the proxy's branches. False when it does not
+     * (the caller hands it to the edge's other clients, e.g. qualify).
      */
     public boolean response(SIPResponse r) {
         Via top = r.getTopmostVia();
-        String branch = top == null ? null : top.getBranch();
-        if (branch == null || !branch.startsWith(ViaBranch.COOKIE) || r.getCSeq() == null) {
+        return r.getCSeq() != null && top != null
+                && response(top.getBranch(), r.getCSeq().getMethod(), new BranchResponse(r));
+    }
+
+    /** The same for a response read in place ({@link RawResponse}): most are relayed without a parse. */
+    public boolean response(RawResponse r) {
+        return response(r.branch(), r.cseqMethod(), new BranchResponse(r));
+    }
+
+    private boolean response(String branch, String cseqMethod, BranchResponse r) {
+        if (branch == null || !branch.startsWith(ViaBranch.COOKIE)) {
             return false;
         }
-        Proxied.Leg leg = clients.get(branch + ' ' + r.getCSeq().getMethod());
+        Proxied.Leg leg = clients.get(branch + ' ' + cseqMethod);
         if (leg == null) {
             return false;
         }
         Proxied p = leg.branch.owner;
         synchronized (p) {
-            clientActions(leg, leg.transaction.response(r.getStatusCode(), nowMillis()), r);
+            clientActions(leg, leg.transaction.response(r.status(), nowMillis()), r);
         }
         return true;
     }
 
-    private void clientActions(Proxied.Leg leg, List<ClientTransaction.Action> actions, SIPResponse r) {
+    private void clientActions(Proxied.Leg leg, List<ClientTransaction.Action> actions, BranchResponse r) {
         Proxied.Branch b = leg.branch;
         Proxied p = b.owner;
         for (ClientTransaction.Action a : actions) {
@@ -579,7 +597,7 @@ public final class Proxy implements AutoCloseable {
         }
     }
 
-    private void delivered(Proxied p, Proxied.Branch b, int code, SIPResponse r) {
+    private void delivered(Proxied p, Proxied.Branch b, int code, BranchResponse r) {
         if (code < 200) {
             contextActions(p, p.context.provisional(b.index, code), r);
             return;
@@ -598,40 +616,36 @@ public final class Proxy implements AutoCloseable {
     }
 
     /** The ACK of a branch's non-2xx final (RFC 3261 §17.1.1.3): hop by hop, never upstream. */
-    private void sendAck(Proxied.Branch b, SIPResponse r) {
+    private void sendAck(Proxied.Branch b, BranchResponse r) {
         try {
             if (b.ack == null) {
-                b.ack = b.request.createAckRequest((To) r.getTo()).encodeAsBytes(b.flow.transport().name());
+                b.ack = b.request.createAckRequest((To) r.parsed().getTo()).encodeAsBytes(b.flow.transport().name());
             }
             network.send(b.flow, b.ack);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | ParseException | RuntimeException e) {
             log.debug("ACK on {} {}:{} not sent: {}", b.flow.transport(), b.flow.remoteIp(), b.flow.remotePort(),
                     e.toString());
         }
     }
 
-    /** A branch's response as it goes upstream: without the edge's Via. */
-    private static byte[] upstream(SIPResponse r) {
-        r.removeFirst(Via.NAME);
-        Via next = r.getTopmostVia();
-        return r.encodeAsBytes(next == null ? "UDP" : next.getTransport());
-    }
-
-    /** The chosen final, carrying the 401/407 challenges of the other branches too (§16.7 step 7). */
-    private static SIPResponse withChallenges(Proxied p, ResponseContext.Action.Answer ans) {
-        SIPResponse chosen = p.finals[ans.branch()];
+    /**
+     * The chosen final's bytes upstream, carrying the 401/407 challenges of the other branches too
+     * (§16.7 step 7).
+     */
+    private static byte[] withChallenges(Proxied p, ResponseContext.Action.Answer ans) throws ParseException {
+        BranchResponse chosen = p.finals[ans.branch()];
         for (int other : ans.challengesFrom()) {
             if (other == ans.branch()) {
                 continue;
             }
             for (String name : List.of("WWW-Authenticate", "Proxy-Authenticate")) {
-                ListIterator<?> it = p.finals[other].getHeaders(name);
+                ListIterator<?> it = p.finals[other].parsed().getHeaders(name);
                 while (it != null && it.hasNext()) {
-                    chosen.addHeader((Header) ((Header) it.next()).clone());
+                    chosen.edited().addHeader((Header) ((Header) it.next()).clone());
                 }
             }
         }
-        return chosen;
+        return chosen.upstream();
     }
 
     // ---- message editing -------------------------------------------------------------------------

@@ -1,0 +1,234 @@
+package io.sipedge.sip.wire;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A response read in place, as far as a proxy relaying it needs: the status, the top Via's branch
+ * and the CSeq method (what names the client transaction, RFC 3261 §17.1.3), and the bytes without
+ * that top Via, which is what goes upstream (§16.7 step 3). Nothing else is parsed or rewritten: the
+ * body, Record-Route, Contact and every other header pass byte for byte. A response of a shape
+ * this reader does not take (folded or bare-LF lines, no Via or CSeq, a Via it cannot split) is
+ * null, and the stack's parser reads it instead.
+ */
+public final class RawResponse {
+    private static final byte[] PREFIX = "SIP/2.0 ".getBytes(StandardCharsets.US_ASCII);
+
+    private final byte[] bytes;
+    private final int status;
+    private final String branch;
+    private final String cseqMethod;
+    /** The top Via's bytes to cut out: a whole header line, or one value and its comma. */
+    private final int cutStart;
+    private final int cutEnd;
+
+    private RawResponse(byte[] bytes, int status, String branch, String cseqMethod, int cutStart, int cutEnd) {
+        this.bytes = bytes;
+        this.status = status;
+        this.branch = branch;
+        this.cseqMethod = cseqMethod;
+        this.cutStart = cutStart;
+        this.cutEnd = cutEnd;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** The top Via's branch parameter, or null. */
+    public String branch() {
+        return branch;
+    }
+
+    /** The method of the CSeq header ("INVITE"). */
+    public String cseqMethod() {
+        return cseqMethod;
+    }
+
+    /** The response as read. */
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    /** The response without its top Via: the next hop's answer. */
+    public byte[] withoutTopVia() {
+        byte[] out = new byte[bytes.length - (cutEnd - cutStart)];
+        System.arraycopy(bytes, 0, out, 0, cutStart);
+        System.arraycopy(bytes, cutEnd, out, cutStart, bytes.length - cutEnd);
+        return out;
+    }
+
+    /** A response of the shape this reader takes, or null. Never throws. */
+    public static RawResponse scan(byte[] message) {
+        try {
+            return read(message);
+        } catch (RuntimeException e) {
+            return null; // a shape this reader did not foresee: the stack's parser decides
+        }
+    }
+
+    private static RawResponse read(byte[] b) {
+        int n = b.length;
+        if (n < 16) {
+            return null;
+        }
+        for (int i = 0; i < PREFIX.length; i++) {
+            if (b[i] != PREFIX[i]) {
+                return null;
+            }
+        }
+        int status = digit(b[8]) * 100 + digit(b[9]) * 10 + digit(b[10]);
+        if (status < 100 || status > 699 || b[11] != ' ') {
+            return null;
+        }
+        int at = lineEnd(b, 12);
+        if (at < 0) {
+            return null;
+        }
+        at += 2;
+        int cutStart = -1;
+        int cutEnd = -1;
+        String branch = null;
+        String method = null;
+        while (true) {
+            int end = lineEnd(b, at);
+            if (end < 0) {
+                return null;
+            }
+            if (end == at) {
+                break; // the empty line: the headers are over
+            }
+            if (b[at] == ' ' || b[at] == '\t') {
+                return null; // a folded line
+            }
+            int colon = indexOf(b, (byte) ':', at, end);
+            if (colon < 0) {
+                return null;
+            }
+            int nameEnd = colon;
+            while (nameEnd > at && (b[nameEnd - 1] == ' ' || b[nameEnd - 1] == '\t')) {
+                nameEnd--;
+            }
+            int value = colon + 1;
+            while (value < end && (b[value] == ' ' || b[value] == '\t')) {
+                value++;
+            }
+            if (cutStart < 0 && (is(b, at, nameEnd, "via") || is(b, at, nameEnd, "v"))) {
+                int comma = indexOf(b, (byte) ',', value, end);
+                int viaEnd = comma < 0 ? end : comma;
+                branch = branch(b, value, viaEnd);
+                if (comma < 0) {
+                    cutStart = at;
+                    cutEnd = end + 2; // the whole line
+                } else {
+                    int next = comma + 1;
+                    while (next < end && (b[next] == ' ' || b[next] == '\t')) {
+                        next++;
+                    }
+                    if (next == end) {
+                        return null;
+                    }
+                    cutStart = value;
+                    cutEnd = next; // the first value and its comma: the others stay on the line
+                }
+            } else if (method == null && is(b, at, nameEnd, "cseq")) {
+                int space = indexOf(b, (byte) ' ', value, end);
+                if (space < 0) {
+                    return null;
+                }
+                int m = space;
+                while (m < end && b[m] == ' ') {
+                    m++;
+                }
+                int mEnd = end;
+                while (mEnd > m && (b[mEnd - 1] == ' ' || b[mEnd - 1] == '\t')) {
+                    mEnd--;
+                }
+                if (mEnd == m) {
+                    return null;
+                }
+                method = new String(b, m, mEnd - m, StandardCharsets.US_ASCII);
+            }
+            at = end + 2;
+        }
+        if (cutStart < 0 || method == null) {
+            return null;
+        }
+        return new RawResponse(b, status, branch, method, cutStart, cutEnd);
+    }
+
+    /** The value of {@code ;branch=} in a Via value {@code b[s, e)}, or null. */
+    private static String branch(byte[] b, int s, int e) {
+        for (int i = s; i + 8 <= e; i++) {
+            if (b[i] == ';') {
+                int p = i + 1;
+                while (p < e && b[p] == ' ') {
+                    p++;
+                }
+                if (p + 7 <= e && is(b, p, p + 6, "branch")) {
+                    int v = p + 6;
+                    while (v < e && b[v] == ' ') {
+                        v++;
+                    }
+                    if (v < e && b[v] == '=') {
+                        v++;
+                        while (v < e && b[v] == ' ') {
+                            v++;
+                        }
+                        int ve = v;
+                        while (ve < e && b[ve] != ';' && b[ve] != ' ' && b[ve] != '\t') {
+                            ve++;
+                        }
+                        return ve > v ? new String(b, v, ve - v, StandardCharsets.US_ASCII) : null;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The index of the CR of the CRLF ending the line that starts at {@code from}; -1 for none or a bare LF. */
+    private static int lineEnd(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\n') {
+                return -1; // a bare LF
+            }
+            if (b[i] == '\r') {
+                return i + 1 < b.length && b[i + 1] == '\n' ? i : -1;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] b, byte c, int s, int e) {
+        for (int i = s; i < e; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True when {@code b[s, e)} is {@code lower} in any case. */
+    private static boolean is(byte[] b, int s, int e, String lower) {
+        if (e - s != lower.length()) {
+            return false;
+        }
+        for (int i = 0; i < lower.length(); i++) {
+            int c = b[s + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int digit(byte c) {
+        if (c < '0' || c > '9') {
+            throw new IllegalArgumentException("not a digit");
+        }
+        return c - '0';
+    }
+}
