@@ -113,6 +113,30 @@ class ProxyCallTest {
     }
 
     @Test
+    void aRequestWithAForgedRouteIsRefusedAndReachesNobody() throws Exception {
+        try (TestPhone alice = phone(Via.UDP); TestPhone bob = phone(Via.UDP)) {
+            TestPhone.Outgoing call = alice.sendAuthenticated("INVITE", bob.aor(), SDP);
+            SipResponse invite = bob.awaitRequest("INVITE");
+            bob.send(bob.response(invite, 200, "OK", "t2"));
+            SipResponse ok = alice.awaitResponse(200, "INVITE");
+            TestPhone.Dialog d = alice.dialogFromAnswer(call, ok);
+            alice.send(d.request("ACK", call.number));
+            bob.awaitRequest("ACK");
+            // One character of the second token changed: it names no flow the edge signed.
+            String route = d.routeSet.get(1);
+            int at = route.indexOf('@');
+            char c = route.charAt(at - 1);
+            String forged = route.substring(0, at - 1) + (c == 'A' ? 'B' : 'A') + route.substring(at);
+            TestPhone.Dialog tampered = alice.new Dialog(d.callId, d.localTag, d.remoteTag, d.remoteUri,
+                    d.remoteTarget, List.of(forged), d.localCseq);
+            alice.send(tampered.request("BYE"));
+            SipResponse refused = alice.awaitFinal("BYE");
+            assertEquals(403, refused.status(), refused.raw());
+            assertTrue(bob.quiet(300, m -> false), "nothing reached the callee");
+        }
+    }
+
+    @Test
     void aWrongPasswordIsChallengedAgainLikeAnUnknownUser() throws Exception {
         try (TestPhone alice = phone(Via.UDP); TestPhone bob = phone(Via.UDP)) {
             TestPhone liar = new TestPhone(edge, Via.UDP, alice.user, D, "not-the-password");

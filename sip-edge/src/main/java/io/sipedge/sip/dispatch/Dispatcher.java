@@ -17,6 +17,7 @@ import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.InboundHandler;
 import io.sipedge.sip.wire.BadRequests;
 import io.sipedge.sip.wire.RawRegister;
+import io.sipedge.sip.wire.RawRequest;
 import io.sipedge.sip.wire.RawResponse;
 import io.sipedge.sip.wire.RegisterMessages;
 import io.sipedge.sip.wire.RequestHead;
@@ -93,6 +94,17 @@ public final class Dispatcher implements InboundHandler {
                 }
             } catch (RuntimeException e) { // boundary of a transport thread
                 log.warn("response to branch {} failed: {}", response.branch(), e.toString());
+                return true;
+            }
+        }
+        if (in.bytes().length > 0 && in.bytes()[0] >= 'A' && in.bytes()[0] <= 'Z' && in.bytes()[0] != 'S') {
+            RawRequest request = RawRequest.scan(in.bytes());
+            try {
+                if (request != null && proxy.request(request, in)) {
+                    return true; // in a dialog along the edge's route: forwarded as read
+                }
+            } catch (RuntimeException e) { // boundary of a transport thread
+                log.warn("request {} failed: {}", request.method(), e.toString());
                 return true;
             }
         }

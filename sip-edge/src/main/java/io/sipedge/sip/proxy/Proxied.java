@@ -4,7 +4,9 @@ import gov.nist.javax.sip.message.SIPRequest;
 import io.sipedge.model.Flow;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.sip.transport.Inbound;
+import io.sipedge.sip.wire.RawRequest;
 import io.sipedge.sip.wire.RequestHead;
+import io.sipedge.sip.wire.SipParser;
 import java.util.List;
 
 /**
@@ -16,8 +18,13 @@ final class Proxied {
     final String key;
     /** The request as received; dropped once the final answer is sent (only its bytes stay, in {@link #in}). */
     SIPRequest request;
+    /** The request read in place when it was forwarded without a parse (in a dialog), else null. */
+    final RawRequest raw;
     final String methodName;
-    final RequestHead head;
+    /** What a response the edge makes repeats of the request; parsed when first needed for a raw one. */
+    private RequestHead head;
+    /** Where a UDP answer goes on the source address. */
+    final int udpPort;
     final Inbound in;
     /** The loop-detection hash of the request as received ({@link ViaBranch#hash}). */
     final String hash;
@@ -26,6 +33,8 @@ final class Proxied {
     final long startNanos;
     /** The last response sent upstream: what a retransmitted request gets again. */
     byte[] lastResponse;
+    /** The edge's Route values a request read in place loses when forwarded. */
+    int pops;
     /** The request as every branch forwards it, before each branch's own edits; null until routed. */
     SIPRequest base;
     ResponseContext context;
@@ -42,13 +51,49 @@ final class Proxied {
     Proxied(String key, SIPRequest request, RequestHead head, Inbound in, String hash, ServerTransaction server) {
         this.key = key;
         this.request = request;
+        this.raw = null;
         this.head = head;
+        this.udpPort = head.udpPort();
         this.in = in;
         this.hash = hash;
         this.server = server;
         this.methodName = request.getMethod();
         this.method = ProxyEvents.Method.of(methodName);
         this.startNanos = System.nanoTime();
+    }
+
+    /** A request in a dialog, read in place ({@link RawRequest}). */
+    Proxied(String key, RawRequest raw, Inbound in, String hash, ServerTransaction server) {
+        this.key = key;
+        this.request = null;
+        this.raw = raw;
+        this.udpPort = raw.udpPort(in.flow());
+        this.in = in;
+        this.hash = hash;
+        this.server = server;
+        this.methodName = raw.method();
+        this.method = ProxyEvents.Method.of(methodName);
+        this.startNanos = System.nanoTime();
+    }
+
+    /**
+     * What the edge's own responses repeat of the request. A request read in place is parsed now:
+     * the edge answers such a request itself only when something went wrong (a timeout, a dead flow).
+     */
+    RequestHead head() {
+        if (head == null) {
+            try {
+                head = RequestHead.of((SIPRequest) SipParser.parse(in.bytes()), in.flow());
+            } catch (java.text.ParseException | RuntimeException e) {
+                throw new IllegalStateException("a request the raw reader took does not parse: " + e.getMessage(), e);
+            }
+        }
+        return head;
+    }
+
+    /** The Call-ID for logs, without parsing a request read in place. */
+    String callId() {
+        return head != null ? head.callId() : "?";
     }
 
     /**

@@ -22,6 +22,7 @@ import io.sipedge.sip.auth.DigestCredentials;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.Transports;
+import io.sipedge.sip.wire.RawRequest;
 import io.sipedge.sip.wire.RawResponse;
 import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipResponses;
@@ -67,6 +68,8 @@ public final class Proxy implements AutoCloseable {
     private static final int RETRY_AFTER_SECONDS = 5;
     private static final HeaderFactoryImpl HEADERS = new HeaderFactoryImpl();
     private static final AddressFactoryImpl ADDRESSES = new AddressFactoryImpl();
+    /** The hash part of branches of requests not checked for loops (forwarded without a parse). */
+    private static final String STATELESS = "0000000000000000";
 
     /**
      * @param maxTransactions       proxied requests in progress at once; past it, 503 with Retry-After
@@ -200,6 +203,93 @@ public final class Proxy implements AutoCloseable {
     }
 
     /**
+     * A request read in place ({@link RawRequest}) that the proxy forwards without the stack's
+     * parser: an ACK (of a non-2xx the edge sent, absorbed; of a 2xx, forwarded statelessly along
+     * the dialog's route) and any other request in a dialog the edge recorded, but an INVITE (its
+     * 100 Trying repeats the parsed request). False when the parsed path must decide: a request
+     * outside a dialog, a route that is not the edge's, anything the edge must answer itself (483,
+     * 503) or a shape not foreseen. Loop detection is left to Max-Forwards here: such a request
+     * follows a recorded route, and each pass through the edge pops its entries.
+     */
+    public boolean request(RawRequest r, Inbound in) {
+        String method = r.method();
+        String branch = r.branch();
+        if (branch == null || !branch.startsWith(ViaBranch.COOKIE) || method.equals(Request.CANCEL)
+                || method.equals(Request.INVITE) || method.equals(Request.REGISTER)) {
+            return false;
+        }
+        if (method.equals(Request.ACK)) {
+            Proxied p = servers.get(branch + ' ' + Request.INVITE);
+            if (p != null) {
+                synchronized (p) {
+                    if (!p.succeeded) {
+                        serverActions(p, p.server.ack(), null);
+                        return true;
+                    }
+                }
+            }
+        }
+        if (r.toTag() == null) {
+            return method.equals(Request.ACK); // an ACK that belongs to nothing here is dropped
+        }
+        int pops = 0;
+        Flow to = null;
+        for (Flow f; pops < r.routeCount() && (f = routeFlow(r.routeUser(pops))) != null; pops++) {
+            to = f;
+        }
+        if (to == null) {
+            return method.equals(Request.ACK); // not along the edge's route: dropped, or refused when parsed
+        }
+        if (method.equals(Request.ACK)) {
+            if (r.maxForwards() != 0) {
+                try {
+                    network.send(to, r.forward(via(to.transport(), branchIds.next(STATELESS)), pops));
+                } catch (IOException e) {
+                    log.debug("ACK on {} {}:{} not sent: {}", to.transport(), to.remoteIp(), to.remotePort(),
+                            e.toString());
+                }
+            }
+            return true;
+        }
+        String key = branch + ' ' + method;
+        Proxied known = servers.get(key);
+        if (known != null) {
+            synchronized (known) {
+                serverActions(known, known.server.request(), null);
+            }
+            return true;
+        }
+        if (r.maxForwards() == 0) {
+            return false;
+        }
+        if (active.incrementAndGet() > settings.maxTransactions()) {
+            active.decrementAndGet();
+            return false;
+        }
+        Proxied p = new Proxied(key, r, in, STATELESS, new ServerTransaction(false, in.transport() != Transport.UDP,
+                timers));
+        p.pops = pops;
+        Proxied raced = servers.putIfAbsent(key, p);
+        if (raced != null) {
+            active.decrementAndGet();
+            p = raced;
+        }
+        Flow target = to;
+        synchronized (p) {
+            if (p.raw == r) {
+                p.targets = List.of(new Proxied.Target(target, null, List.of()));
+            }
+            serverActions(p, p.server.request(), null);
+        }
+        return true;
+    }
+
+    /** The flow a Route's user part names if it is one of the edge's flow tokens, else null. */
+    private Flow routeFlow(String user) {
+        return user == null ? null : tokens.decode(user, network.edge()).orElse(null);
+    }
+
+    /**
      * The caller's CANCEL (RFC 3261 §16.10): 200 at once, then each pending branch is cancelled, each
      * only after it has answered provisionally. For no request in progress: 481.
      */
@@ -259,7 +349,7 @@ public final class Proxy implements AutoCloseable {
             if (a instanceof ServerTransaction.Action.Route) {
                 route(p);
             } else if (a instanceof ServerTransaction.Action.Send s) {
-                byte[] bytes = s.code() == 100 && response == null ? SipResponses.trying(p.head) : response;
+                byte[] bytes = s.code() == 100 && response == null ? SipResponses.trying(p.head()) : response;
                 p.lastResponse = bytes;
                 sendUp(p, bytes);
             } else if (a instanceof ServerTransaction.Action.Resend) {
@@ -284,7 +374,7 @@ public final class Proxy implements AutoCloseable {
 
     private void sendUp(Proxied p, byte[] bytes) {
         try {
-            p.in.reply(bytes, p.head.udpPort());
+            p.in.reply(bytes, p.udpPort);
         } catch (IOException e) {
             log.debug("response to {}:{} not sent: {}", p.in.sourceIp(), p.in.sourcePort(), e.toString());
             serverActions(p, p.server.transportError(), null);
@@ -299,7 +389,7 @@ public final class Proxy implements AutoCloseable {
                 invitesPending.decrementAndGet();
             }
             events.requestAnswered(p.method, code / 100, p.branches.length);
-            if (log.isDebugEnabled()) {
+            if (log.isDebugEnabled() && p.request != null) {
                 log.debug("{} from {} to {}: {} after {} ms", p.methodName, user(p.request.getFrom().getAddress()
                         .getURI()), user(p.request.getRequestURI()), code, (System.nanoTime() - p.startNanos) / 1_000_000);
             }
@@ -315,7 +405,7 @@ public final class Proxy implements AutoCloseable {
     }
 
     private void answer(Proxied p, int code, String reason, String... headers) {
-        answer(p, code, SipResponses.write(code, reason, p.head, headers));
+        answer(p, code, SipResponses.write(code, reason, p.head(), headers));
     }
 
     /** The server transaction ended: out of the table; branches still pending are cancelled. */
@@ -335,6 +425,10 @@ public final class Proxy implements AutoCloseable {
     // ---- routing ---------------------------------------------------------------------------------
 
     private void route(Proxied p) {
+        if (p.raw != null) { // in a dialog, along the edge's route: where to is known already
+            fork(p, null, p.targets, List.of(1));
+            return;
+        }
         RoutingPolicy.Facts f = facts(p.request, p.in, true);
         RoutingPolicy.Decision d = RoutingPolicy.decide(f);
         if (d instanceof RoutingPolicy.Decision.Challenge c) {
@@ -343,7 +437,7 @@ public final class Proxy implements AutoCloseable {
             String nonce = auth.nonces().issue(c.realm(), now);
             List<RegisterReply.Challenge> challenges = auth.offeredTo(tenant, p.in.transport()).stream()
                     .map(alg -> new RegisterReply.Challenge(c.realm(), nonce, alg, c.stale())).toList();
-            answer(p, 407, SipResponses.proxyChallenge(p.head, challenges));
+            answer(p, 407, SipResponses.proxyChallenge(p.head(), challenges));
         } else if (d instanceof RoutingPolicy.Decision.Refuse r) {
             answer(p, r.code(), r.reason());
         } else if (d instanceof RoutingPolicy.Decision.FollowRoute) {
@@ -401,7 +495,7 @@ public final class Proxy implements AutoCloseable {
             decrementMaxForwards(base);
             fork(p, base, targets, sizes);
         } catch (ParseException | RuntimeException e) {
-            log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.head.callId(), e.toString());
+            log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.callId(), e.toString());
             answer(p, 500, "Server Internal Error");
         }
     }
@@ -414,7 +508,7 @@ public final class Proxy implements AutoCloseable {
             decrementMaxForwards(base);
             fork(p, base, List.of(new Proxied.Target(to, null, List.of())), List.of(1));
         } catch (ParseException | RuntimeException e) {
-            log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.head.callId(), e.toString());
+            log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.callId(), e.toString());
             answer(p, 500, "Server Internal Error");
         }
     }
@@ -450,9 +544,9 @@ public final class Proxy implements AutoCloseable {
                     try {
                         bytes = withChallenges(p, ans);
                     } catch (ParseException | RuntimeException e) {
-                        log.debug("final response of {} (Call-ID {}) unreadable: {}", p.methodName, p.head.callId(),
+                        log.debug("final response of {} (Call-ID {}) unreadable: {}", p.methodName, p.callId(),
                                 e.toString());
-                        bytes = SipResponses.write(500, reason(500), p.head);
+                        bytes = SipResponses.write(500, reason(500), p.head());
                     }
                     answer(p, ans.code(), bytes);
                 }
@@ -467,6 +561,13 @@ public final class Proxy implements AutoCloseable {
         byte[] bytes;
         String id = branchIds.next(p.hash);
         try {
+            if (p.raw != null) {
+                bytes = p.raw.forward(via(t.flow().transport(), id), p.pops);
+                b = new Proxied.Branch(p, index, t.flow(), null);
+                p.branches[index] = b;
+                startLeg(p, b, id, bytes);
+                return;
+            }
             SIPRequest fwd = (SIPRequest) p.base.clone();
             if (t.requestUri() != null) {
                 fwd.setRequestURI(ADDRESSES.createURI(t.requestUri()));
@@ -486,13 +587,17 @@ public final class Proxy implements AutoCloseable {
             b = new Proxied.Branch(p, index, t.flow(), fwd);
         } catch (ParseException | SipException | RuntimeException e) {
             log.warn("branch to {} of {} (Call-ID {}) not built: {}", t.requestUri(), p.methodName,
-                    p.head.callId(), e.toString());
+                    p.callId(), e.toString());
             contextActions(p, p.context.flowFailed(index), null);
             return;
         }
         p.branches[index] = b;
+        startLeg(p, b, id, bytes);
+    }
+
+    private void startLeg(Proxied p, Proxied.Branch b, String id, byte[] bytes) {
         b.leg = new Proxied.Leg(b, id + ' ' + p.methodName, bytes,
-                new ClientTransaction(p.method == ProxyEvents.Method.INVITE, t.flow().transport() != Transport.UDP,
+                new ClientTransaction(p.method == ProxyEvents.Method.INVITE, b.flow.transport() != Transport.UDP,
                         timers), false);
         clients.put(b.leg.key, b.leg);
         clientActions(b.leg, b.leg.transaction.start(nowMillis()), null);
@@ -507,7 +612,7 @@ public final class Proxy implements AutoCloseable {
         try {
             bytes = b.request.createCancelRequest().encodeAsBytes(b.flow.transport().name());
         } catch (SipException | RuntimeException e) {
-            log.debug("CANCEL (Call-ID {}) not built: {}", b.owner.head.callId(), e.toString());
+            log.debug("CANCEL (Call-ID {}) not built: {}", b.owner.callId(), e.toString());
             return;
         }
         String id = b.request.getTopmostVia().getBranch();

@@ -1,0 +1,395 @@
+package io.sipedge.sip.wire;
+
+import io.sipedge.model.Flow;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A request read in place, as far as a proxy forwarding it along a dialog's route needs: the
+ * method, the top Via (its branch, and where a UDP answer goes), the To tag, Max-Forwards, and the
+ * Route values in order. {@link #forward} writes the forwarded copy by splicing bytes: a new Via on
+ * top, Max-Forwards one less, the first Route values removed; every other byte (the body, Contact,
+ * the other headers) passes untouched. A request of a shape this reader does not take (folded or
+ * bare-LF lines, several Max-Forwards, a Via or Route it cannot split) is null, and the stack's
+ * parser reads it instead.
+ */
+public final class RawRequest {
+    private final byte[] bytes;
+    private final String method;
+    private final int requestLineEnd;
+    private final String branch;
+    private final boolean rport;
+    private final int viaPort;
+    private final String toTag;
+    private final int maxForwards;
+    private final int maxForwardsStart;
+    private final int maxForwardsEnd;
+    /**
+     * Route values in order: [valueStart, valueEnd, lineStart, lineEnd after its CRLF, the start of
+     * the next value on the same line or -1].
+     */
+    private final List<int[]> routes;
+
+    private RawRequest(byte[] bytes, String method, int requestLineEnd, String branch, boolean rport, int viaPort,
+                       String toTag, int maxForwards, int maxForwardsStart, int maxForwardsEnd, List<int[]> routes) {
+        this.bytes = bytes;
+        this.method = method;
+        this.requestLineEnd = requestLineEnd;
+        this.branch = branch;
+        this.rport = rport;
+        this.viaPort = viaPort;
+        this.toTag = toTag;
+        this.maxForwards = maxForwards;
+        this.maxForwardsStart = maxForwardsStart;
+        this.maxForwardsEnd = maxForwardsEnd;
+        this.routes = routes;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    /** The top Via's branch, or null. */
+    public String branch() {
+        return branch;
+    }
+
+    /** The To tag, or null: a request outside a dialog. */
+    public String toTag() {
+        return toTag;
+    }
+
+    /** The Max-Forwards value, or -1 without the header. */
+    public int maxForwards() {
+        return maxForwards;
+    }
+
+    /** How many Route values the request carries. */
+    public int routeCount() {
+        return routes.size();
+    }
+
+    /** The URI user part of Route value {@code i} ({@code <sip:USER@host;lr>}), or null. */
+    public String routeUser(int i) {
+        int[] r = routes.get(i);
+        String value = new String(bytes, r[0], r[1] - r[0], StandardCharsets.ISO_8859_1);
+        int lt = value.indexOf('<');
+        int colon = value.indexOf(':', lt + 1);
+        int at = value.indexOf('@', colon + 1);
+        int gt = value.indexOf('>');
+        if (lt != 0 || colon < 0 || at < 0 || gt < at || !value.regionMatches(true, 1, "sip", 0, colon - 1)) {
+            return null;
+        }
+        return value.substring(colon + 1, at);
+    }
+
+    /** Where a UDP answer goes on the source address ({@link ViaStamp#udpPort}). */
+    public int udpPort(Flow flow) {
+        return ViaStamp.udpPort(rport, viaPort, flow.remotePort());
+    }
+
+    /** The request as read. */
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    /**
+     * The forwarded copy: {@code via} (a whole Via value) on top, Max-Forwards one less (70 - 1
+     * added when it had none), the first {@code pop} Route values removed.
+     */
+    public byte[] forward(String via, int pop) {
+        StringBuilder head = new StringBuilder(via.length() + 40).append("Via: ").append(via).append("\r\n");
+        if (maxForwards < 0) {
+            head.append("Max-Forwards: 69\r\n");
+        }
+        // Popped values are the first ones: a line loses a prefix of its values, or the whole line.
+        List<int[]> cuts = new ArrayList<>(pop + 1);
+        int lineFirst = -1;
+        for (int i = 0; i < pop; i++) {
+            int[] r = routes.get(i);
+            if (lineFirst < 0) {
+                lineFirst = r[0];
+            }
+            boolean lastPoppedOnLine = i == pop - 1 || routes.get(i + 1)[2] != r[2];
+            if (lastPoppedOnLine) {
+                cuts.add(r[4] < 0 ? new int[] {r[2], r[3]} : new int[] {lineFirst, r[4]});
+                lineFirst = -1;
+            }
+        }
+        byte[] inserted = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] mf = maxForwards < 0 ? new byte[0]
+                : Integer.toString(maxForwards - 1).getBytes(StandardCharsets.ISO_8859_1);
+        int size = bytes.length + inserted.length;
+        for (int[] c : cuts) {
+            size -= c[1] - c[0];
+        }
+        if (maxForwards >= 0) {
+            size += mf.length - (maxForwardsEnd - maxForwardsStart);
+        }
+        byte[] out = new byte[size];
+        int o = 0;
+        System.arraycopy(bytes, 0, out, 0, requestLineEnd);
+        o += requestLineEnd;
+        System.arraycopy(inserted, 0, out, o, inserted.length);
+        o += inserted.length;
+        int at = requestLineEnd;
+        // The edits in byte order: cuts never overlap each other or the Max-Forwards value.
+        List<int[]> edits = new ArrayList<>(cuts);
+        if (maxForwards >= 0) {
+            edits.add(new int[] {maxForwardsStart, maxForwardsEnd, 1});
+        }
+        edits.sort((x, y) -> Integer.compare(x[0], y[0]));
+        for (int[] e : edits) {
+            System.arraycopy(bytes, at, out, o, e[0] - at);
+            o += e[0] - at;
+            if (e.length == 3) {
+                System.arraycopy(mf, 0, out, o, mf.length);
+                o += mf.length;
+            }
+            at = e[1];
+        }
+        System.arraycopy(bytes, at, out, o, bytes.length - at);
+        return out;
+    }
+
+    /** A request of the shape this reader takes, or null. Never throws. */
+    public static RawRequest scan(byte[] message) {
+        try {
+            return read(message);
+        } catch (RuntimeException e) {
+            return null; // a shape this reader did not foresee: the stack's parser decides
+        }
+    }
+
+    private static RawRequest read(byte[] b) {
+        int lineEnd = lineEnd(b, 0);
+        if (lineEnd < 0) {
+            return null;
+        }
+        int sp1 = indexOf(b, (byte) ' ', 0, lineEnd);
+        int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, lineEnd);
+        if (sp1 <= 0 || sp2 < 0 || !region(b, sp2 + 1, lineEnd, "SIP/2.0")) {
+            return null;
+        }
+        for (int i = 0; i < sp1; i++) {
+            if (b[i] < 'A' || b[i] > 'Z') {
+                return null; // an extension method in lower case: the parser knows
+            }
+        }
+        String method = new String(b, 0, sp1, StandardCharsets.US_ASCII);
+        int at = lineEnd + 2;
+        int requestLineEnd = at;
+        String branch = null;
+        boolean rport = false;
+        int viaPort = -1;
+        boolean viaSeen = false;
+        String toTag = null;
+        int mf = -1;
+        int mfStart = -1;
+        int mfEnd = -1;
+        List<int[]> routes = new ArrayList<>(2);
+        boolean cseqSeen = false;
+        while (true) {
+            int end = lineEnd(b, at);
+            if (end < 0) {
+                return null;
+            }
+            if (end == at) {
+                break;
+            }
+            if (b[at] == ' ' || b[at] == '\t') {
+                return null; // a folded line
+            }
+            int colon = indexOf(b, (byte) ':', at, end);
+            if (colon < 0) {
+                return null;
+            }
+            int nameEnd = colon;
+            while (nameEnd > at && (b[nameEnd - 1] == ' ' || b[nameEnd - 1] == '\t')) {
+                nameEnd--;
+            }
+            int value = colon + 1;
+            while (value < end && (b[value] == ' ' || b[value] == '\t')) {
+                value++;
+            }
+            if (!viaSeen && (is(b, at, nameEnd, "via") || is(b, at, nameEnd, "v"))) {
+                viaSeen = true;
+                int comma = indexOf(b, (byte) ',', value, end);
+                String top = new String(b, value, (comma < 0 ? end : comma) - value, StandardCharsets.ISO_8859_1);
+                int semi = top.indexOf(';');
+                String sentBy = (semi < 0 ? top : top.substring(0, semi)).strip();
+                int space = sentBy.indexOf(' ');
+                String hostPort = space < 0 ? "" : sentBy.substring(space + 1).strip();
+                int portColon = hostPort.lastIndexOf(':');
+                if (portColon > 0 && hostPort.indexOf(']') < portColon) {
+                    viaPort = Integer.parseInt(hostPort.substring(portColon + 1).strip());
+                }
+                for (String param : semi < 0 ? new String[0] : top.substring(semi + 1).split(";")) {
+                    int eq = param.indexOf('=');
+                    String name = (eq < 0 ? param : param.substring(0, eq)).strip();
+                    if (name.equalsIgnoreCase("branch") && eq > 0) {
+                        branch = param.substring(eq + 1).strip();
+                    } else if (name.equalsIgnoreCase("rport")) {
+                        rport = true;
+                    }
+                }
+            } else if (is(b, at, nameEnd, "to") || is(b, at, nameEnd, "t")) {
+                if (toTag != null) {
+                    return null;
+                }
+                toTag = tag(new String(b, value, end - value, StandardCharsets.ISO_8859_1));
+                if (toTag == null) {
+                    toTag = "";
+                }
+            } else if (is(b, at, nameEnd, "max-forwards")) {
+                if (mf >= 0) {
+                    return null;
+                }
+                int ve = end;
+                while (ve > value && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                    ve--;
+                }
+                if (ve == value || ve - value > 3) {
+                    return null;
+                }
+                mf = 0;
+                for (int i = value; i < ve; i++) {
+                    mf = mf * 10 + digit(b[i]);
+                }
+                mfStart = value;
+                mfEnd = ve;
+            } else if (is(b, at, nameEnd, "cseq")) {
+                int space = indexOf(b, (byte) ' ', value, end);
+                int m = space + 1;
+                while (m < end && b[m] == ' ') {
+                    m++;
+                }
+                int me = end;
+                while (me > m && (b[me - 1] == ' ' || b[me - 1] == '\t')) {
+                    me--;
+                }
+                if (space < 0 || !region(b, m, me, method)) {
+                    return null; // a CSeq of another method: the parsed path's 400
+                }
+                cseqSeen = true;
+            } else if (is(b, at, nameEnd, "route")) {
+                if (!routeValues(b, at, value, end, routes)) {
+                    return null;
+                }
+            }
+            at = end + 2;
+        }
+        if (!viaSeen || toTag == null || !cseqSeen) {
+            return null;
+        }
+        return new RawRequest(b, method, requestLineEnd, branch, rport, viaPort, toTag.isEmpty() ? null : toTag, mf,
+                mfStart, mfEnd, routes);
+    }
+
+    /** The Route values of the line {@code b[line, end)}, each {@code <...>} with its parameters. */
+    private static boolean routeValues(byte[] b, int line, int value, int end, List<int[]> out) {
+        List<int[]> values = new ArrayList<>(2);
+        int i = value;
+        while (i < end) {
+            if (b[i] != '<') {
+                return false;
+            }
+            int gt = indexOf(b, (byte) '>', i, end);
+            if (gt < 0) {
+                return false;
+            }
+            int comma = indexOf(b, (byte) ',', gt, end);
+            int ve = comma < 0 ? end : comma;
+            while (ve > i && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                ve--;
+            }
+            values.add(new int[] {i, ve});
+            if (comma < 0) {
+                break;
+            }
+            i = comma + 1;
+            while (i < end && (b[i] == ' ' || b[i] == '\t')) {
+                i++;
+            }
+            if (i == end) {
+                return false;
+            }
+        }
+        for (int k = 0; k < values.size(); k++) {
+            int[] v = values.get(k);
+            out.add(new int[] {v[0], v[1], line, end + 2, k + 1 < values.size() ? values.get(k + 1)[0] : -1});
+        }
+        return true;
+    }
+
+    /** The tag parameter of a From or To value, or null. */
+    private static String tag(String value) {
+        int gt = value.lastIndexOf('>');
+        String params = gt < 0 ? value : value.substring(gt + 1);
+        for (String p : params.split(";")) {
+            int eq = p.indexOf('=');
+            if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("tag")) {
+                String t = p.substring(eq + 1).strip();
+                return t.isEmpty() ? null : t;
+            }
+        }
+        return null;
+    }
+
+    private static int lineEnd(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\n') {
+                return -1;
+            }
+            if (b[i] == '\r') {
+                return i + 1 < b.length && b[i + 1] == '\n' ? i : -1;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] b, byte c, int s, int e) {
+        for (int i = s; i < e; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean region(byte[] b, int s, int e, String text) {
+        if (e - s != text.length()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (b[s + i] != text.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean is(byte[] b, int s, int e, String lower) {
+        if (e - s != lower.length()) {
+            return false;
+        }
+        for (int i = 0; i < lower.length(); i++) {
+            int c = b[s + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int digit(byte c) {
+        if (c < '0' || c > '9') {
+            throw new IllegalArgumentException("not a digit");
+        }
+        return c - '0';
+    }
+}

@@ -1,0 +1,87 @@
+package io.sipedge.sip.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.sipedge.model.Flow;
+import io.sipedge.model.Transport;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Requests in a dialog read in place, and their forwarded copies written by splicing bytes. */
+class RawRequestTest {
+    private static final String LINE = "BYE sip:bob@10.0.0.2:5060 SIP/2.0~";
+    private static final String VIA = "Via: SIP/2.0/TCP 10.0.0.1:5070;branch=z9hG4bKcaller;rport~";
+    private static final String REST = "From: <sip:a@example.com>;tag=1~To: <sip:b@example.com>;tag=2~"
+            + "Call-ID: c1~CSeq: 3 BYE~Content-Length: 4~~body";
+    private static final String EDGE_VIA = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKedge";
+
+    private static byte[] bytes(String s) {
+        return s.replace("~", "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1).replace("\r\n", "~");
+    }
+
+    /** Rows write CRLF as ~. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "Max-Forwards: 70~Route: <sip:T1@192.0.2.1;lr>,<sip:T2@192.0.2.1;transport=tcp;lr>~ | 2 | Max-Forwards: 69~",
+        "Max-Forwards: 70~Route: <sip:T1@192.0.2.1;lr>~Route: <sip:T2@192.0.2.1;lr>~ | 2 | Max-Forwards: 69~",
+        "Route: <sip:T1@192.0.2.1;lr>, <sip:T2@192.0.2.1;lr>, <sip:far@198.51.100.1;lr>~Max-Forwards: 9~ | 2 "
+            + "| Route: <sip:far@198.51.100.1;lr>~Max-Forwards: 8~",
+        "Route: <sip:T1@192.0.2.1;lr>,<sip:T2@192.0.2.1;lr>~Route: <sip:far@198.51.100.1;lr>~Max-Forwards: 10~ | 2 "
+            + "| Route: <sip:far@198.51.100.1;lr>~Max-Forwards: 9~",
+        "Route: <sip:T1@192.0.2.1;lr>~Route: <sip:far@198.51.100.1;lr>~ | 1 | Route: <sip:far@198.51.100.1;lr>~",
+    })
+    void theForwardedCopyHasTheEdgesViaOneHopLessAndItsRoutesPopped(String headers, int pop, String left) {
+        RawRequest r = RawRequest.scan(bytes(LINE + VIA + headers + REST));
+        assertNotNull(r);
+        assertEquals("BYE", r.method());
+        assertEquals("z9hG4bKcaller", r.branch());
+        assertEquals("2", r.toTag());
+        assertEquals("T1", r.routeUser(0));
+        String expected = LINE + "Via: " + EDGE_VIA + "~" + (left.contains("Max-Forwards") ? "" : "Max-Forwards: 69~")
+                + VIA + left + REST;
+        assertEquals(expected, text(r.forward(EDGE_VIA, pop)));
+    }
+
+    @Test
+    void aUdpAnswerGoesToTheSourcePortWithRportElseToTheViaPort() {
+        Flow flow = Flow.of(Transport.UDP, "10.0.0.1", 40000);
+        assertEquals(40000, RawRequest.scan(bytes(LINE + VIA + REST)).udpPort(flow));
+        assertEquals(5070, RawRequest.scan(bytes(LINE + VIA.replace(";rport", "") + REST)).udpPort(flow));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "BYE sip:b@h SIP/2.0~From: <sip:a@h>;tag=1~To: <sip:b@h>;tag=2~CSeq: 1 BYE~~", // no Via
+        "BYE sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~CSeq: 1 BYE~~", // no To
+        "BYE sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>~ ;tag=2~~", // folded
+        "BYE sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~Max-Forwards: 7~Max-Forwards: 8~~",
+        "BYE sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~Route: sip:T@h;lr~~",
+        "bye sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~~",
+        "BYE sip:b@h SIP/3.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~~",
+        "SIP/2.0 200 OK~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~~",
+        "BYE sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~CSeq: 1 INFO~~", // CSeq method
+        "BYE sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~To: <sip:b@h>;tag=2~~", // no CSeq
+    })
+    void otherShapesAreLeftToTheParser(String message) {
+        assertNull(RawRequest.scan(bytes(message)), message);
+    }
+
+    @Test
+    void aRequestOutsideADialogHasNoToTag() {
+        RawRequest r = RawRequest.scan(bytes("ACK sip:b@h SIP/2.0~Via: SIP/2.0/UDP h;branch=z9hG4bKx~"
+                + "To: <sip:b@h>~CSeq: 1 ACK~~"));
+        assertNotNull(r);
+        assertNull(r.toTag());
+        assertEquals(-1, r.maxForwards());
+        assertEquals(0, r.routeCount());
+    }
+}
