@@ -7,6 +7,8 @@ import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.wire.RawRequest;
 import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipParser;
+import io.netty.util.Timeout;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,7 +27,10 @@ final class Proxied {
     private RequestHead head;
     /** Where a UDP answer goes on the source address. */
     final int udpPort;
-    final Inbound in;
+    /** The way back; its bytes are dropped once the request is answered. */
+    Inbound in;
+    /** Pending timers of the server transaction. */
+    final List<Timeout> timers = new ArrayList<>(2);
     /** The loop-detection hash of the request as received ({@link ViaBranch#hash}). */
     final String hash;
     final ServerTransaction server;
@@ -91,6 +96,19 @@ final class Proxied {
         return head;
     }
 
+    /**
+     * Drops what an answered request no longer needs: its bytes and parsed head (the edge makes no
+     * response of its own after the final one), and for an INVITE answered 2xx its last response
+     * (RFC 6026: a retransmitted INVITE is absorbed, not answered again).
+     */
+    void answeredTrim(boolean invite2xx) {
+        in = in.withoutBytes();
+        head = null;
+        if (invite2xx) {
+            lastResponse = null;
+        }
+    }
+
     /** The Call-ID for logs, without parsing a request read in place. */
     String callId() {
         return head != null ? head.callId() : "?";
@@ -133,6 +151,8 @@ final class Proxied {
         byte[] bytes;
         final ClientTransaction transaction;
         final boolean isCancel;
+        /** Pending timers of the transaction. */
+        final List<Timeout> timers = new ArrayList<>(4);
 
         Leg(Branch branch, String key, byte[] bytes, ClientTransaction transaction, boolean isCancel) {
             this.branch = branch;

@@ -361,12 +361,13 @@ public final class Proxy implements AutoCloseable {
                     serverActions(p, p.server.timer(s.timer()), null);
                     continue;
                 }
-                schedule(s.millis(), () -> {
+                p.timers.add(schedule(s.millis(), () -> {
                     synchronized (p) {
                         serverActions(p, p.server.timer(s.timer()), null);
                     }
-                });
+                }));
             } else if (a instanceof ServerTransaction.Action.Terminated) {
+                cancelTimers(p.timers);
                 release(p);
             }
         }
@@ -402,6 +403,11 @@ public final class Proxy implements AutoCloseable {
             p.succeeded = true;
         }
         serverActions(p, p.server.respond(code), bytes);
+        if (code >= 200 && !p.released) {
+            // Answered: what stays is the way back (later 2xx of other branches, or the last response
+            // again for a retransmitted request); an INVITE's 2xx is never resent by the edge.
+            p.answeredTrim(p.succeeded && p.method == ProxyEvents.Method.INVITE);
+        }
     }
 
     private void answer(Proxied p, int code, String reason, String... headers) {
@@ -678,13 +684,14 @@ public final class Proxy implements AutoCloseable {
                     clientActions(leg, leg.transaction.timer(s.timer(), nowMillis()), null);
                     continue;
                 }
-                schedule(s.millis(), () -> {
+                leg.timers.add(schedule(s.millis(), () -> {
                     synchronized (p) {
                         clientActions(leg, leg.transaction.timer(s.timer(), nowMillis()), null);
                     }
-                });
+                }));
             } else if (leg.isCancel) {
                 if (a instanceof ClientTransaction.Action.Terminated) {
+                    cancelTimers(leg.timers);
                     clients.remove(leg.key, leg);
                 }
                 // A CANCEL's own answer changes nothing: the INVITE's final response ends the branch.
@@ -697,9 +704,22 @@ public final class Proxy implements AutoCloseable {
                 events.branchEnded(ProxyEvents.BranchOutcome.FLOW_FAILED);
                 contextActions(p, p.context.flowFailed(b.index), null);
             } else if (a instanceof ClientTransaction.Action.Terminated) {
+                cancelTimers(leg.timers);
                 clients.remove(leg.key, leg);
             }
         }
+    }
+
+    /**
+     * Cancels a transaction's pending timers. A timer that fires in a state where it no longer
+     * applies does nothing, but until then it holds the whole proxied request: Timer C alone would
+     * keep every call's state for three minutes.
+     */
+    private static void cancelTimers(List<Timeout> timers) {
+        for (Timeout t : timers) {
+            t.cancel();
+        }
+        timers.clear();
     }
 
     private void delivered(Proxied p, Proxied.Branch b, int code, BranchResponse r) {
@@ -709,6 +729,7 @@ public final class Proxy implements AutoCloseable {
         }
         if (!b.ended) {
             b.ended = true;
+            cancelTimers(b.leg.timers); // A, B, C, CANCELLED: the final came (D, K or M follow)
             b.leg.bytes = null;
             b.request = null; // its ACK, if it needed one, is built: the branch sends nothing new
             if (code >= 300 && p.finals != null) {
@@ -921,8 +942,8 @@ public final class Proxy implements AutoCloseable {
         };
     }
 
-    private void schedule(long millis, Runnable task) {
-        wheel.newTimeout((Timeout t) -> {
+    private Timeout schedule(long millis, Runnable task) {
+        return wheel.newTimeout((Timeout t) -> {
             try {
                 task.run();
             } catch (RuntimeException e) { // NOPMD: the timer thread serves every transaction

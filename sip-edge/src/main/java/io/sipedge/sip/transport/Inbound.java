@@ -23,6 +23,13 @@ public final class Inbound {
         this.link = link;
     }
 
+    private static final byte[] NONE = new byte[0];
+
+    /** The same way back without the message's bytes: what a transaction keeps to answer later. */
+    public Inbound withoutBytes() {
+        return bytes.length == 0 ? this : new Inbound(NONE, flow, source, link);
+    }
+
     /** The message, byte for byte. */
     public byte[] bytes() {
         return bytes;
