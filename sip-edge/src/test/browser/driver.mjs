@@ -165,6 +165,7 @@ class Driver {
   onPageEvent(evt) {
     if (evt.event === 'registered' || evt.event === 'registration_failed') this.disarm('register');
     if (evt.event === 'unregistered' || evt.event === 'unregister_failed') this.disarm('unregister');
+    if (['call_accepted', 'call_failed', 'call_ended'].includes(evt.event)) this.disarm('call');
     emit(evt);
   }
 
@@ -212,6 +213,24 @@ class Driver {
     await this.page.evaluate(() => window.harness.unregister());
   }
 
+  // Calls (JsSIP only; see README): results come back as call_* events.
+  async call(target) {
+    if (!this.page) {
+      emit({ event: 'call_failed', cause: 'page closed', status: null });
+      return;
+    }
+    this.arm('call', { event: 'call_failed' });
+    await this.page.evaluate((t) => window.harness.call(t), target);
+  }
+
+  async inCall(what) {
+    if (!this.page) {
+      emit({ event: 'error', message: `${what}: page closed` });
+      return;
+    }
+    await this.page.evaluate((w) => window.harness[w](), what);
+  }
+
   async status() {
     const s = this.page ? await this.page.evaluate(() => window.harness.status()) : { registered: false, connected: false };
     emit({ event: 'status', registered: s.registered, connected: s.connected, page: this.page ? 'open' : 'closed' });
@@ -226,8 +245,11 @@ class Driver {
         await this.closePage();
         emit({ event: 'closed' });
         return undefined;
+      case 'answer': return this.inCall('answer');
+      case 'hangup': return this.inCall('hangup');
       case 'quit': return shutdown(0);
       default:
+        if (line.startsWith('call ')) return this.call(line.slice(5).trim());
         emit({ event: 'error', message: `unknown command: ${line}` });
         return undefined;
     }

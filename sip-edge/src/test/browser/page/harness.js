@@ -22,6 +22,58 @@
     return { contact: ours ? ours.toString() : null, expires: Number(expires) };
   }
 
+
+  // A signalling-only stand-in for RTCPeerConnection, used by calls. Chromium's own one offers
+  // ICE + DTLS-SRTP (UDP/TLS/RTP/SAVPF), which a SIP phone such as baresip refuses with 488, and
+  // browser-to-phone media needs the media relay the edge does not have yet. This one offers and
+  // answers plain RTP/AVP PCMU on 127.0.0.1 port 9 (discard), accepts any remote description with
+  // an audio stream, and sends nothing itself; JsSIP's call handling around it is JsSIP's own.
+  // The local MediaStream is still a real one (getUserMedia with Chromium's fake device).
+  let sdpVersion = 0;
+  function plainSdp() {
+    sdpVersion += 1;
+    return ['v=0', `o=- 4242 ${sdpVersion} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+      'm=audio 9 RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-15', 'a=sendrecv', ''].join('\r\n');
+  }
+  class SignallingOnlyPeerConnection extends EventTarget {
+    constructor() {
+      super();
+      this.signalingState = 'stable';
+      this.iceGatheringState = 'complete'; // JsSIP then sends the SDP at once
+      this.iceConnectionState = 'new';
+      this.connectionState = 'new';
+      this.localDescription = null;
+      this.remoteDescription = null;
+      this.senders = [];
+    }
+    async createOffer() { return { type: 'offer', sdp: plainSdp() }; }
+    async createAnswer() {
+      if (!this.remoteDescription) throw new Error('createAnswer() without a remote offer');
+      return { type: 'answer', sdp: plainSdp() };
+    }
+    async setLocalDescription(d) {
+      this.localDescription = { type: d.type, sdp: d.sdp };
+      this.signalingState = d.type === 'offer' ? 'have-local-offer' : 'stable';
+    }
+    async setRemoteDescription(d) {
+      if (!/^m=audio [1-9][0-9]* RTP\/AVP /m.test(d.sdp)) throw new Error(`no usable audio stream in the remote SDP: ${d.sdp}`);
+      this.remoteDescription = { type: d.type, sdp: d.sdp };
+      this.signalingState = d.type === 'offer' ? 'have-remote-offer' : 'stable';
+    }
+    addTrack(track) {
+      const sender = { track, replaceTrack: async (t) => { sender.track = t; } };
+      this.senders.push(sender);
+      return sender;
+    }
+    removeTrack(sender) { this.senders = this.senders.filter((s) => s !== sender); }
+    getSenders() { return [...this.senders]; }
+    getReceivers() { return []; }
+    getTransceivers() { return []; }
+    async getStats() { return new Map(); }
+    close() { this.signalingState = 'closed'; }
+  }
+
   function jssip(o) {
     // The driver forwards console text, which does not apply %-substitution or %c colours:
     // have the debug module inline every placeholder and print plain "namespace message" lines.
@@ -102,6 +154,43 @@
       });
     }
 
+    // Calls (JsSIP only): one session at a time. Every outcome is reported from the session's own
+    // events, so 'call_accepted' means JsSIP took a 2xx and 'call_ended' that it saw or sent a BYE.
+    let session = null;
+    const mediaOptions = () => ({
+      mediaConstraints: { audio: true, video: false },
+      pcConfig: { iceServers: [] }, // no STUN/TURN: nothing leaves the machine
+    });
+    function watch(s) {
+      session = s;
+      s.on('progress', (e) => report({ event: 'call_progress', originator: e.originator, status: e.response ? e.response.status_code : null }));
+      s.on('accepted', (e) => report({
+        event: 'call_accepted',
+        originator: e.originator,
+        status: e.response ? e.response.status_code : null,
+        sdp: e.response ? e.response.body : null, // the 2xx's SDP, as the callee sent it
+      }));
+      s.on('confirmed', (e) => report({ event: 'call_confirmed', originator: e.originator }));
+      s.on('ended', (e) => {
+        if (session === s) session = null;
+        report({ event: 'call_ended', originator: e.originator, cause: e.cause, method: e.message ? e.message.method || null : null });
+      });
+      s.on('failed', (e) => {
+        if (session === s) session = null;
+        report({ event: 'call_failed', originator: e.originator, cause: e.cause, status: e.message && e.message.status_code ? e.message.status_code : null });
+      });
+    }
+    ua.on('newRTCSession', (e) => {
+      if (e.originator !== 'remote') return;
+      if (session) {
+        e.session.terminate({ status_code: 486 });
+        return;
+      }
+      watch(e.session);
+      const r = e.request;
+      report({ event: 'incoming_call', from: r.from.uri.toString(), to: r.to.uri.toString(), ruri: r.ruri.toString() });
+    });
+
     return {
       async register() {
         try {
@@ -124,6 +213,20 @@
         ua.unregister();
       },
       status: () => ({ registered: ua.isRegistered(), connected: ua.isConnected() }),
+      call(target) {
+        if (session) throw new Error('a call is already in progress');
+        window.RTCPeerConnection = SignallingOnlyPeerConnection;
+        watch(ua.call(target, mediaOptions()));
+      },
+      answer() {
+        if (!session || session.direction !== 'incoming') throw new Error('no incoming call to answer');
+        window.RTCPeerConnection = SignallingOnlyPeerConnection;
+        session.answer(mediaOptions());
+      },
+      hangup() {
+        if (!session) throw new Error('no call to hang up');
+        session.terminate();
+      },
     };
   }
 
@@ -229,6 +332,17 @@
   }
 
   let adapter = null;
+  function guard(what, fn) {
+    if (!adapter[what]) {
+      report({ event: 'error', message: `${what}: not supported with this library` });
+      return;
+    }
+    try {
+      fn();
+    } catch (err) {
+      report({ event: 'error', message: `${what}: ${describe(err)}` });
+    }
+  }
   window.harness = {
     init(o) {
       adapter = o.lib === 'jssip' ? jssip(o) : sipjs(o);
@@ -237,5 +351,9 @@
     register() { adapter.register().catch((err) => report({ event: 'error', message: describe(err) })); },
     unregister() { Promise.resolve(adapter.unregister()).catch((err) => report({ event: 'error', message: describe(err) })); },
     status() { return adapter.status(); },
+    // Calls: synchronous errors (bad state, bad target, SIP.js) become an 'error' event.
+    call(target) { guard('call', () => adapter.call(target)); },
+    answer() { guard('answer', () => adapter.answer()); },
+    hangup() { guard('hangup', () => adapter.hangup()); },
   };
 })();

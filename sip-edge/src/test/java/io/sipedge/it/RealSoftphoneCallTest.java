@@ -65,19 +65,19 @@ class RealSoftphoneCallTest {
                 caller.awaitRegistered(edge, WAIT);
                 callee.awaitRegistered(edge, WAIT);
 
-                caller.dial(callee);
-                callee.awaitIncomingCallFrom(caller, WAIT);
+                caller.dial(callee.aor());
+                callee.awaitIncomingCallFrom(caller.aor(), WAIT);
                 callee.answer();
-                callee.awaitEstablishedWith(caller, WAIT);
-                caller.awaitEstablishedWith(callee, WAIT);
+                callee.awaitEstablishedWith(caller.aor(), WAIT);
+                caller.awaitEstablishedWith(callee.aor(), WAIT);
                 assertEdgeRecordRoutes(caller.program.equals("baresip") ? caller : callee);
 
                 // The BYE goes through the edge (its Record-Route) to the other phone's flow.
                 Softphone ender = hangsUp.equals("caller") ? caller : callee;
                 Softphone other = ender == caller ? callee : caller;
                 ender.hangUp();
-                ender.awaitHungUp(other, WAIT);
-                other.awaitHungUpBy(ender, WAIT);
+                ender.awaitHungUp(other.aor(), WAIT);
+                other.awaitHungUpBy(ender.aor(), WAIT);
             } catch (AssertionError e) {
                 throw withReports(e, caller, callee);
             } finally {

@@ -238,15 +238,15 @@ final class Softphone implements AutoCloseable {
     // info lines (src/call.c, src/ua.c, modules/menu of 1.0.0); linphonec: its commands and call
     // state lines.
 
-    /** Places a call to {@code callee}'s AOR. */
-    void dial(Softphone callee) throws IOException {
-        send((baresip() ? "/dial " : "call ") + callee.aor());
+    /** Places a call to {@code callee}, an AOR. */
+    void dial(String callee) throws IOException {
+        send((baresip() ? "/dial " : "call ") + callee);
     }
 
-    /** Waits until an incoming call from {@code caller}'s AOR is offered to the user. */
-    void awaitIncomingCallFrom(Softphone caller, Duration timeout) throws InterruptedException {
-        await(baresip() ? "Incoming call from: .*" + Pattern.quote(caller.aor()) + " "
-                : "Receiving new incoming call from " + Pattern.quote(caller.aor()) + ", assigned id", timeout);
+    /** Waits until an incoming call from {@code caller} (an AOR) is offered to the user. */
+    void awaitIncomingCallFrom(String caller, Duration timeout) throws InterruptedException {
+        await(baresip() ? "Incoming call from: .*" + Pattern.quote(caller) + " "
+                : "Receiving new incoming call from " + Pattern.quote(caller) + ", assigned id", timeout);
     }
 
     /** Answers the incoming call. */
@@ -255,9 +255,9 @@ final class Softphone implements AutoCloseable {
     }
 
     /** Waits until the call with {@code peer} is up (2xx and ACK done). */
-    void awaitEstablishedWith(Softphone peer, Duration timeout) throws InterruptedException {
-        await(baresip() ? "Call established: " + Pattern.quote(peer.aor())
-                : "Call \\d+ with " + Pattern.quote(peer.aor()) + " connected", timeout);
+    void awaitEstablishedWith(String peer, Duration timeout) throws InterruptedException {
+        await(baresip() ? "Call established: " + Pattern.quote(peer)
+                : "Call \\d+ with " + Pattern.quote(peer) + " connected", timeout);
     }
 
     /** Hangs up the current call. */
@@ -270,22 +270,22 @@ final class Softphone implements AutoCloseable {
      * nothing when its BYE is answered (nor "terminated" for calls under a second), so for it the
      * trace must show the 2xx to the BYE.
      */
-    void awaitHungUp(Softphone peer, Duration timeout) throws InterruptedException {
+    void awaitHungUp(String peer, Duration timeout) throws InterruptedException {
         if (baresip()) {
-            await("call: terminate call '[^']*' with " + Pattern.quote(peer.aor()), timeout);
+            await("call: terminate call '[^']*' with " + Pattern.quote(peer), timeout);
             awaitTraced("^SIP/2\\.0 2\\d\\d ", "^CSeq: \\d+ BYE", timeout);
         } else {
-            await("Call \\d+ with " + Pattern.quote(peer.aor()) + " ended", timeout);
+            await("Call \\d+ with " + Pattern.quote(peer) + " ended", timeout);
         }
     }
 
     /** Waits until {@code peer}'s BYE has ended the call here. */
-    void awaitHungUpBy(Softphone peer, Duration timeout) throws InterruptedException {
+    void awaitHungUpBy(String peer, Duration timeout) throws InterruptedException {
         if (baresip()) {
-            awaitTraced("^BYE sip:", "^From: .*" + Pattern.quote(peer.aor()), timeout);
-            await(Pattern.quote(peer.aor()) + ": session closed", timeout);
+            awaitTraced("^BYE sip:", "^From: .*" + Pattern.quote(peer), timeout);
+            await(Pattern.quote(peer) + ": session closed", timeout);
         } else {
-            await("Call \\d+ with " + Pattern.quote(peer.aor()) + " ended", timeout);
+            await("Call \\d+ with " + Pattern.quote(peer) + " ended", timeout);
         }
     }
 
