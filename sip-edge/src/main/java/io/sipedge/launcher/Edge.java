@@ -120,7 +120,7 @@ public final class Edge implements AutoCloseable {
             proxy = new Proxy(directory, locations, authenticator, clock,
                     metrics == null ? ProxyEvents.NONE : metrics.proxyEvents(),
                     new Proxy.Settings(cfg.proxy().maxTransactions(), cfg.proxy().ringingTimeoutSeconds(),
-                            cfg.proxy().trustedPeers(), advertisedHost(cfg)));
+                            cfg.proxy().lingerSeconds(), cfg.proxy().trustedPeers(), advertisedHost(cfg)));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(),
                     qualifier == null ? ResponseSink.NONE : qualifier, proxy);

@@ -176,6 +176,11 @@ public record EdgeConfig(
     /** Timer C (RFC 3261 §16.6 step 11): how long a branch may ring before the edge cancels it (408). */
     static final Setting<Integer> PROXY_RINGING_TIMEOUT =
             Setting.intRange("proxy.ringing-timeout-seconds", 181, 1, 3600);
+    /**
+     * How long an answered transaction stays to absorb retransmissions: Kamailio's wait timer, not
+     * RFC 6026's 32 s (a 2xx retransmitted later is still relayed, by the flow in the edge's Via).
+     */
+    static final Setting<Integer> PROXY_LINGER = Setting.intRange("proxy.linger-seconds", 5, 1, 32);
     static final Setting<List<String>> PROXY_TRUSTED_PEERS = new Setting<>("proxy.trusted-peers", "",
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
 
@@ -189,7 +194,7 @@ public record EdgeConfig(
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL,
             SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_RINGING_TIMEOUT,
-            PROXY_TRUSTED_PEERS);
+            PROXY_LINGER, PROXY_TRUSTED_PEERS);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -236,10 +241,12 @@ public record EdgeConfig(
      *
      * @param maxTransactions       proxied requests in progress at once; past it new ones get 503
      * @param ringingTimeoutSeconds Timer C: a branch that has not answered finally by then is cancelled
+     * @param lingerSeconds         how long an answered transaction stays to absorb retransmissions
      * @param trustedPeers    address ranges (SBCs, trunks) whose requests may reach local users
      *                        without a local, authenticated sender
      */
-    public record ProxySettings(int maxTransactions, int ringingTimeoutSeconds, List<String> trustedPeers) {
+    public record ProxySettings(int maxTransactions, int ringingTimeoutSeconds, int lingerSeconds,
+                                List<String> trustedPeers) {
         public ProxySettings {
             trustedPeers = List.copyOf(trustedPeers);
         }
@@ -312,7 +319,7 @@ public record EdgeConfig(
                 get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)),
                 new Keepalive(get(v, SIP_FLOW_TIMER), get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)),
                 new ProxySettings(get(v, PROXY_MAX_TRANSACTIONS), get(v, PROXY_RINGING_TIMEOUT),
-                        get(v, PROXY_TRUSTED_PEERS)));
+                        get(v, PROXY_LINGER), get(v, PROXY_TRUSTED_PEERS)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

@@ -113,6 +113,33 @@ class ProxyCallTest {
     }
 
     @Test
+    void aRouteToTheEdgeItselfIsRemovedBeforeForwarding() throws Exception {
+        try (TestPhone alice = phone(Via.TCP); TestPhone bob = phone(Via.UDP)) {
+            // A phone with the edge as outbound proxy preloads it (RFC 3261 §8.1.2); §16.4 removes it.
+            String outbound = "<sip:127.0.0.1:" + edge.sipPort() + ";transport=tcp;lr>";
+            TestPhone.Outgoing call = alice.sendAuthenticated("INVITE", bob.aor(), SDP, "Route: " + outbound);
+            SipResponse invite = bob.awaitRequest("INVITE");
+            assertTrue(invite.all("Route").isEmpty(), invite.raw());
+            bob.send(bob.response(invite, 200, "OK", "t3"));
+            SipResponse ok = alice.awaitResponse(200, "INVITE");
+            TestPhone.Dialog d = alice.dialogFromAnswer(call, ok);
+            List<String> routes = new java.util.ArrayList<>(List.of(outbound));
+            routes.addAll(d.routeSet);
+            TestPhone.Dialog withOutbound = alice.new Dialog(d.callId, d.localTag, d.remoteTag, d.remoteUri,
+                    d.remoteTarget, routes, d.localCseq);
+            alice.send(withOutbound.request("ACK", call.number));
+            SipResponse ack = bob.awaitRequest("ACK");
+            assertTrue(ack.all("Route").isEmpty(), ack.raw());
+            alice.send(withOutbound.request("BYE"));
+            SipResponse bye = bob.awaitRequest("BYE");
+            assertTrue(bye.all("Route").isEmpty(), bye.raw());
+            assertTrue(TestPhone.vias(bye).get(1).contains("received=127.0.0.1"), "stamped: " + bye.raw());
+            bob.send(bob.response(bye, 200, "OK", null));
+            assertEquals(200, alice.awaitFinal("BYE").status());
+        }
+    }
+
+    @Test
     void aRequestWithAForgedRouteIsRefusedAndReachesNobody() throws Exception {
         try (TestPhone alice = phone(Via.UDP); TestPhone bob = phone(Via.UDP)) {
             TestPhone.Outgoing call = alice.sendAuthenticated("INVITE", bob.aor(), SDP);

@@ -119,14 +119,14 @@ final class ClientTransaction {
                 } else if (code < 300 && invite) {
                     state = State.ACCEPTED;
                     out.add(new Action.Deliver(code));
-                    out.add(new Action.Schedule(Timer.M, timers.transactionTimeout()));
+                    out.add(new Action.Schedule(Timer.M, timers.linger()));
                 } else {
                     state = State.COMPLETED;
                     if (invite) {
                         out.add(new Action.SendAck());
                     }
                     out.add(new Action.Deliver(code));
-                    long wait = reliable ? 0 : invite ? 32_000 : timers.t4();
+                    long wait = reliable ? 0 : invite ? timers.linger() : timers.t4();
                     out.add(new Action.Schedule(invite ? Timer.D : Timer.K, wait));
                 }
             }

@@ -74,13 +74,15 @@ public final class Proxy implements AutoCloseable {
     /**
      * @param maxTransactions       proxied requests in progress at once; past it, 503 with Retry-After
      * @param ringingTimeoutSeconds Timer C: how long a branch may go without a final response
+     * @param lingerSeconds         how long an answered transaction stays to absorb retransmissions
      * @param trustedPeers          CIDR ranges whose requests reach local users without a local From
      * @param host                  the host the edge's Via and Record-Route name (the one phones register at)
      */
-    public record Settings(int maxTransactions, int ringingTimeoutSeconds, List<String> trustedPeers, String host) {
+    public record Settings(int maxTransactions, int ringingTimeoutSeconds, int lingerSeconds, List<String> trustedPeers,
+                           String host) {
         public Settings {
-            if (maxTransactions < 1 || ringingTimeoutSeconds < 1) {
-                throw new IllegalArgumentException("maxTransactions and ringingTimeoutSeconds must be positive");
+            if (maxTransactions < 1 || ringingTimeoutSeconds < 1 || lingerSeconds < 1) {
+                throw new IllegalArgumentException("maxTransactions, ringingTimeoutSeconds and lingerSeconds must be positive");
             }
             trustedPeers = List.copyOf(trustedPeers);
         }
@@ -106,7 +108,8 @@ public final class Proxy implements AutoCloseable {
     public Proxy(Directory directory, LocationStore locations, DigestAuthenticator auth, InstantSource clock,
                  ProxyEvents events, Settings settings) {
         this(directory, locations, auth, clock, events, settings, new TransactionTimers(TransactionTimers.DEFAULT.t1(),
-                TransactionTimers.DEFAULT.t2(), TransactionTimers.DEFAULT.t4(), settings.ringingTimeoutSeconds() * 1000L));
+                TransactionTimers.DEFAULT.t2(), TransactionTimers.DEFAULT.t4(), settings.ringingTimeoutSeconds() * 1000L,
+                settings.lingerSeconds() * 1000L));
     }
 
     Proxy(Directory directory, LocationStore locations, DigestAuthenticator auth, InstantSource clock,
@@ -238,12 +241,12 @@ public final class Proxy implements AutoCloseable {
             to = f;
         }
         if (to == null) {
-            return method.equals(Request.ACK); // not along the edge's route: dropped, or refused when parsed
+            return false; // not (or not only) the edge's recorded route: the parsed path decides
         }
         if (method.equals(Request.ACK)) {
             if (r.maxForwards() != 0) {
                 try {
-                    network.send(to, r.forward(via(to.transport(), branchIds.next(STATELESS)), pops));
+                    network.send(to, r.forward(via(to.transport(), branchIds.next(STATELESS)), pops, in.flow()));
                 } catch (IOException e) {
                     log.debug("ACK on {} {}:{} not sent: {}", to.transport(), to.remoteIp(), to.remotePort(),
                             e.toString());
@@ -497,6 +500,7 @@ public final class Proxy implements AutoCloseable {
         }
         try {
             SIPRequest base = (SIPRequest) p.request.clone();
+            popEdgeRoutes(base);
             consumeCredentials(base, f.fromTenant());
             decrementMaxForwards(base);
             fork(p, base, targets, sizes);
@@ -568,7 +572,7 @@ public final class Proxy implements AutoCloseable {
         String id = branchIds.next(p.hash);
         try {
             if (p.raw != null) {
-                bytes = p.raw.forward(via(t.flow().transport(), id), p.pops);
+                bytes = p.raw.forward(via(t.flow().transport(), id), p.pops, p.in.flow());
                 b = new Proxied.Branch(p, index, t.flow(), null);
                 p.branches[index] = b;
                 startLeg(p, b, id, bytes);
@@ -776,29 +780,65 @@ public final class Proxy implements AutoCloseable {
 
     // ---- message editing -------------------------------------------------------------------------
 
-    /** The flow named by the topmost Route if it is one of the edge's own Record-Routes, else null. */
+    /**
+     * The flow named by the topmost Route that does not just name the edge (a phone's outbound
+     * proxy setting), if it is one of the edge's own Record-Routes; else null.
+     */
     private Flow ownRoute(SIPRequest req) {
-        RouteHeader top = (RouteHeader) req.getHeader(RouteHeader.NAME);
-        if (top == null || !(top.getAddress().getURI() instanceof SipURI u) || u.getUser() == null) {
-            return null;
+        ListIterator<?> it = req.getHeaders(RouteHeader.NAME);
+        while (it != null && it.hasNext()) {
+            URI uri = ((RouteHeader) it.next()).getAddress().getURI();
+            if (namesEdge(uri)) {
+                continue;
+            }
+            return uri instanceof SipURI u && u.getUser() != null ? routeFlow(u.getUser()) : null;
         }
-        return tokens.decode(u.getUser(), network.edge()).orElse(null);
+        return null;
     }
 
     /**
-     * Removes the edge's Route entries from the top of {@code req} and returns the flow the last one
-     * names: the far side of the dialog as the edge recorded it.
+     * Removes the edge's Route entries from the top of {@code req} (RFC 3261 §16.4) and returns the
+     * flow the last recorded one names: the far side of the dialog as the edge recorded it.
      */
     private Flow popOwnRoutes(SIPRequest req) {
         Flow to = null;
+        popEdgeRoutes(req);
         for (Flow f = ownRoute(req); f != null; f = ownRoute(req)) {
             to = f;
             req.removeFirst(RouteHeader.NAME);
+            popEdgeRoutes(req);
         }
         if (to == null) {
             throw new IllegalStateException("no Route of the edge's"); // the policy checked for one
         }
         return to;
+    }
+
+    /** Removes Route entries at the top that name the edge itself (a preloaded outbound proxy). */
+    private void popEdgeRoutes(SIPRequest req) {
+        for (RouteHeader top = (RouteHeader) req.getHeader(RouteHeader.NAME);
+             top != null && namesEdge(top.getAddress().getURI());
+             top = (RouteHeader) req.getHeader(RouteHeader.NAME)) {
+            req.removeFirst(RouteHeader.NAME);
+        }
+    }
+
+    /**
+     * True for a URI without a user part that names the edge: its advertised host or a tenant's
+     * domain, with no port or one of the edge's ports. Phones set up with the edge as outbound proxy
+     * put it first in the Route of every request (RFC 3261 §8.1.2).
+     */
+    private boolean namesEdge(URI uri) {
+        if (!(uri instanceof SipURI u) || u.getUser() != null) {
+            return false;
+        }
+        String host = u.getHost();
+        if (!host.equalsIgnoreCase(settings.host()) && directory.tenantByDomain(host).isEmpty()) {
+            return false;
+        }
+        int port = u.getPort();
+        Transports n = network;
+        return port <= 0 || port == n.port() || port == n.tlsPort() || port == n.wsPort() || port == n.wssPort();
     }
 
     private static void decrementMaxForwards(SIPRequest req) throws ParseException {

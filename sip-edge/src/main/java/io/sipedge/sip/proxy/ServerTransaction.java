@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The server transaction of a request the edge proxies (RFC 3261 §17.2, with RFC 6026's Accepted
- * state: after a 2xx the transaction stays 64·T1 to absorb the INVITE's retransmissions, which
- * would otherwise be proxied again as new calls, and lets every further 2xx through). Pure like
+ * state: after a 2xx the transaction stays for the linger, 64·T1 in the RFC, to absorb the INVITE's
+ * retransmissions, which would otherwise be proxied again as new calls, and lets every further 2xx
+ * through). Pure like
  * {@link ClientTransaction}: events in, actions out, timers that no longer apply are ignored.
  */
 final class ServerTransaction {
@@ -108,7 +109,7 @@ final class ServerTransaction {
         if (invite && code < 300) {
             if (open || state == State.ACCEPTED) {
                 if (open) {
-                    out.add(new Action.Schedule(Timer.L, timers.transactionTimeout()));
+                    out.add(new Action.Schedule(Timer.L, timers.linger()));
                 }
                 state = State.ACCEPTED;
                 out.add(0, new Action.Send(code)); // every 2xx goes up, the first and any other branch's
@@ -127,7 +128,7 @@ final class ServerTransaction {
             }
             out.add(new Action.Schedule(Timer.H, timers.transactionTimeout()));
         } else {
-            out.add(new Action.Schedule(Timer.J, reliable ? 0 : timers.transactionTimeout()));
+            out.add(new Action.Schedule(Timer.J, reliable ? 0 : timers.linger()));
         }
         return out;
     }

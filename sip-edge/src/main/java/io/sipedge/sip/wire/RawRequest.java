@@ -19,6 +19,9 @@ public final class RawRequest {
     private final String method;
     private final int requestLineEnd;
     private final String branch;
+    /** The top Via value's bytes: a forwarded copy carries it stamped (RFC 3261 §18.2.1, RFC 3581). */
+    private final int viaStart;
+    private final int viaEnd;
     private final boolean rport;
     private final int viaPort;
     private final String toTag;
@@ -31,12 +34,15 @@ public final class RawRequest {
      */
     private final List<int[]> routes;
 
-    private RawRequest(byte[] bytes, String method, int requestLineEnd, String branch, boolean rport, int viaPort,
-                       String toTag, int maxForwards, int maxForwardsStart, int maxForwardsEnd, List<int[]> routes) {
+    private RawRequest(byte[] bytes, String method, int requestLineEnd, String branch, int viaStart, int viaEnd,
+                       boolean rport, int viaPort, String toTag, int maxForwards, int maxForwardsStart,
+                       int maxForwardsEnd, List<int[]> routes) {
         this.bytes = bytes;
         this.method = method;
         this.requestLineEnd = requestLineEnd;
         this.branch = branch;
+        this.viaStart = viaStart;
+        this.viaEnd = viaEnd;
         this.rport = rport;
         this.viaPort = viaPort;
         this.toTag = toTag;
@@ -95,10 +101,13 @@ public final class RawRequest {
     }
 
     /**
-     * The forwarded copy: {@code via} (a whole Via value) on top, Max-Forwards one less (70 - 1
-     * added when it had none), the first {@code pop} Route values removed.
+     * The forwarded copy: {@code via} (a whole Via value) on top, the received one stamped with
+     * where it came from ({@code source}), Max-Forwards one less (70 - 1 added when it had none),
+     * the first {@code pop} Route values removed.
      */
-    public byte[] forward(String via, int pop) {
+    public byte[] forward(String via, int pop, Flow source) {
+        byte[] stamped = ViaStamp.stamp(new String(bytes, viaStart, viaEnd - viaStart, StandardCharsets.ISO_8859_1),
+                source.transport(), source.remoteIp(), source.remotePort()).getBytes(StandardCharsets.ISO_8859_1);
         StringBuilder head = new StringBuilder(via.length() + 40).append("Via: ").append(via).append("\r\n");
         if (maxForwards < 0) {
             head.append("Max-Forwards: 69\r\n");
@@ -127,6 +136,7 @@ public final class RawRequest {
         if (maxForwards >= 0) {
             size += mf.length - (maxForwardsEnd - maxForwardsStart);
         }
+        size += stamped.length - (viaEnd - viaStart);
         byte[] out = new byte[size];
         int o = 0;
         System.arraycopy(bytes, 0, out, 0, requestLineEnd);
@@ -139,13 +149,15 @@ public final class RawRequest {
         if (maxForwards >= 0) {
             edits.add(new int[] {maxForwardsStart, maxForwardsEnd, 1});
         }
+        edits.add(new int[] {viaStart, viaEnd, 2});
         edits.sort((x, y) -> Integer.compare(x[0], y[0]));
         for (int[] e : edits) {
             System.arraycopy(bytes, at, out, o, e[0] - at);
             o += e[0] - at;
-            if (e.length == 3) {
-                System.arraycopy(mf, 0, out, o, mf.length);
-                o += mf.length;
+            byte[] replacement = e.length < 3 ? null : e[2] == 1 ? mf : stamped;
+            if (replacement != null) {
+                System.arraycopy(replacement, 0, out, o, replacement.length);
+                o += replacement.length;
             }
             at = e[1];
         }
@@ -184,6 +196,8 @@ public final class RawRequest {
         boolean rport = false;
         int viaPort = -1;
         boolean viaSeen = false;
+        int viaStart = -1;
+        int viaEnd = -1;
         String toTag = null;
         int mf = -1;
         int mfStart = -1;
@@ -216,7 +230,12 @@ public final class RawRequest {
             if (!viaSeen && (is(b, at, nameEnd, "via") || is(b, at, nameEnd, "v"))) {
                 viaSeen = true;
                 int comma = indexOf(b, (byte) ',', value, end);
-                String top = new String(b, value, (comma < 0 ? end : comma) - value, StandardCharsets.ISO_8859_1);
+                viaStart = value;
+                viaEnd = comma < 0 ? end : comma;
+                while (viaEnd > viaStart && (b[viaEnd - 1] == ' ' || b[viaEnd - 1] == '\t')) {
+                    viaEnd--;
+                }
+                String top = new String(b, value, viaEnd - value, StandardCharsets.ISO_8859_1);
                 int semi = top.indexOf(';');
                 String sentBy = (semi < 0 ? top : top.substring(0, semi)).strip();
                 int space = sentBy.indexOf(' ');
@@ -283,8 +302,8 @@ public final class RawRequest {
         if (!viaSeen || toTag == null || !cseqSeen) {
             return null;
         }
-        return new RawRequest(b, method, requestLineEnd, branch, rport, viaPort, toTag.isEmpty() ? null : toTag, mf,
-                mfStart, mfEnd, routes);
+        return new RawRequest(b, method, requestLineEnd, branch, viaStart, viaEnd, rport, viaPort,
+                toTag.isEmpty() ? null : toTag, mf, mfStart, mfEnd, routes);
     }
 
     /** The Route values of the line {@code b[line, end)}, each {@code <...>} with its parameters. */

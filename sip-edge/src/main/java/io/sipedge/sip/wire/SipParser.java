@@ -1,6 +1,7 @@
 package io.sipedge.sip.wire;
 
 import gov.nist.core.CommonLogger;
+import gov.nist.javax.sip.header.SIPHeaderList;
 import gov.nist.javax.sip.header.CSeq;
 import gov.nist.javax.sip.header.CallID;
 import gov.nist.javax.sip.header.ContentLength;
@@ -52,6 +53,10 @@ public final class SipParser {
     static {
         // The RI's classes log through this static; unset, they would load log4j, which is not here.
         CommonLogger.legacyLogger = new Slf4jStackLogger();
+        // Every Via, Route and Record-Route the edge writes from the stack's model on a line of its
+        // own, as Kamailio writes them: Debian's linphonec 5.1 repeats the last value of a
+        // comma-joined list in its answers, and JsSIP then drops a response with two Vias of its own.
+        SIPHeaderList.setPrettyEncode(true);
     }
 
     private SipParser() {

@@ -33,6 +33,34 @@ public final class ViaStamp {
         }
     }
 
+    /** The same for a Via value as text ({@code SIP/2.0/UDP host:port;params}), stamped as a new value. */
+    public static String stamp(String via, Transport transport, String sourceIp, int sourcePort) {
+        int semi = via.indexOf(';');
+        String sentBy = (semi < 0 ? via : via.substring(0, semi)).strip();
+        String hostPort = sentBy.substring(sentBy.indexOf(' ') + 1).strip();
+        String host = hostPort.startsWith("[") ? hostPort.substring(1, Math.max(1, hostPort.indexOf(']')))
+                : hostPort.lastIndexOf(':') > 0 ? hostPort.substring(0, hostPort.lastIndexOf(':')) : hostPort;
+        StringBuilder out = new StringBuilder(via.length() + 40).append(sentBy);
+        boolean rport = false;
+        if (semi >= 0) {
+            for (String param : via.substring(semi + 1).split(";")) {
+                String name = param.contains("=") ? param.substring(0, param.indexOf('=')).strip() : param.strip();
+                if (name.equalsIgnoreCase(Via.RPORT)) {
+                    rport = true;
+                } else if (!name.equalsIgnoreCase(Via.RECEIVED) && !name.isEmpty()) {
+                    out.append(';').append(param.strip());
+                }
+            }
+        }
+        if (addsReceived(rport, host, sourceIp)) {
+            out.append(";received=").append(sourceIp);
+        }
+        if (addsRport(rport, transport)) {
+            out.append(";rport=").append(sourcePort);
+        }
+        return out.toString();
+    }
+
     /**
      * The port a UDP response goes to (RFC 3261 §18.2.2 with RFC 3581): the source port when the Via
      * asked for {@code rport}, else the sent-by port, else the source port. Always to the source

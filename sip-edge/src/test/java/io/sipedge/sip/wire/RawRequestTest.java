@@ -18,6 +18,9 @@ class RawRequestTest {
     private static final String VIA = "Via: SIP/2.0/TCP 10.0.0.1:5070;branch=z9hG4bKcaller;rport~";
     private static final String REST = "From: <sip:a@example.com>;tag=1~To: <sip:b@example.com>;tag=2~"
             + "Call-ID: c1~CSeq: 3 BYE~Content-Length: 4~~body";
+    /** The caller's Via as forwarded: where it came from, for the answers (RFC 3581). */
+    private static final String STAMPED =
+            "Via: SIP/2.0/TCP 10.0.0.1:5070;branch=z9hG4bKcaller;received=10.0.0.1;rport=40001~";
     private static final String EDGE_VIA = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKedge";
 
     private static byte[] bytes(String s) {
@@ -47,8 +50,8 @@ class RawRequestTest {
         assertEquals("2", r.toTag());
         assertEquals("T1", r.routeUser(0));
         String expected = LINE + "Via: " + EDGE_VIA + "~" + (left.contains("Max-Forwards") ? "" : "Max-Forwards: 69~")
-                + VIA + left + REST;
-        assertEquals(expected, text(r.forward(EDGE_VIA, pop)));
+                + STAMPED + left + REST;
+        assertEquals(expected, text(r.forward(EDGE_VIA, pop, Flow.of(Transport.TCP, "10.0.0.1", 40001))));
     }
 
     @Test
