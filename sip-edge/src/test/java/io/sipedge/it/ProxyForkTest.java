@@ -22,12 +22,14 @@ import org.junit.jupiter.api.Test;
 class ProxyForkTest {
     private static final String D = "forks.example.com";
     private static final int RINGING_TIMEOUT_S = 2;
+    private static final int LINGER_S = 1;
     private static final AtomicInteger USERS = new AtomicInteger();
     static EdgeUnderTest edge;
 
     @BeforeAll
     static void start() throws Exception {
-        edge = EdgeUnderTest.start(NO_HTTP, "proxy.ringing-timeout-seconds=" + RINGING_TIMEOUT_S);
+        edge = EdgeUnderTest.start(NO_HTTP, "proxy.ringing-timeout-seconds=" + RINGING_TIMEOUT_S,
+                "proxy.linger-seconds=" + LINGER_S);
     }
 
     @AfterAll
@@ -157,6 +159,22 @@ class ProxyForkTest {
             bob.send(bob.response(cancel, 200, "OK", "b"));
             bob.send(bob.response(invite, 487, "Request Terminated", "b"));
             assertTrue(alice.quiet(300, ProxyForkTest::notFinal), "one final response only");
+        }
+    }
+
+    @Test
+    void a2xxRetransmittedAfterTheTransactionEndedStillReachesTheCaller() throws Exception {
+        try (TestPhone alice = phone(newUser(), Via.TCP, ""); TestPhone bob = phone(newUser(), Via.UDP, "")) {
+            alice.sendAuthenticated("INVITE", bob.aor(), SDP);
+            SipResponse invite = bob.awaitRequest("INVITE");
+            String ok = bob.response(invite, 200, "OK", "late");
+            bob.send(ok);
+            alice.awaitResponse(200, "INVITE");
+            Thread.sleep(LINGER_S * 1000L + 500); // the edge's transactions are gone
+            bob.send(ok); // the callee has not seen the ACK yet, and sends its 200 again
+            SipResponse again = alice.awaitResponse(200, "INVITE");
+            assertEquals("late", TestPhone.tag(again.first("To")));
+            assertEquals(1, TestPhone.vias(again).size(), again.raw());
         }
     }
 

@@ -70,6 +70,8 @@ public final class Proxy implements AutoCloseable {
     private static final AddressFactoryImpl ADDRESSES = new AddressFactoryImpl();
     /** The hash part of branches of requests not checked for loops (forwarded without a parse). */
     private static final String STATELESS = "0000000000000000";
+    /** The edge's Via parameter of an INVITE branch: the flow its 2xx goes back on, signed. */
+    private static final String UPSTREAM = "ft";
 
     /**
      * @param maxTransactions       proxied requests in progress at once; past it, 503 with Retry-After
@@ -285,6 +287,39 @@ public final class Proxy implements AutoCloseable {
             serverActions(p, p.server.request(), null);
         }
         return true;
+    }
+
+    /**
+     * A 2xx to an INVITE whose branch has ended (it lingered {@link Settings#lingerSeconds}): the
+     * callee retransmits it until the caller's ACK comes, so it goes upstream statelessly (RFC 3261
+     * §16.7 step 5 forwards every 2xx), on the flow the edge wrote, signed, into its Via.
+     */
+    private boolean relayLate2xx(String upstream, BranchResponse r) {
+        Flow to = routeFlow(upstream);
+        if (to == null) {
+            return false;
+        }
+        try {
+            network.send(to, r.upstream());
+        } catch (IOException e) {
+            log.debug("late 2xx to {} {}:{} not sent: {}", to.transport(), to.remoteIp(), to.remotePort(),
+                    e.toString());
+        }
+        return true;
+    }
+
+    /** The value of parameter {@code name} of a Via value, or null. */
+    private static String viaParameter(String via, String name) {
+        if (via == null) {
+            return null;
+        }
+        for (String param : via.split(";")) {
+            int eq = param.indexOf('=');
+            if (eq > 0 && param.substring(0, eq).strip().equalsIgnoreCase(name)) {
+                return param.substring(eq + 1).strip();
+            }
+        }
+        return null;
     }
 
     /** The flow a Route's user part names if it is one of the edge's flow tokens, else null. */
@@ -592,7 +627,11 @@ public final class Proxy implements AutoCloseable {
                 fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(p.in.flow())));
                 fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(t.flow())));
             }
-            fwd.addFirst(HEADERS.createHeader("Via", via(t.flow().transport(), id)));
+            String via = via(t.flow().transport(), id);
+            if (p.method == ProxyEvents.Method.INVITE) {
+                via += ';' + UPSTREAM + '=' + tokens.encode(replyFlow(p));
+            }
+            fwd.addFirst(HEADERS.createHeader("Via", via));
             bytes = fwd.encodeAsBytes(t.flow().transport().name());
             b = new Proxied.Branch(p, index, t.flow(), fwd);
         } catch (ParseException | SipException | RuntimeException e) {
@@ -641,22 +680,26 @@ public final class Proxy implements AutoCloseable {
      */
     public boolean response(SIPResponse r) {
         Via top = r.getTopmostVia();
-        return r.getCSeq() != null && top != null
-                && response(top.getBranch(), r.getCSeq().getMethod(), new BranchResponse(r));
+        return r.getCSeq() != null && top != null && response(top.getBranch(), r.getCSeq().getMethod(),
+                top.getParameter(UPSTREAM), new BranchResponse(r));
     }
 
     /** The same for a response read in place ({@link RawResponse}): most are relayed without a parse. */
     public boolean response(RawResponse r) {
-        return response(r.branch(), r.cseqMethod(), new BranchResponse(r));
+        return response(r.branch(), r.cseqMethod(), viaParameter(r.topVia(), UPSTREAM), new BranchResponse(r));
     }
 
-    private boolean response(String branch, String cseqMethod, BranchResponse r) {
+    /**
+     * @param upstream the flow token the edge wrote into its Via of an INVITE branch, or null
+     */
+    private boolean response(String branch, String cseqMethod, String upstream, BranchResponse r) {
         if (branch == null || !branch.startsWith(ViaBranch.COOKIE)) {
             return false;
         }
         Proxied.Leg leg = clients.get(branch + ' ' + cseqMethod);
         if (leg == null) {
-            return false;
+            return upstream != null && r.status() >= 200 && r.status() < 300 && cseqMethod.equals(Request.INVITE)
+                    && relayLate2xx(upstream, r);
         }
         Proxied p = leg.branch.owner;
         synchronized (p) {
@@ -894,6 +937,13 @@ public final class Proxy implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Where the answers to {@code p} go: its flow, and over UDP the port {@link Proxied#udpPort} says. */
+    private static Flow replyFlow(Proxied p) {
+        Flow f = p.in.flow();
+        return f.transport() == Transport.UDP && f.remotePort() != p.udpPort
+                ? new Flow(f.transport(), f.remoteIp(), p.udpPort, f.connection(), f.edge(), true) : f;
     }
 
     private String via(Transport transport, String branch) {

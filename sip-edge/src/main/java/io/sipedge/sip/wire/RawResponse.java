@@ -17,12 +17,15 @@ public final class RawResponse {
     private final int status;
     private final String branch;
     private final String cseqMethod;
+    private final String topVia;
     /** The top Via's bytes to cut out: a whole header line, or one value and its comma. */
     private final int cutStart;
     private final int cutEnd;
 
-    private RawResponse(byte[] bytes, int status, String branch, String cseqMethod, int cutStart, int cutEnd) {
+    private RawResponse(byte[] bytes, int status, String branch, String cseqMethod, String topVia, int cutStart,
+                        int cutEnd) {
         this.bytes = bytes;
+        this.topVia = topVia;
         this.status = status;
         this.branch = branch;
         this.cseqMethod = cseqMethod;
@@ -37,6 +40,11 @@ public final class RawResponse {
     /** The top Via's branch parameter, or null. */
     public String branch() {
         return branch;
+    }
+
+    /** The top Via's value. */
+    public String topVia() {
+        return topVia;
     }
 
     /** The method of the CSeq header ("INVITE"). */
@@ -89,6 +97,7 @@ public final class RawResponse {
         int cutEnd = -1;
         String branch = null;
         String method = null;
+        String topVia = null;
         while (true) {
             int end = lineEnd(b, at);
             if (end < 0) {
@@ -116,6 +125,7 @@ public final class RawResponse {
                 int comma = indexOf(b, (byte) ',', value, end);
                 int viaEnd = comma < 0 ? end : comma;
                 branch = branch(b, value, viaEnd);
+                topVia = new String(b, value, viaEnd - value, StandardCharsets.ISO_8859_1);
                 if (comma < 0) {
                     cutStart = at;
                     cutEnd = end + 2; // the whole line
@@ -153,7 +163,7 @@ public final class RawResponse {
         if (cutStart < 0 || method == null) {
             return null;
         }
-        return new RawResponse(b, status, branch, method, cutStart, cutEnd);
+        return new RawResponse(b, status, branch, method, topVia, cutStart, cutEnd);
     }
 
     /** The value of {@code ;branch=} in a Via value {@code b[s, e)}, or null. */
