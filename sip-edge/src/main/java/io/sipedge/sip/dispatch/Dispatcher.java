@@ -97,7 +97,7 @@ public final class Dispatcher implements InboundHandler {
                 return true;
             }
         }
-        if (in.bytes().length > 0 && in.bytes()[0] >= 'A' && in.bytes()[0] <= 'Z' && in.bytes()[0] != 'S') {
+        if (Proxy.mayForwardAsRead(in.bytes())) {
             RawRequest request = RawRequest.scan(in.bytes());
             try {
                 if (request != null && proxy.request(request, in)) {

@@ -27,11 +27,13 @@ import io.sipedge.sip.wire.RawResponse;
 import io.sipedge.sip.wire.RequestHead;
 import io.sipedge.sip.wire.SipResponses;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.Set;
@@ -70,6 +72,8 @@ public final class Proxy implements AutoCloseable {
     private static final AddressFactoryImpl ADDRESSES = new AddressFactoryImpl();
     /** The hash part of branches of requests not checked for loops (forwarded without a parse). */
     private static final String STATELESS = "0000000000000000";
+    private static final List<byte[]> PARSED_ONLY = List.of("INVITE ".getBytes(StandardCharsets.US_ASCII),
+            "CANCEL ".getBytes(StandardCharsets.US_ASCII), "REGISTER ".getBytes(StandardCharsets.US_ASCII));
     /** The edge's Via parameter of an INVITE branch: the flow its 2xx goes back on, signed. */
     private static final String UPSTREAM = "ft";
 
@@ -205,6 +209,22 @@ public final class Proxy implements AutoCloseable {
         synchronized (p) {
             serverActions(p, p.server.request(), null);
         }
+    }
+
+    /**
+     * False for a message that {@link #request(RawRequest, Inbound)} never takes, from its first
+     * bytes: a response, and the requests the parsed path always decides (INVITE, CANCEL, REGISTER).
+     */
+    public static boolean mayForwardAsRead(byte[] message) {
+        if (message.length < 8 || message[0] < 'A' || message[0] > 'Z' || message[0] == 'S') {
+            return false;
+        }
+        for (byte[] parsed : PARSED_ONLY) {
+            if (Arrays.equals(message, 0, parsed.length, parsed, 0, parsed.length)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
