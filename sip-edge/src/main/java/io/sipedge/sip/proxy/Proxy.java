@@ -268,7 +268,8 @@ public final class Proxy implements AutoCloseable {
         if (method.equals(Request.ACK)) {
             if (r.maxForwards() != 0) {
                 try {
-                    network.send(to, r.forward(via(to.transport(), branchIds.next(STATELESS)), pops, in.flow()));
+                    network.send(to, r.forward(via(to.transport(), branchIds.next(STATELESS)), pops, in.flow(),
+                            this::servedRealm));
                 } catch (IOException e) {
                     log.debug("ACK on {} {}:{} not sent: {}", to.transport(), to.remoteIp(), to.remotePort(),
                             e.toString());
@@ -386,6 +387,7 @@ public final class Proxy implements AutoCloseable {
         try {
             SIPRequest fwd = (SIPRequest) req.clone();
             Flow to = popOwnRoutes(fwd);
+            consumeCredentials(fwd);
             MaxForwardsHeader mf = (MaxForwardsHeader) fwd.getHeader(MaxForwardsHeader.NAME);
             if (mf != null && mf.getMaxForwards() <= 0) {
                 return;
@@ -556,7 +558,7 @@ public final class Proxy implements AutoCloseable {
         try {
             SIPRequest base = (SIPRequest) p.request.clone();
             popEdgeRoutes(base);
-            consumeCredentials(base, f.fromTenant());
+            consumeCredentials(base);
             decrementMaxForwards(base);
             fork(p, base, targets, sizes);
         } catch (ParseException | RuntimeException e) {
@@ -570,6 +572,7 @@ public final class Proxy implements AutoCloseable {
         try {
             SIPRequest base = (SIPRequest) p.request.clone();
             Flow to = popOwnRoutes(base);
+            consumeCredentials(base);
             decrementMaxForwards(base);
             fork(p, base, List.of(new Proxied.Target(to, null, List.of())), List.of(1));
         } catch (ParseException | RuntimeException e) {
@@ -627,7 +630,7 @@ public final class Proxy implements AutoCloseable {
         String id = branchIds.next(p.hash);
         try {
             if (p.raw != null) {
-                bytes = p.raw.forward(via(t.flow().transport(), id), p.pops, p.in.flow());
+                bytes = p.raw.forward(via(t.flow().transport(), id), p.pops, p.in.flow(), this::servedRealm);
                 b = new Proxied.Branch(p, index, t.flow(), null);
                 p.branches[index] = b;
                 startLeg(p, b, id, bytes);
@@ -921,18 +924,18 @@ public final class Proxy implements AutoCloseable {
         }
     }
 
-    /** Removes the credentials the edge checked (for its tenant's realm); others go on (RFC 3261 §22.3). */
-    private static void consumeCredentials(SIPRequest req, Tenant tenant) {
-        if (tenant == null) {
-            return;
-        }
+    /**
+     * Removes credentials for a realm the edge serves: they were for the edge (checked, or sent again
+     * along a dialog), never for the next hop; others go on (RFC 3261 §22.3).
+     */
+    private void consumeCredentials(SIPRequest req) {
         List<Header> keep = new ArrayList<>();
         ListIterator<?> it = req.getHeaders(ProxyAuthorizationHeader.NAME);
         boolean any = false;
         while (it != null && it.hasNext()) {
             ProxyAuthorizationHeader h = (ProxyAuthorizationHeader) it.next();
             any = true;
-            if (!tenant.domain().equalsIgnoreCase(h.getRealm())) {
+            if (!servedRealm(h.getRealm())) {
                 keep.add(h);
             }
         }
@@ -942,6 +945,10 @@ public final class Proxy implements AutoCloseable {
                 req.addHeader(h);
             }
         }
+    }
+
+    private boolean servedRealm(String realm) {
+        return realm != null && directory.tenantByDomain(realm).isPresent();
     }
 
     private static List<DigestCredentials> credentials(SIPRequest req) {

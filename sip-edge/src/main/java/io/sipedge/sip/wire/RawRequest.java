@@ -4,6 +4,7 @@ import io.sipedge.model.Flow;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A request read in place, as far as a proxy forwarding it along a dialog's route needs: the
@@ -33,10 +34,14 @@ public final class RawRequest {
      * the next value on the same line or -1].
      */
     private final List<int[]> routes;
+    /** Proxy-Authorization lines: [lineStart, lineEnd after its CRLF], and the realm each names (or null). */
+    private final List<int[]> credentialLines;
+    private final List<String> credentialRealms;
 
     private RawRequest(byte[] bytes, String method, int requestLineEnd, String branch, int viaStart, int viaEnd,
                        boolean rport, int viaPort, String toTag, int maxForwards, int maxForwardsStart,
-                       int maxForwardsEnd, List<int[]> routes) {
+                       int maxForwardsEnd, List<int[]> routes, List<int[]> credentialLines,
+                       List<String> credentialRealms) {
         this.bytes = bytes;
         this.method = method;
         this.requestLineEnd = requestLineEnd;
@@ -50,6 +55,8 @@ public final class RawRequest {
         this.maxForwardsStart = maxForwardsStart;
         this.maxForwardsEnd = maxForwardsEnd;
         this.routes = routes;
+        this.credentialLines = credentialLines;
+        this.credentialRealms = credentialRealms;
     }
 
     public String method() {
@@ -103,9 +110,10 @@ public final class RawRequest {
     /**
      * The forwarded copy: {@code via} (a whole Via value) on top, the received one stamped with
      * where it came from ({@code source}), Max-Forwards one less (70 - 1 added when it had none),
-     * the first {@code pop} Route values removed.
+     * the first {@code pop} Route values removed, and the Proxy-Authorization lines whose realm
+     * {@code consumed} accepts (credentials for the edge, never for the next hop).
      */
-    public byte[] forward(String via, int pop, Flow source) {
+    public byte[] forward(String via, int pop, Flow source, Predicate<String> consumed) {
         byte[] stamped = ViaStamp.stamp(new String(bytes, viaStart, viaEnd - viaStart, StandardCharsets.ISO_8859_1),
                 source.transport(), source.remoteIp(), source.remotePort()).getBytes(StandardCharsets.ISO_8859_1);
         StringBuilder head = new StringBuilder(via.length() + 40).append("Via: ").append(via).append("\r\n");
@@ -114,6 +122,11 @@ public final class RawRequest {
         }
         // Popped values are the first ones: a line loses a prefix of its values, or the whole line.
         List<int[]> cuts = new ArrayList<>(pop + 1);
+        for (int i = 0; i < credentialLines.size(); i++) {
+            if (consumed.test(credentialRealms.get(i))) {
+                cuts.add(credentialLines.get(i));
+            }
+        }
         int lineFirst = -1;
         for (int i = 0; i < pop; i++) {
             int[] r = routes.get(i);
@@ -203,6 +216,8 @@ public final class RawRequest {
         int mfStart = -1;
         int mfEnd = -1;
         List<int[]> routes = new ArrayList<>(2);
+        List<int[]> credentialLines = new ArrayList<>(0);
+        List<String> credentialRealms = new ArrayList<>(0);
         boolean cseqSeen = false;
         while (true) {
             int end = lineEnd(b, at);
@@ -292,6 +307,9 @@ public final class RawRequest {
                     return null; // a CSeq of another method: the parsed path's 400
                 }
                 cseqSeen = true;
+            } else if (is(b, at, nameEnd, "proxy-authorization")) {
+                credentialLines.add(new int[] {at, end + 2});
+                credentialRealms.add(realm(new String(b, value, end - value, StandardCharsets.ISO_8859_1)));
             } else if (is(b, at, nameEnd, "route")) {
                 if (!routeValues(b, at, value, end, routes)) {
                     return null;
@@ -303,7 +321,7 @@ public final class RawRequest {
             return null;
         }
         return new RawRequest(b, method, requestLineEnd, branch, viaStart, viaEnd, rport, viaPort,
-                toTag.isEmpty() ? null : toTag, mf, mfStart, mfEnd, routes);
+                toTag.isEmpty() ? null : toTag, mf, mfStart, mfEnd, routes, credentialLines, credentialRealms);
     }
 
     /** The Route values of the line {@code b[line, end)}, each {@code <...>} with its parameters. */
@@ -340,6 +358,29 @@ public final class RawRequest {
             out.add(new int[] {v[0], v[1], line, end + 2, k + 1 < values.size() ? values.get(k + 1)[0] : -1});
         }
         return true;
+    }
+
+    /** The realm of Digest credentials ({@code realm="example.com"}), or null. */
+    private static String realm(String credentials) {
+        int i = credentials.toLowerCase(java.util.Locale.ROOT).indexOf("realm");
+        while (i >= 0) {
+            int eq = i + 5;
+            while (eq < credentials.length() && credentials.charAt(eq) == ' ') {
+                eq++;
+            }
+            boolean boundary = i == 0 || " ,".indexOf(credentials.charAt(i - 1)) >= 0;
+            if (boundary && eq < credentials.length() && credentials.charAt(eq) == '=') {
+                String v = credentials.substring(eq + 1).strip();
+                if (v.startsWith("\"")) {
+                    int close = v.indexOf('"', 1);
+                    return close < 0 ? null : v.substring(1, close);
+                }
+                int comma = v.indexOf(',');
+                return (comma < 0 ? v : v.substring(0, comma)).strip();
+            }
+            i = credentials.toLowerCase(java.util.Locale.ROOT).indexOf("realm", i + 5);
+        }
+        return null;
     }
 
     /** The tag parameter of a From or To value, or null. */

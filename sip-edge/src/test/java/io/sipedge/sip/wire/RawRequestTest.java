@@ -51,7 +51,18 @@ class RawRequestTest {
         assertEquals("T1", r.routeUser(0));
         String expected = LINE + "Via: " + EDGE_VIA + "~" + (left.contains("Max-Forwards") ? "" : "Max-Forwards: 69~")
                 + STAMPED + left + REST;
-        assertEquals(expected, text(r.forward(EDGE_VIA, pop, Flow.of(Transport.TCP, "10.0.0.1", 40001))));
+        assertEquals(expected, text(r.forward(EDGE_VIA, pop, Flow.of(Transport.TCP, "10.0.0.1", 40001), realm -> true)));
+    }
+
+    @Test
+    void credentialsForTheEdgeAreConsumedAndOthersGoOn() {
+        String mine = "Proxy-Authorization: Digest username=\"a\", realm=\"example.com\", nonce=\"n\", "
+                + "uri=\"sip:b@example.com\", response=\"r\"~";
+        String theirs = "Proxy-Authorization: Digest realm=\"carrier.example.net\", username=\"x\"~";
+        RawRequest r = RawRequest.scan(bytes(LINE + VIA + mine + theirs + REST));
+        String forwarded = text(r.forward(EDGE_VIA, 0, Flow.of(Transport.TCP, "10.0.0.1", 40001),
+                realm -> realm.equals("example.com")));
+        assertEquals(LINE + "Via: " + EDGE_VIA + "~Max-Forwards: 69~" + STAMPED + theirs + REST, forwarded);
     }
 
     @Test
