@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * CI's smoke of the load tools (not the benchmark): the loadtest generator over UDP, TCP and TLS,
  * and loadtest/sipp/run.sh (SIPp), each for a few seconds at a low rate against a real edge, with
- * every registration succeeding and landing in the LocationStore.
+ * every registration succeeding and landing in the LocationStore; and loadtest/sipp/call.sh's
+ * authenticated calls through the edge's proxy, every one completed.
  */
 class LoadSmokeTest {
     private static final String DOMAIN = "bench.sipedge.test";
@@ -98,6 +99,25 @@ class LoadSmokeTest {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), out);
             assertTrue(out.contains("attempted=100 succeeded=100 failed=0"), out);
+        }
+    }
+
+    /** CI's call smoke: loadtest/sipp/call.sh's callee agent and callers, through the edge's proxy. */
+    @Test
+    void theSippCallScriptCompletesEveryCall() throws Exception {
+        Path csv = Files.createTempFile(edge.dataDir(), "callers", ".csv");
+        try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+            Users.write(users, w);
+        }
+        Path script = Path.of("..", "loadtest", "sipp", "call.sh").toAbsolutePath().normalize();
+        for (String transport : List.of("udp", "tcp")) {
+            Process p = new ProcessBuilder("bash", script.toString(), "-h", "127.0.0.1", "-p",
+                    Integer.toString(edge.sipPort()), "-u", csv.toString(), "-t", transport, "-r", "20", "-d", "3",
+                    "-n", "50", "-c", "50", "-H", "200").redirectErrorStream(true).start();
+            assertTrue(p.waitFor(90, TimeUnit.SECONDS), "call.sh did not finish");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("attempted=60 succeeded=60 failed=0"), out);
         }
     }
 }
