@@ -53,8 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    static final String ALLOW = "Allow: INVITE, ACK, CANCEL, BYE, REGISTER, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, "
-            + "REFER, INFO, PUBLISH, UPDATE, PRACK";
 
     private final Registrar registrar;
     private final InstantSource clock;
@@ -142,7 +140,7 @@ public final class Dispatcher implements InboundHandler {
                     boolean toEdge = (!(request.getRequestURI() instanceof SipURI u) || u.getUser() == null)
                             && request.getTo().getTag() == null && request.getHeader(RouteHeader.NAME) == null;
                     if (toEdge) {
-                        reply(in, head, SipResponses.write(200, "OK", head, ALLOW, "Accept: application/sdp"));
+                        reply(in, head, SipResponses.write(200, "OK", head, SipResponses.ALLOW, "Accept: application/sdp"));
                     } else {
                         proxy.request(request, head, in);
                     }

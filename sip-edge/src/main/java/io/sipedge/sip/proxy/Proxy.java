@@ -505,7 +505,11 @@ public final class Proxy implements AutoCloseable {
                     .map(alg -> new RegisterReply.Challenge(c.realm(), nonce, alg, c.stale())).toList();
             answer(p, 407, SipResponses.proxyChallenge(p.head(), challenges));
         } else if (d instanceof RoutingPolicy.Decision.Refuse r) {
-            answer(p, r.code(), r.reason());
+            if (r.code() == 405) {
+                answer(p, r.code(), r.reason(), SipResponses.ALLOW);
+            } else {
+                answer(p, r.code(), r.reason());
+            }
         } else if (d instanceof RoutingPolicy.Decision.FollowRoute) {
             followRoute(p);
         } else if (d instanceof RoutingPolicy.Decision.LookUp l) {

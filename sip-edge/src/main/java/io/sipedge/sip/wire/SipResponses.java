@@ -18,6 +18,10 @@ import java.util.Locale;
  * answers to requests that do not parse, so they cannot drift apart.
  */
 public final class SipResponses {
+    /** The methods the edge takes: its Allow header (a 405, and the 200 to an OPTIONS to the edge). */
+    public static final String ALLOW = "Allow: INVITE, ACK, CANCEL, BYE, REGISTER, OPTIONS, MESSAGE, SUBSCRIBE, "
+            + "NOTIFY, REFER, INFO, PUBLISH, UPDATE, PRACK";
+
     /**
      * The random half of every To tag the edge makes, drawn once per process (64 bits), as
      * Kamailio's stateless replies do: tags of different edges and runs never collide.
