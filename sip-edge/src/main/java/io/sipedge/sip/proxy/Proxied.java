@@ -20,8 +20,10 @@ final class Proxied {
     final String key;
     /** The request as received; dropped once the final answer is sent (only its bytes stay, in {@link #in}). */
     SIPRequest request;
-    /** The request read in place when it was forwarded without a parse (in a dialog), else null. */
-    final RawRequest raw;
+    /** The request read in place when it is forwarded without a parse (in a dialog); null once sent. */
+    RawRequest raw;
+    /** The request was read in place: it has no parsed model. */
+    final boolean readInPlace;
     final String methodName;
     /** What a response the edge makes repeats of the request; parsed when first needed for a raw one. */
     private RequestHead head;
@@ -57,6 +59,7 @@ final class Proxied {
         this.key = key;
         this.request = request;
         this.raw = null;
+        this.readInPlace = false;
         this.head = head;
         this.udpPort = head.udpPort();
         this.in = in;
@@ -72,6 +75,7 @@ final class Proxied {
         this.key = key;
         this.request = null;
         this.raw = raw;
+        this.readInPlace = true;
         this.udpPort = raw.udpPort(in.flow());
         this.in = in;
         this.hash = hash;

@@ -491,8 +491,9 @@ public final class Proxy implements AutoCloseable {
     // ---- routing ---------------------------------------------------------------------------------
 
     private void route(Proxied p) {
-        if (p.raw != null) { // in a dialog, along the edge's route: where to is known already
+        if (p.readInPlace) { // in a dialog, along the edge's route: where to is known already
             fork(p, null, p.targets, List.of(1));
+            p.raw = null; // sent: the branch keeps its own bytes
             return;
         }
         RoutingPolicy.Facts f = facts(p.request, p.in, true);
@@ -633,7 +634,7 @@ public final class Proxy implements AutoCloseable {
         byte[] bytes;
         String id = branchIds.next(p.hash);
         try {
-            if (p.raw != null) {
+            if (p.readInPlace) {
                 bytes = p.raw.forward(via(t.flow().transport(), id), p.pops, p.in.flow(), this::servedRealm);
                 b = new Proxied.Branch(p, index, t.flow(), null);
                 p.branches[index] = b;
