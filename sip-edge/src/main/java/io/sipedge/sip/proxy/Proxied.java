@@ -42,7 +42,12 @@ final class Proxied {
     byte[] lastResponse;
     /** The edge's Route values a request read in place loses when forwarded. */
     int pops;
-    /** The request as every branch forwards it, before each branch's own edits; null until routed. */
+    /**
+     * The request as received, read in place, when its branches are spliced from its bytes (the
+     * parsed model decided); null otherwise, and once answered.
+     */
+    RawRequest wire;
+    /** The request as every branch forwards it, before each branch's own edits; built when needed. */
     SIPRequest base;
     ResponseContext context;
     List<Target> targets = List.of();
@@ -130,7 +135,9 @@ final class Proxied {
         final Proxied owner;
         final int index;
         final Flow flow;
-        /** The forwarded request, while the branch may still need a CANCEL or the ACK of its final built. */
+        /** The edge's Via value on this branch. */
+        final String via;
+        /** The stack's model of the forwarded request, once built (for a CANCEL or an ACK); null after its final. */
         SIPRequest request;
         /** The ACK of its non-2xx final, kept for a retransmitted final. */
         byte[] ack;
@@ -139,11 +146,11 @@ final class Proxied {
         /** A final response came (later 2xx retransmissions are relayed, not counted again). */
         boolean ended;
 
-        Branch(Proxied owner, int index, Flow flow, SIPRequest request) {
+        Branch(Proxied owner, int index, Flow flow, String via) {
             this.owner = owner;
             this.index = index;
             this.flow = flow;
-            this.request = request;
+            this.via = via;
         }
     }
 

@@ -454,10 +454,7 @@ public final class Proxy implements AutoCloseable {
                 log.debug("{} from {} to {}: {} after {} ms", p.methodName, user(p.request.getFrom().getAddress()
                         .getURI()), user(p.request.getRequestURI()), code, (System.nanoTime() - p.startNanos) / 1_000_000);
             }
-            // What only routing and forking needed: an answered INVITE's transaction stays 32 s (RFC
-            // 6026), and thousands of them at once must cost little more than their last response.
-            p.request = null;
-            p.base = null;
+            releaseModel(p);
         }
         if (code >= 200 && code < 300) {
             p.succeeded = true;
@@ -472,6 +469,19 @@ public final class Proxy implements AutoCloseable {
 
     private void answer(Proxied p, int code, String reason, String... headers) {
         answer(p, code, SipResponses.write(code, reason, p.head(), headers));
+    }
+
+    /**
+     * What only routing and forking need, dropped once answered and no branch may still need a
+     * CANCEL or an ACK built: answered transactions linger, and thousands of them at once must
+     * cost little more than their last response.
+     */
+    private static void releaseModel(Proxied p) {
+        if (p.answered && (p.context == null || p.context.finished())) {
+            p.request = null;
+            p.base = null;
+            p.wire = null;
+        }
     }
 
     /** The server transaction ended: out of the table; branches still pending are cancelled. */
@@ -561,11 +571,13 @@ public final class Proxy implements AutoCloseable {
             }
         }
         try {
-            SIPRequest base = (SIPRequest) p.request.clone();
-            popEdgeRoutes(base);
-            consumeCredentials(base);
-            decrementMaxForwards(base);
-            fork(p, base, targets, sizes);
+            p.wire = RawRequest.scan(p.in.bytes());
+            if (p.wire != null) {
+                p.pops = leadingEdgeRoutes(p.request);
+                fork(p, null, targets, sizes);
+            } else {
+                fork(p, baseOf(p.request), targets, sizes);
+            }
         } catch (ParseException | RuntimeException e) {
             log.warn("{} (Call-ID {}) not forwarded: {}", p.methodName, p.callId(), e.toString());
             answer(p, 500, "Server Internal Error");
@@ -633,35 +645,30 @@ public final class Proxy implements AutoCloseable {
         Proxied.Branch b;
         byte[] bytes;
         String id = branchIds.next(p.hash);
+        String via = via(t.flow().transport(), id);
         try {
             if (p.readInPlace) {
-                bytes = p.raw.forward(via(t.flow().transport(), id), p.pops, p.in.flow(), this::servedRealm);
-                b = new Proxied.Branch(p, index, t.flow(), null);
-                p.branches[index] = b;
-                startLeg(p, b, id, bytes);
-                return;
+                bytes = p.raw.forward(via, p.pops, p.in.flow(), this::servedRealm);
+                b = new Proxied.Branch(p, index, t.flow(), via);
+            } else {
+                if (p.method == ProxyEvents.Method.INVITE) {
+                    via += ';' + UPSTREAM + '=' + tokens.encode(replyFlow(p));
+                }
+                b = new Proxied.Branch(p, index, t.flow(), via);
+                if (p.wire != null) { // spliced from the bytes as received: no copy of the parsed model
+                    List<String> lines = new ArrayList<>(2 + t.routes().size());
+                    if (DIALOG_CREATING.contains(p.methodName)) {
+                        lines.add("Record-Route: " + recordRoute(t.flow()));
+                        lines.add("Record-Route: " + recordRoute(p.in.flow()));
+                    }
+                    for (String route : t.routes()) {
+                        lines.add("Route: " + route);
+                    }
+                    bytes = p.wire.forward(t.requestUri(), via, lines, p.pops, p.in.flow(), this::servedRealm);
+                } else {
+                    bytes = branchRequest(p, b).encodeAsBytes(t.flow().transport().name());
+                }
             }
-            SIPRequest fwd = (SIPRequest) p.base.clone();
-            if (t.requestUri() != null) {
-                fwd.setRequestURI(ADDRESSES.createURI(t.requestUri()));
-            }
-            for (int i = t.routes().size() - 1; i >= 0; i--) {
-                fwd.addFirst(HEADERS.createHeader(RouteHeader.NAME, t.routes().get(i)));
-            }
-            if (DIALOG_CREATING.contains(fwd.getMethod())) {
-                // RFC 5658 double Record-Route: the entry nearer the caller names the caller's flow, the
-                // top one the callee's; each side's requests come back on its own transport and leave on
-                // the flow the last entry popped names.
-                fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(p.in.flow())));
-                fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(t.flow())));
-            }
-            String via = via(t.flow().transport(), id);
-            if (p.method == ProxyEvents.Method.INVITE) {
-                via += ';' + UPSTREAM + '=' + tokens.encode(replyFlow(p));
-            }
-            fwd.addFirst(HEADERS.createHeader("Via", via));
-            bytes = fwd.encodeAsBytes(t.flow().transport().name());
-            b = new Proxied.Branch(p, index, t.flow(), fwd);
         } catch (ParseException | SipException | RuntimeException e) {
             log.warn("branch to {} of {} (Call-ID {}) not built: {}", t.requestUri(), p.methodName,
                     p.callId(), e.toString());
@@ -670,6 +677,47 @@ public final class Proxy implements AutoCloseable {
         }
         p.branches[index] = b;
         startLeg(p, b, id, bytes);
+    }
+
+    /**
+     * The stack's model of what branch {@code b} sends, built when first needed (to write it, or a
+     * CANCEL or ACK from it): the request as every branch forwards it, with the branch's
+     * Request-URI, Path, Record-Routes and Via.
+     */
+    private SIPRequest branchRequest(Proxied p, Proxied.Branch b) throws ParseException, SipException {
+        if (b.request != null) {
+            return b.request;
+        }
+        if (p.base == null) {
+            p.base = baseOf(p.request);
+        }
+        Proxied.Target t = p.targets.get(b.index);
+        SIPRequest fwd = (SIPRequest) p.base.clone();
+        if (t.requestUri() != null) {
+            fwd.setRequestURI(ADDRESSES.createURI(t.requestUri()));
+        }
+        for (int i = t.routes().size() - 1; i >= 0; i--) {
+            fwd.addFirst(HEADERS.createHeader(RouteHeader.NAME, t.routes().get(i)));
+        }
+        if (DIALOG_CREATING.contains(fwd.getMethod())) {
+            // RFC 5658 double Record-Route: the entry nearer the caller names the caller's flow, the
+            // top one the callee's; each side's requests come back on its own transport and leave on
+            // the flow the last entry popped names.
+            fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(p.in.flow())));
+            fwd.addFirst(HEADERS.createHeader("Record-Route", recordRoute(t.flow())));
+        }
+        fwd.addFirst(HEADERS.createHeader("Via", b.via));
+        b.request = fwd;
+        return fwd;
+    }
+
+    /** The request as every branch of an initial request forwards it: the edge's Routes and credentials out. */
+    private SIPRequest baseOf(SIPRequest request) throws ParseException {
+        SIPRequest base = (SIPRequest) request.clone();
+        popEdgeRoutes(base);
+        consumeCredentials(base);
+        decrementMaxForwards(base);
+        return base;
     }
 
     private void startLeg(Proxied p, Proxied.Branch b, String id, byte[] bytes) {
@@ -682,17 +730,19 @@ public final class Proxy implements AutoCloseable {
 
     /** CANCEL on a branch (RFC 3261 §9.1): the same Request-URI, Via, Route, Call-ID, From, To, CSeq number. */
     private void cancelBranch(Proxied.Branch b) {
-        if (b == null || b.cancel != null || b.request == null) {
+        if (b == null || b.cancel != null || b.ended) {
             return;
         }
         byte[] bytes;
+        String id;
         try {
-            bytes = b.request.createCancelRequest().encodeAsBytes(b.flow.transport().name());
-        } catch (SipException | RuntimeException e) {
+            SIPRequest request = branchRequest(b.owner, b);
+            bytes = request.createCancelRequest().encodeAsBytes(b.flow.transport().name());
+            id = request.getTopmostVia().getBranch();
+        } catch (ParseException | SipException | RuntimeException e) {
             log.debug("CANCEL (Call-ID {}) not built: {}", b.owner.callId(), e.toString());
             return;
         }
-        String id = b.request.getTopmostVia().getBranch();
         b.cancel = new Proxied.Leg(b, id + " CANCEL", bytes,
                 new ClientTransaction(false, b.flow.transport() != Transport.UDP, timers), true);
         clients.put(b.cancel.key, b.cancel);
@@ -807,6 +857,7 @@ public final class Proxy implements AutoCloseable {
             cancelTimers(b.leg.timers); // A, B, C, CANCELLED: the final came (D, K or M follow)
             b.leg.bytes = null;
             b.request = null; // its ACK, if it needed one, is built: the branch sends nothing new
+            releaseModel(p);
             if (code >= 300 && p.finals != null) {
                 p.finals[b.index] = r;
             }
@@ -820,10 +871,11 @@ public final class Proxy implements AutoCloseable {
     private void sendAck(Proxied.Branch b, BranchResponse r) {
         try {
             if (b.ack == null) {
-                b.ack = b.request.createAckRequest((To) r.parsed().getTo()).encodeAsBytes(b.flow.transport().name());
+                b.ack = branchRequest(b.owner, b).createAckRequest((To) r.parsed().getTo())
+                        .encodeAsBytes(b.flow.transport().name());
             }
             network.send(b.flow, b.ack);
-        } catch (IOException | ParseException | RuntimeException e) {
+        } catch (IOException | ParseException | SipException | RuntimeException e) {
             log.debug("ACK on {} {}:{} not sent: {}", b.flow.transport(), b.flow.remoteIp(), b.flow.remotePort(),
                     e.toString());
         }
@@ -883,6 +935,16 @@ public final class Proxy implements AutoCloseable {
             throw new IllegalStateException("no Route of the edge's"); // the policy checked for one
         }
         return to;
+    }
+
+    /** How many Route entries at the top name the edge itself. */
+    private int leadingEdgeRoutes(SIPRequest req) {
+        int n = 0;
+        ListIterator<?> it = req.getHeaders(RouteHeader.NAME);
+        while (it != null && it.hasNext() && namesEdge(((RouteHeader) it.next()).getAddress().getURI())) {
+            n++;
+        }
+        return n;
     }
 
     /** Removes Route entries at the top that name the edge itself (a preloaded outbound proxy). */

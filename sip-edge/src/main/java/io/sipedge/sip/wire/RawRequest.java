@@ -114,9 +114,26 @@ public final class RawRequest {
      * {@code consumed} accepts (credentials for the edge, never for the next hop).
      */
     public byte[] forward(String via, int pop, Flow source, Predicate<String> consumed) {
+        return forward(null, via, List.of(), pop, source, consumed);
+    }
+
+    /**
+     * The same, with the Request-URI {@code requestUri} (null: unchanged) and {@code lines} (whole
+     * header lines without their CRLF: Record-Route, Route) right below the new Via, so that they
+     * come first among their kind.
+     */
+    public byte[] forward(String requestUri, String via, List<String> lines, int pop, Flow source,
+                          Predicate<String> consumed) {
         byte[] stamped = ViaStamp.stamp(new String(bytes, viaStart, viaEnd - viaStart, StandardCharsets.ISO_8859_1),
                 source.transport(), source.remoteIp(), source.remotePort()).getBytes(StandardCharsets.ISO_8859_1);
-        StringBuilder head = new StringBuilder(via.length() + 40).append("Via: ").append(via).append("\r\n");
+        StringBuilder head = new StringBuilder(via.length() + 40);
+        if (requestUri != null) {
+            head.append(method).append(' ').append(requestUri).append(" SIP/2.0\r\n");
+        }
+        head.append("Via: ").append(via).append("\r\n");
+        for (String line : lines) {
+            head.append(line).append("\r\n");
+        }
         if (maxForwards < 0) {
             head.append("Max-Forwards: 69\r\n");
         }
@@ -142,7 +159,8 @@ public final class RawRequest {
         byte[] inserted = head.toString().getBytes(StandardCharsets.ISO_8859_1);
         byte[] mf = maxForwards < 0 ? new byte[0]
                 : Integer.toString(maxForwards - 1).getBytes(StandardCharsets.ISO_8859_1);
-        int size = bytes.length + inserted.length;
+        int keep = requestUri == null ? requestLineEnd : 0; // the request line, unless replaced
+        int size = bytes.length - (requestLineEnd - keep) + inserted.length;
         for (int[] c : cuts) {
             size -= c[1] - c[0];
         }
@@ -152,8 +170,8 @@ public final class RawRequest {
         size += stamped.length - (viaEnd - viaStart);
         byte[] out = new byte[size];
         int o = 0;
-        System.arraycopy(bytes, 0, out, 0, requestLineEnd);
-        o += requestLineEnd;
+        System.arraycopy(bytes, 0, out, 0, keep);
+        o += keep;
         System.arraycopy(inserted, 0, out, o, inserted.length);
         o += inserted.length;
         int at = requestLineEnd;
