@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
@@ -30,6 +31,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +92,14 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
      * pipelined instead of one per answer.
      */
     private boolean reading;
+    /**
+     * Other connections of this event loop that this read's messages were forwarded to (the proxy's
+     * other leg): written at once, flushed with this connection's answers when the read is done.
+     */
+    private final List<Channel> alsoFlush = new ArrayList<>(2);
+
+    /** The connection whose read this event loop thread is handing on, if any. */
+    private static final FastThreadLocal<StreamConnection> READER = new FastThreadLocal<>();
 
     StreamConnection(Context ctx, long id) {
         this.ctx = ctx;
@@ -132,6 +143,7 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
             return;
         }
         reading = true;
+        READER.set(this);
         try {
             while (in.isReadable() && ending == null) {
                 framer.readFrom(in);
@@ -178,6 +190,7 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
      */
     private void webSocketRead(WebSocketFrame frame) {
         reading = true;
+        READER.set(this);
         try {
             if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
                 ByteBuf content = frame.content();
@@ -251,7 +264,12 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
     @Override
     public void channelReadComplete(ChannelHandlerContext c) {
         reading = false;
+        READER.remove();
         channel.flush();
+        for (Channel other : alsoFlush) {
+            other.flush();
+        }
+        alsoFlush.clear();
         c.fireChannelReadComplete();
     }
 
@@ -316,10 +334,21 @@ final class StreamConnection extends ChannelInboundHandlerAdapter implements Lin
         }
         Object out = ctx.transport().webSocket() ? new TextWebSocketFrame(Unpooled.wrappedBuffer(bytes))
                 : Unpooled.wrappedBuffer(bytes);
-        if (reading && ch.eventLoop().inEventLoop()) {
-            ch.write(out, ch.voidPromise()); // flushed when the read is done
-        } else {
+        if (!ch.eventLoop().inEventLoop()) {
             ch.writeAndFlush(out, ch.voidPromise());
+            return;
+        }
+        ch.write(out, ch.voidPromise());
+        if (reading) {
+            return; // flushed when the read is done
+        }
+        StreamConnection reader = READER.get();
+        if (reader != null && reader.reading) {
+            if (!reader.alsoFlush.contains(ch)) {
+                reader.alsoFlush.add(ch); // one write for all a read forwards to this connection
+            }
+        } else {
+            ch.flush();
         }
     }
 
