@@ -42,7 +42,10 @@
 #   MEM_CALLS=10000 MEM_RATE=500 HOLD_MS=MEM_CALLS*1000/MEM_RATE (20000)   LONG_S=0 (600 = the
 #   10-minute run) LONG_SAMPLE_S=30   CALLEES=200 CALLERS=200 (call.sh -n -c)
 #   OUT=WORK/calls.md   JAVA=java   WORK=(a new /tmp/sipedge-calls.XXXXXX)
-#   EDGE_JAVA_OPTS=(compare.sh's default) EDGE_JAR=sip-edge/target/sip-edge.jar (copied into WORK
+#   EDGE_JAVA_OPTS="-Xms2g -Xmx2g -XX:+UseParallelGC -Xmn1536m -XX:SurvivorRatio=4 -XX:-UseAdaptiveSizePolicy
+#   -XX:MaxTenuringThreshold=2 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError" (compare.sh's with a young
+#   generation large enough that a UDP transaction lingering 5 s dies in it: with compare.sh's 640 MB at
+#   2 000 calls/s they were promoted, and young pauses of 11-18 ms and full collections set the p99) EDGE_JAR=sip-edge/target/sip-edge.jar (copied into WORK
 #   first, so that a rebuild during the run cannot touch the one running; Maven is never run here:
 #   mid-change, build one from `git archive HEAD` elsewhere and point EDGE_JAR at it)
 # Needs: JDK 17+ (java, jcmd), python3, SIPp 3.6 (Debian sip-tester), kamailio 5.6 +
@@ -57,7 +60,7 @@ MEM_CALLS=${MEM_CALLS:-10000} MEM_RATE=${MEM_RATE:-500}
 HOLD_MS=${HOLD_MS:-$(( MEM_CALLS * 1000 / MEM_RATE ))}
 LONG_S=${LONG_S:-0} LONG_SAMPLE_S=${LONG_SAMPLE_S:-30} CALLEES=${CALLEES:-200} CALLERS=${CALLERS:-200}
 JAVA=${JAVA:-java}
-EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError}
+EDGE_JAVA_OPTS=${EDGE_JAVA_OPTS:--Xms2g -Xmx2g -XX:+UseParallelGC -Xmn1536m -XX:SurvivorRatio=4 -XX:-UseAdaptiveSizePolicy -XX:MaxTenuringThreshold=2 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError}
 EDGE_JAR=${EDGE_JAR:-$ROOT/sip-edge/target/sip-edge.jar}
 DOMAIN=bench.sipedge.test
 WORK=${WORK:-$(mktemp -d /tmp/sipedge-calls.XXXXXX)}

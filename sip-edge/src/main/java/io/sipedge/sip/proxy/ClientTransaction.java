@@ -119,7 +119,9 @@ final class ClientTransaction {
                 } else if (code < 300 && invite) {
                     state = State.ACCEPTED;
                     out.add(new Action.Deliver(code));
-                    out.add(new Action.Schedule(Timer.M, timers.linger()));
+                    // Over a connection the 2xx a callee sends again need no transaction: they go upstream by
+                    // the flow in the edge's Via.
+                    out.add(new Action.Schedule(Timer.M, reliable ? 0 : timers.linger()));
                 } else {
                     state = State.COMPLETED;
                     if (invite) {

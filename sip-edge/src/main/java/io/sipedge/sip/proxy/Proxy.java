@@ -459,6 +459,10 @@ public final class Proxy implements AutoCloseable {
         if (code >= 200 && code < 300) {
             p.succeeded = true;
         }
+        if (code >= 200 && code < 300 && p.method == ProxyEvents.Method.INVITE && p.server.terminated()) {
+            sendUp(p, bytes); // another branch's 2xx after the transaction ended (at once over a connection)
+            return;
+        }
         serverActions(p, p.server.respond(code), bytes);
         if (code >= 200 && !p.released) {
             // Answered: what stays is the way back (later 2xx of other branches, or the last response

@@ -7,7 +7,8 @@ import java.util.List;
  * The server transaction of a request the edge proxies (RFC 3261 §17.2, with RFC 6026's Accepted
  * state: after a 2xx the transaction stays for the linger, 64·T1 in the RFC, to absorb the INVITE's
  * retransmissions, which would otherwise be proxied again as new calls, and lets every further 2xx
- * through). Pure like
+ * through; over a reliable transport the caller never retransmits, so it ends at once, and later
+ * 2xx go upstream without it). Pure like
  * {@link ClientTransaction}: events in, actions out, timers that no longer apply are ignored.
  */
 final class ServerTransaction {
@@ -109,7 +110,7 @@ final class ServerTransaction {
         if (invite && code < 300) {
             if (open || state == State.ACCEPTED) {
                 if (open) {
-                    out.add(new Action.Schedule(Timer.L, timers.linger()));
+                    out.add(new Action.Schedule(Timer.L, reliable ? 0 : timers.linger()));
                 }
                 state = State.ACCEPTED;
                 out.add(0, new Action.Send(code)); // every 2xx goes up, the first and any other branch's
