@@ -62,6 +62,18 @@ public final class EdgeUnderTest implements AutoCloseable {
         return directory().createDevice(t.id(), new DeviceSpec(user, authUser, password, true));
     }
 
+    /** A scrape of this edge's {@code /metrics}, which must answer 200. */
+    public io.sipedge.testing.PrometheusText metrics() throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort() + "/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(15)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET /metrics: " + r.statusCode() + " " + r.body());
+        }
+        return io.sipedge.testing.PrometheusText.parse(r.body());
+    }
+
     /** A client of this edge's operator API. */
     public ApiClient api() {
         return new ApiClient(httpPort());

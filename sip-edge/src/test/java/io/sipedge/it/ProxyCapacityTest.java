@@ -5,12 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sipedge.it.SipTestClient.SipResponse;
 import io.sipedge.it.TestPhone.Via;
-import io.sipedge.testing.PrometheusText;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +15,6 @@ import org.junit.jupiter.api.Test;
 class ProxyCapacityTest {
     private static final String D = "capacity.example.com";
     private static final int CAP = 3;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     static EdgeUnderTest edge;
 
     @BeforeAll
@@ -41,13 +34,6 @@ class ProxyCapacityTest {
         return new TestPhone(edge, via, user, D, user + "-secret").register();
     }
 
-    private static PrometheusText scrape() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpPort()
-                + "/metrics")).timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode());
-        return PrometheusText.parse(r.body());
-    }
-
     @Test
     void pastTheTransactionCapNewRequestsGet503WithRetryAfter() throws Exception {
         // TCP callers: a challenge's transaction ends with its ACK, so only the ringing calls stay.
@@ -61,19 +47,19 @@ class ProxyCapacityTest {
                         5000, "the INVITE of " + caller.user)); // each call rings, unanswered
                 // The challenge's transaction ends at the next timer tick after its ACK.
                 long deadline = System.nanoTime() + 2_000_000_000L;
-                while (scrape().value("sip_proxy_transactions_active") > ringing.size()
+                while (edge.metrics().value("sip_proxy_transactions_active") > ringing.size()
                         && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
             }
-            assertEquals(CAP, scrape().value("sip_proxy_transactions_active"));
-            assertEquals(CAP, scrape().value("sip_proxy_invites_pending"));
+            assertEquals(CAP, edge.metrics().value("sip_proxy_transactions_active"));
+            assertEquals(CAP, edge.metrics().value("sip_proxy_invites_pending"));
 
             erin.send(erin.new Outgoing("INVITE", bob.aor()).text(SDP));
             SipResponse full = erin.awaitFinal("INVITE");
             assertEquals(503, full.status(), full.raw());
             assertEquals("5", full.first("Retry-After"));
-            assertEquals(1.0, scrape().value("sip_proxy_refused_capacity_total"));
+            assertEquals(1.0, edge.metrics().value("sip_proxy_refused_capacity_total"));
 
             // The calls end (busy): their transactions leave the table and new requests pass again.
             for (SipResponse invite : ringing) {
@@ -82,7 +68,7 @@ class ProxyCapacityTest {
             for (TestPhone caller : List.of(alice, carol, dave)) {
                 assertEquals(486, caller.awaitFinal("INVITE").status());
             }
-            assertEquals(0, scrape().value("sip_proxy_invites_pending"));
+            assertEquals(0, edge.metrics().value("sip_proxy_invites_pending"));
         }
     }
 }

@@ -12,12 +12,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +26,6 @@ class ProxyLimitsTest {
     private static final String OTHER = "other-tenant.example.com";
     /** A loopback address other than 127.0.0.1: the SBC the edge trusts. */
     private static final String TRUSTED = "127.0.0.2";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     static EdgeUnderTest edge;
 
     @BeforeAll
@@ -50,13 +44,6 @@ class ProxyLimitsTest {
 
     private static TestPhone phone(String user, String domain, Via via) throws Exception {
         return new TestPhone(edge, via, user, domain, user + "-secret").register();
-    }
-
-    private static PrometheusText scrape() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpPort()
-                + "/metrics")).timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode());
-        return PrometheusText.parse(r.body());
     }
 
     @Test
@@ -120,14 +107,14 @@ class ProxyLimitsTest {
 
     @Test
     void proxiedRequestsAreCountedByMethodAndFinalClass() throws Exception {
-        PrometheusText before = scrape();
+        PrometheusText before = edge.metrics();
         try (TestPhone alice = phone("alice", D, Via.TCP); TestPhone bob = phone("bob", D, Via.TCP)) {
             alice.sendAuthenticated("MESSAGE", bob.aor(), "hi");
             SipResponse m = bob.awaitRequest("MESSAGE");
             bob.send(bob.response(m, 200, "OK", "b"));
             assertEquals(200, alice.awaitFinal("MESSAGE").status());
         }
-        PrometheusText after = scrape();
+        PrometheusText after = edge.metrics();
         assertEquals(before.valueOrZero("sip_proxy_requests_total", "method", "MESSAGE", "status", "2xx") + 1,
                 after.value("sip_proxy_requests_total", "method", "MESSAGE", "status", "2xx"));
         assertEquals(before.valueOrZero("sip_proxy_requests_total", "method", "MESSAGE", "status", "4xx") + 1,

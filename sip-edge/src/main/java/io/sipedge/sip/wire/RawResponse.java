@@ -1,5 +1,10 @@
 package io.sipedge.sip.wire;
 
+import static io.sipedge.sip.wire.HeaderBytes.digit;
+import static io.sipedge.sip.wire.HeaderBytes.indexOf;
+import static io.sipedge.sip.wire.HeaderBytes.is;
+import static io.sipedge.sip.wire.HeaderBytes.lineEnd;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -194,51 +199,5 @@ public final class RawResponse {
             }
         }
         return null;
-    }
-
-    /** The index of the CR of the CRLF ending the line that starts at {@code from}; -1 for none or a bare LF. */
-    private static int lineEnd(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == '\n') {
-                return -1; // a bare LF
-            }
-            if (b[i] == '\r') {
-                return i + 1 < b.length && b[i + 1] == '\n' ? i : -1;
-            }
-        }
-        return -1;
-    }
-
-    private static int indexOf(byte[] b, byte c, int s, int e) {
-        for (int i = s; i < e; i++) {
-            if (b[i] == c) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** True when {@code b[s, e)} is {@code lower} in any case. */
-    private static boolean is(byte[] b, int s, int e, String lower) {
-        if (e - s != lower.length()) {
-            return false;
-        }
-        for (int i = 0; i < lower.length(); i++) {
-            int c = b[s + i];
-            if (c >= 'A' && c <= 'Z') {
-                c += 'a' - 'A';
-            }
-            if (c != lower.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int digit(byte c) {
-        if (c < '0' || c > '9') {
-            throw new IllegalArgumentException("not a digit");
-        }
-        return c - '0';
     }
 }

@@ -1,0 +1,72 @@
+package io.sipedge.sip.wire;
+
+/**
+ * The byte scanning that the in-place readers of requests and responses ({@link RawRequest},
+ * {@link RawResponse}) share: CRLF line ends (a bare LF or CR ends no line for them: the stack's
+ * parser decides such a message), searches within a range, header names in any case, digits.
+ */
+final class HeaderBytes {
+    private HeaderBytes() {
+    }
+
+    /** The index of the CR of the CRLF ending the line that starts at {@code from}; -1 for none or a bare LF. */
+    static int lineEnd(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\n') {
+                return -1;
+            }
+            if (b[i] == '\r') {
+                return i + 1 < b.length && b[i + 1] == '\n' ? i : -1;
+            }
+        }
+        return -1;
+    }
+
+    /** The first index of {@code c} in {@code b[s, e)}, or -1. */
+    static int indexOf(byte[] b, byte c, int s, int e) {
+        for (int i = s; i < e; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True when {@code b[s, e)} is exactly {@code text}. */
+    static boolean region(byte[] b, int s, int e, String text) {
+        if (e - s != text.length()) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (b[s + i] != text.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when {@code b[s, e)} is {@code lower} in any case (a header name, a parameter name). */
+    static boolean is(byte[] b, int s, int e, String lower) {
+        if (e - s != lower.length()) {
+            return false;
+        }
+        for (int i = 0; i < lower.length(); i++) {
+            int c = b[s + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value of an ASCII digit; anything else throws (the readers turn that into "not this shape"). */
+    static int digit(byte c) {
+        if (c < '0' || c > '9') {
+            throw new IllegalArgumentException("not a digit");
+        }
+        return c - '0';
+    }
+}
