@@ -20,9 +20,7 @@ final class Proxied {
     final String key;
     /** The request as received; dropped once the final answer is sent (only its bytes stay, in {@link #in}). */
     SIPRequest request;
-    /** The request read in place when it is forwarded without a parse (in a dialog); null once sent. */
-    RawRequest raw;
-    /** The request was read in place: it has no parsed model. */
+    /** The request was read in place and forwarded without a parse (in a dialog): it has no parsed model. */
     final boolean readInPlace;
     final String methodName;
     /** What a response the edge makes repeats of the request; parsed when first needed for a raw one. */
@@ -43,8 +41,9 @@ final class Proxied {
     /** The edge's Route values a request read in place loses when forwarded. */
     int pops;
     /**
-     * The request as received, read in place, when its branches are spliced from its bytes (the
-     * parsed model decided); null otherwise, and once answered.
+     * The request as received, read in place, when its branches are spliced from its bytes (always
+     * for one {@link #readInPlace}; for a parsed one when the reader takes its shape); null
+     * otherwise, and once sent or answered.
      */
     RawRequest wire;
     /** The request as every branch forwards it, before each branch's own edits; built when needed. */
@@ -63,7 +62,6 @@ final class Proxied {
     Proxied(String key, SIPRequest request, RequestHead head, Inbound in, String hash, ServerTransaction server) {
         this.key = key;
         this.request = request;
-        this.raw = null;
         this.readInPlace = false;
         this.head = head;
         this.udpPort = head.udpPort();
@@ -79,7 +77,7 @@ final class Proxied {
     Proxied(String key, RawRequest raw, Inbound in, String hash, ServerTransaction server) {
         this.key = key;
         this.request = null;
-        this.raw = raw;
+        this.wire = raw;
         this.readInPlace = true;
         this.udpPort = raw.udpPort(in.flow());
         this.in = in;

@@ -302,7 +302,7 @@ public final class Proxy implements AutoCloseable {
         }
         Flow target = to;
         synchronized (p) {
-            if (p.raw == r) {
+            if (p.wire == r) {
                 p.targets = List.of(new Proxied.Target(target, null, List.of()));
             }
             serverActions(p, p.server.request(), null);
@@ -507,7 +507,7 @@ public final class Proxy implements AutoCloseable {
     private void route(Proxied p) {
         if (p.readInPlace) { // in a dialog, along the edge's route: where to is known already
             fork(p, null, p.targets, List.of(1));
-            p.raw = null; // sent: the branch keeps its own bytes
+            p.wire = null; // sent: the branch keeps its own bytes
             return;
         }
         RoutingPolicy.Facts f = facts(p.request, p.in, true);
@@ -651,27 +651,22 @@ public final class Proxy implements AutoCloseable {
         String id = branchIds.next(p.hash);
         String via = via(t.flow().transport(), id);
         try {
-            if (p.readInPlace) {
-                bytes = p.raw.forward(via, p.pops, p.in.flow(), this::servedRealm);
-                b = new Proxied.Branch(p, index, t.flow(), via);
+            if (p.method == ProxyEvents.Method.INVITE) {
+                via += ';' + UPSTREAM + '=' + tokens.encode(replyFlow(p));
+            }
+            b = new Proxied.Branch(p, index, t.flow(), via);
+            if (p.wire != null) { // spliced from the bytes as received: no copy of the parsed model
+                List<String> lines = new ArrayList<>(2 + t.routes().size());
+                if (DIALOG_CREATING.contains(p.methodName)) {
+                    lines.add("Record-Route: " + recordRoute(t.flow()));
+                    lines.add("Record-Route: " + recordRoute(p.in.flow()));
+                }
+                for (String route : t.routes()) {
+                    lines.add("Route: " + route);
+                }
+                bytes = p.wire.forward(t.requestUri(), via, lines, p.pops, p.in.flow(), this::servedRealm);
             } else {
-                if (p.method == ProxyEvents.Method.INVITE) {
-                    via += ';' + UPSTREAM + '=' + tokens.encode(replyFlow(p));
-                }
-                b = new Proxied.Branch(p, index, t.flow(), via);
-                if (p.wire != null) { // spliced from the bytes as received: no copy of the parsed model
-                    List<String> lines = new ArrayList<>(2 + t.routes().size());
-                    if (DIALOG_CREATING.contains(p.methodName)) {
-                        lines.add("Record-Route: " + recordRoute(t.flow()));
-                        lines.add("Record-Route: " + recordRoute(p.in.flow()));
-                    }
-                    for (String route : t.routes()) {
-                        lines.add("Route: " + route);
-                    }
-                    bytes = p.wire.forward(t.requestUri(), via, lines, p.pops, p.in.flow(), this::servedRealm);
-                } else {
-                    bytes = branchRequest(p, b).encodeAsBytes(t.flow().transport().name());
-                }
+                bytes = branchRequest(p, b).encodeAsBytes(t.flow().transport().name());
             }
         } catch (ParseException | SipException | RuntimeException e) {
             log.warn("branch to {} of {} (Call-ID {}) not built: {}", t.requestUri(), p.methodName,
