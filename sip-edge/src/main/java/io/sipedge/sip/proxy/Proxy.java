@@ -329,20 +329,6 @@ public final class Proxy implements AutoCloseable {
         return true;
     }
 
-    /** The value of parameter {@code name} of a Via value, or null. */
-    private static String viaParameter(String via, String name) {
-        if (via == null) {
-            return null;
-        }
-        for (String param : via.split(";")) {
-            int eq = param.indexOf('=');
-            if (eq > 0 && param.substring(0, eq).strip().equalsIgnoreCase(name)) {
-                return param.substring(eq + 1).strip();
-            }
-        }
-        return null;
-    }
-
     /** The flow a Route's user part names if it is one of the edge's flow tokens, else null. */
     private Flow routeFlow(String user) {
         return user == null ? null : tokens.decode(user, network.edge()).orElse(null);
@@ -763,7 +749,7 @@ public final class Proxy implements AutoCloseable {
 
     /** The same for a response read in place ({@link RawResponse}): most are relayed without a parse. */
     public boolean response(RawResponse r) {
-        return response(r.branch(), r.cseqMethod(), viaParameter(r.topVia(), UPSTREAM), new BranchResponse(r));
+        return response(r.branch(), r.cseqMethod(), r.topViaParameter(UPSTREAM), new BranchResponse(r));
     }
 
     /**

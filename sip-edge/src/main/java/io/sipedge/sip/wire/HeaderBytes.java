@@ -3,7 +3,8 @@ package io.sipedge.sip.wire;
 /**
  * The byte scanning that the in-place readers of requests and responses ({@link RawRequest},
  * {@link RawResponse}) share: CRLF line ends (a bare LF or CR ends no line for them: the stack's
- * parser decides such a message), searches within a range, header names in any case, digits.
+ * parser decides such a message), searches within a range, header names in any case, digits, and
+ * the parameters of a header value.
  */
 final class HeaderBytes {
     private HeaderBytes() {
@@ -68,5 +69,24 @@ final class HeaderBytes {
             throw new IllegalArgumentException("not a digit");
         }
         return c - '0';
+    }
+
+    /**
+     * The value of parameter {@code name} (any case) of a header value such as a Via
+     * ({@code SIP/2.0/UDP host;branch=z9hG4bK1;rport}): "" for a parameter without a value, null
+     * when absent. Spaces around the name, the '=' and the value are allowed.
+     */
+    static String parameter(String value, String name) {
+        int semi = value.indexOf(';');
+        if (semi < 0) {
+            return null;
+        }
+        for (String param : value.substring(semi + 1).split(";")) {
+            int eq = param.indexOf('=');
+            if ((eq < 0 ? param : param.substring(0, eq)).strip().equalsIgnoreCase(name)) {
+                return eq < 0 ? "" : param.substring(eq + 1).strip();
+            }
+        }
+        return null;
     }
 }

@@ -4,6 +4,7 @@ import static io.sipedge.sip.wire.HeaderBytes.digit;
 import static io.sipedge.sip.wire.HeaderBytes.indexOf;
 import static io.sipedge.sip.wire.HeaderBytes.is;
 import static io.sipedge.sip.wire.HeaderBytes.lineEnd;
+import static io.sipedge.sip.wire.HeaderBytes.parameter;
 import static io.sipedge.sip.wire.HeaderBytes.region;
 
 import io.sipedge.model.Flow;
@@ -283,15 +284,11 @@ public final class RawRequest {
                 if (portColon > 0 && hostPort.indexOf(']') < portColon) {
                     viaPort = Integer.parseInt(hostPort.substring(portColon + 1).strip());
                 }
-                for (String param : semi < 0 ? new String[0] : top.substring(semi + 1).split(";")) {
-                    int eq = param.indexOf('=');
-                    String name = (eq < 0 ? param : param.substring(0, eq)).strip();
-                    if (name.equalsIgnoreCase("branch") && eq > 0) {
-                        branch = param.substring(eq + 1).strip();
-                    } else if (name.equalsIgnoreCase("rport")) {
-                        rport = true;
-                    }
+                branch = parameter(top, "branch");
+                if (branch != null && branch.isEmpty()) {
+                    branch = null;
                 }
+                rport = parameter(top, "rport") != null;
             } else if (is(b, at, nameEnd, "to") || is(b, at, nameEnd, "t")) {
                 if (toTag != null) {
                     return null;

@@ -4,6 +4,7 @@ import static io.sipedge.sip.wire.HeaderBytes.digit;
 import static io.sipedge.sip.wire.HeaderBytes.indexOf;
 import static io.sipedge.sip.wire.HeaderBytes.is;
 import static io.sipedge.sip.wire.HeaderBytes.lineEnd;
+import static io.sipedge.sip.wire.HeaderBytes.parameter;
 
 import java.nio.charset.StandardCharsets;
 
@@ -47,9 +48,9 @@ public final class RawResponse {
         return branch;
     }
 
-    /** The top Via's value. */
-    public String topVia() {
-        return topVia;
+    /** The value of parameter {@code name} of the top Via: "" without a value, null when absent. */
+    public String topViaParameter(String name) {
+        return parameter(topVia, name);
     }
 
     /** The method of the CSeq header ("INVITE"). */
@@ -129,8 +130,11 @@ public final class RawResponse {
             if (cutStart < 0 && (is(b, at, nameEnd, "via") || is(b, at, nameEnd, "v"))) {
                 int comma = indexOf(b, (byte) ',', value, end);
                 int viaEnd = comma < 0 ? end : comma;
-                branch = branch(b, value, viaEnd);
                 topVia = new String(b, value, viaEnd - value, StandardCharsets.ISO_8859_1);
+                branch = parameter(topVia, "branch");
+                if (branch != null && branch.isEmpty()) {
+                    branch = null;
+                }
                 if (comma < 0) {
                     cutStart = at;
                     cutEnd = end + 2; // the whole line
@@ -169,35 +173,5 @@ public final class RawResponse {
             return null;
         }
         return new RawResponse(b, status, branch, method, topVia, cutStart, cutEnd);
-    }
-
-    /** The value of {@code ;branch=} in a Via value {@code b[s, e)}, or null. */
-    private static String branch(byte[] b, int s, int e) {
-        for (int i = s; i + 8 <= e; i++) {
-            if (b[i] == ';') {
-                int p = i + 1;
-                while (p < e && b[p] == ' ') {
-                    p++;
-                }
-                if (p + 7 <= e && is(b, p, p + 6, "branch")) {
-                    int v = p + 6;
-                    while (v < e && b[v] == ' ') {
-                        v++;
-                    }
-                    if (v < e && b[v] == '=') {
-                        v++;
-                        while (v < e && b[v] == ' ') {
-                            v++;
-                        }
-                        int ve = v;
-                        while (ve < e && b[ve] != ';' && b[ve] != ' ' && b[ve] != '\t') {
-                            ve++;
-                        }
-                        return ve > v ? new String(b, v, ve - v, StandardCharsets.US_ASCII) : null;
-                    }
-                }
-            }
-        }
-        return null;
     }
 }
