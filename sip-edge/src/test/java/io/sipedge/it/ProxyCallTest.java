@@ -112,6 +112,26 @@ class ProxyCallTest {
         }
     }
 
+    /**
+     * Most requests are decided and forwarded as read from their bytes; one of a shape the in-place
+     * reader leaves to the stack's parser (here a folded header line) is challenged, checked and
+     * forwarded just the same.
+     */
+    @Test
+    void aRequestOfAShapeTheReaderLeavesToTheParserIsProxiedTheSame() throws Exception {
+        try (TestPhone alice = phone(Via.UDP); TestPhone bob = phone(Via.TCP)) {
+            TestPhone.Outgoing call = alice.sendAuthenticated("INVITE", bob.aor(), SDP, "Subject: a folded\r\n line");
+            SipResponse invite = bob.awaitRequest("INVITE");
+            assertTrue(invite.raw().startsWith("INVITE " + bob.contactUri() + " SIP/2.0"), invite.raw());
+            assertEquals(null, invite.first("Proxy-Authorization"), "the edge consumes its own credentials");
+            assertEquals(2, TestPhone.splitRoutes(invite.all("Record-Route")).size(), invite.raw());
+            bob.send(bob.response(invite, 200, "OK", "t5"));
+            SipResponse ok = alice.awaitResponse(200, "INVITE");
+            alice.send(alice.dialogFromAnswer(call, ok).request("ACK", call.number));
+            bob.awaitRequest("ACK");
+        }
+    }
+
     @Test
     void aRouteToTheEdgeItselfIsRemovedBeforeForwarding() throws Exception {
         try (TestPhone alice = phone(Via.TCP); TestPhone bob = phone(Via.UDP)) {

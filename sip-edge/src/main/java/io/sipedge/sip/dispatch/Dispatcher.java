@@ -99,7 +99,7 @@ public final class Dispatcher implements InboundHandler {
             RawRequest request = RawRequest.scan(in.bytes());
             try {
                 if (request != null && proxy.request(request, in)) {
-                    return true; // in a dialog along the edge's route: forwarded as read
+                    return true; // decided and forwarded as read
                 }
             } catch (RuntimeException e) { // boundary of a transport thread
                 log.warn("request {} failed: {}", request.method(), e.toString());

@@ -6,7 +6,6 @@ import io.sipedge.observe.ProxyEvents;
 import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.wire.RawRequest;
 import io.sipedge.sip.wire.RequestHead;
-import io.sipedge.sip.wire.SipParser;
 import io.netty.util.Timeout;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,10 @@ final class Proxied {
     final String key;
     /** The request as received; dropped once the final answer is sent (only its bytes stay, in {@link #in}). */
     SIPRequest request;
-    /** The request was read in place and forwarded without a parse (in a dialog): it has no parsed model. */
+    /**
+     * The request was read in place ({@link #wire}) and has no parsed model; one in a dialog has its
+     * {@link #targets} when it arrives.
+     */
     final boolean readInPlace;
     final String methodName;
     /** What a response the edge makes repeats of the request; parsed when first needed for a raw one. */
@@ -73,7 +75,7 @@ final class Proxied {
         this.startNanos = System.nanoTime();
     }
 
-    /** A request in a dialog, read in place ({@link RawRequest}). */
+    /** A request read in place ({@link RawRequest}). */
     Proxied(String key, RawRequest raw, Inbound in, String hash, ServerTransaction server) {
         this.key = key;
         this.request = null;
@@ -88,17 +90,11 @@ final class Proxied {
         this.startNanos = System.nanoTime();
     }
 
-    /**
-     * What the edge's own responses repeat of the request. A request read in place is parsed now:
-     * the edge answers such a request itself only when something went wrong (a timeout, a dead flow).
-     */
+    /** What the edge's own responses repeat of the request; read when first needed for one read in place. */
     RequestHead head() {
         if (head == null) {
-            try {
-                head = RequestHead.of((SIPRequest) SipParser.parse(in.bytes()), in.flow());
-            } catch (java.text.ParseException | RuntimeException e) {
-                throw new IllegalStateException("a request the raw reader took does not parse: " + e.getMessage(), e);
-            }
+            RawRequest read = wire != null ? wire : RawRequest.scan(in.bytes());
+            head = read.head(in.flow()); // the bytes were read once already: they read again
         }
         return head;
     }
@@ -118,7 +114,7 @@ final class Proxied {
 
     /** The Call-ID for logs, without parsing a request read in place. */
     String callId() {
-        return head != null ? head.callId() : "?";
+        return head != null ? head.callId() : wire != null ? wire.callId() : "?";
     }
 
     /**

@@ -25,7 +25,9 @@ import io.sipedge.sip.transport.Transports;
 import io.sipedge.sip.wire.RawRequest;
 import io.sipedge.sip.wire.RawResponse;
 import io.sipedge.sip.wire.RequestHead;
+import io.sipedge.sip.wire.SipParser;
 import io.sipedge.sip.wire.SipResponses;
+import io.sipedge.sip.wire.SipUriParts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -40,6 +42,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import javax.sip.SipException;
 import javax.sip.address.SipURI;
 import javax.sip.address.URI;
@@ -72,8 +76,8 @@ public final class Proxy implements AutoCloseable {
     private static final AddressFactoryImpl ADDRESSES = new AddressFactoryImpl();
     /** The hash part of branches of requests not checked for loops (forwarded without a parse). */
     private static final String STATELESS = "0000000000000000";
-    private static final List<byte[]> PARSED_ONLY = List.of("INVITE ".getBytes(StandardCharsets.US_ASCII),
-            "CANCEL ".getBytes(StandardCharsets.US_ASCII), "REGISTER ".getBytes(StandardCharsets.US_ASCII));
+    private static final List<byte[]> PARSED_ONLY = List.of("CANCEL ".getBytes(StandardCharsets.US_ASCII),
+            "REGISTER ".getBytes(StandardCharsets.US_ASCII));
     /** The edge's Via parameter of an INVITE branch: the flow its 2xx goes back on, signed. */
     private static final String UPSTREAM = "ft";
 
@@ -175,6 +179,20 @@ public final class Proxy implements AutoCloseable {
             ack(req, head, in, key);
             return;
         }
+        MaxForwardsHeader mf = (MaxForwardsHeader) req.getHeader(MaxForwardsHeader.NAME);
+        admit(key, method.equals(Request.INVITE), mf == null ? -1 : mf.getMaxForwards(), fingerprint(req),
+                viaBranches(req), () -> head, in, (hash, server) -> new Proxied(key, req, head, in, hash, server));
+    }
+
+    /**
+     * A request out of a dialog, or a copy of one in progress: a copy goes to its server
+     * transaction; a new one is refused 483 (no hops left), 482 (it has been here before) or 503
+     * (over {@link Settings#maxTransactions}), or starts a server transaction {@code create} makes.
+     */
+    private void admit(String key, boolean invite, int maxForwards, ViaBranch.Fingerprint fingerprint,
+                       List<String> viaBranches, Supplier<RequestHead> head, Inbound in,
+                       BiFunction<String, ServerTransaction, Proxied> create)
+            throws IOException {
         Proxied known = servers.get(key);
         if (known != null) {
             synchronized (known) {
@@ -182,25 +200,26 @@ public final class Proxy implements AutoCloseable {
             }
             return;
         }
-        MaxForwardsHeader mf = (MaxForwardsHeader) req.getHeader(MaxForwardsHeader.NAME);
-        if (mf != null && mf.getMaxForwards() <= 0) {
-            in.reply(SipResponses.write(483, "Too Many Hops", head), head.udpPort());
+        if (maxForwards == 0) {
+            RequestHead h = head.get();
+            in.reply(SipResponses.write(483, "Too Many Hops", h), h.udpPort());
             return;
         }
-        String hash = ViaBranch.hash(fingerprint(req));
-        if (ViaBranch.looped(hash, viaBranches(req))) {
-            in.reply(SipResponses.write(482, "Loop Detected", head), head.udpPort());
+        String hash = ViaBranch.hash(fingerprint);
+        if (ViaBranch.looped(hash, viaBranches)) {
+            RequestHead h = head.get();
+            in.reply(SipResponses.write(482, "Loop Detected", h), h.udpPort());
             return;
         }
         if (active.incrementAndGet() > settings.maxTransactions()) {
             active.decrementAndGet();
             events.refusedOverCapacity();
-            in.reply(SipResponses.write(503, "Service Unavailable", head, "Retry-After: " + RETRY_AFTER_SECONDS),
-                    head.udpPort());
+            RequestHead h = head.get();
+            in.reply(SipResponses.write(503, "Service Unavailable", h, "Retry-After: " + RETRY_AFTER_SECONDS),
+                    h.udpPort());
             return;
         }
-        Proxied p = new Proxied(key, req, head, in, hash, new ServerTransaction(method.equals(Request.INVITE),
-                in.transport() != Transport.UDP, timers));
+        Proxied p = create.apply(hash, new ServerTransaction(invite, in.transport() != Transport.UDP, timers));
         Proxied raced = servers.putIfAbsent(key, p);
         if (raced != null) { // a retransmission read by another thread at the same moment
             active.decrementAndGet();
@@ -213,7 +232,7 @@ public final class Proxy implements AutoCloseable {
 
     /**
      * False for a message that {@link #request(RawRequest, Inbound)} never takes, from its first
-     * bytes: a response, and the requests the parsed path always decides (INVITE, CANCEL, REGISTER).
+     * bytes: a response, and the requests the parsed path always decides (CANCEL, REGISTER).
      */
     public static boolean mayForwardAsRead(byte[] message) {
         if (message.length < 8 || message[0] < 'A' || message[0] > 'Z' || message[0] == 'S') {
@@ -228,19 +247,20 @@ public final class Proxy implements AutoCloseable {
     }
 
     /**
-     * A request read in place ({@link RawRequest}) that the proxy forwards without the stack's
-     * parser: an ACK (of a non-2xx the edge sent, absorbed; of a 2xx, forwarded statelessly along
-     * the dialog's route) and any other request in a dialog the edge recorded, but an INVITE (its
-     * 100 Trying repeats the parsed request). False when the parsed path must decide: a request
-     * outside a dialog, a route that is not the edge's, anything the edge must answer itself (483,
-     * 503) or a shape not foreseen. Loop detection is left to Max-Forwards here: such a request
-     * follows a recorded route, and each pass through the edge pops its entries.
+     * A request read in place ({@link RawRequest}) that the proxy takes without the stack's parser:
+     * an ACK (of a non-2xx the edge sent, absorbed; of a 2xx, forwarded statelessly along the
+     * dialog's route), any other request in a dialog the edge recorded, and a request out of a
+     * dialog whose URIs and credentials are of the plain shape the reader takes. False when the
+     * parsed path must decide: a route that is not the edge's, a request to the edge itself, a
+     * request in a dialog the edge must answer itself (483, 503), a shape not foreseen. Loop
+     * detection in a dialog is left to Max-Forwards: such a request follows a recorded route, and
+     * each pass through the edge pops its entries.
      */
     public boolean request(RawRequest r, Inbound in) {
         String method = r.method();
         String branch = r.branch();
         if (branch == null || !branch.startsWith(ViaBranch.COOKIE) || method.equals(Request.CANCEL)
-                || method.equals(Request.INVITE) || method.equals(Request.REGISTER)) {
+                || method.equals(Request.REGISTER)) {
             return false;
         }
         if (method.equals(Request.ACK)) {
@@ -255,12 +275,19 @@ public final class Proxy implements AutoCloseable {
             }
         }
         if (r.toTag() == null) {
-            return method.equals(Request.ACK); // an ACK that belongs to nothing here is dropped
+            // An ACK that belongs to nothing here is dropped.
+            return method.equals(Request.ACK) || initial(r, in);
         }
         int pops = 0;
         Flow to = null;
-        for (Flow f; pops < r.routeCount() && (f = routeFlow(r.routeUser(pops))) != null; pops++) {
-            to = f;
+        for (SipUriParts u; pops < r.routeCount() && (u = r.routeUri(pops)) != null; pops++) {
+            if (!namesEdge(u.user(), u.host(), u.port())) {
+                Flow f = routeFlow(u.user());
+                if (f == null) {
+                    break;
+                }
+                to = f;
+            }
         }
         if (to == null) {
             return false; // not (or not only) the edge's recorded route: the parsed path decides
@@ -292,8 +319,8 @@ public final class Proxy implements AutoCloseable {
             active.decrementAndGet();
             return false;
         }
-        Proxied p = new Proxied(key, r, in, STATELESS, new ServerTransaction(false, in.transport() != Transport.UDP,
-                timers));
+        Proxied p = new Proxied(key, r, in, STATELESS, new ServerTransaction(method.equals(Request.INVITE),
+                in.transport() != Transport.UDP, timers));
         p.pops = pops;
         Proxied raced = servers.putIfAbsent(key, p);
         if (raced != null) {
@@ -306,6 +333,39 @@ public final class Proxy implements AutoCloseable {
                 p.targets = List.of(new Proxied.Target(target, null, List.of()));
             }
             serverActions(p, p.server.request(), null);
+        }
+        return true;
+    }
+
+    /**
+     * A request out of a dialog read in place: admitted like a parsed one when its Request-URI names
+     * a user, its From and Route URIs and its credentials are of the plain shape, and every Route
+     * names the edge itself (a phone's outbound proxy); else false, and the parsed path decides.
+     */
+    private boolean initial(RawRequest r, Inbound in) {
+        SipUriParts target = SipUriParts.parse(r.requestUri());
+        String from = SipUriParts.addrSpec(r.from());
+        if (target == null || target.user() == null || from == null || SipUriParts.parse(from) == null
+                || r.proxyRequire() || r.credentials() == null) {
+            return false; // the edge itself (OPTIONS), other schemes, extensions: the parsed path
+        }
+        List<String> routes = new ArrayList<>(r.routeCount());
+        for (int i = 0; i < r.routeCount(); i++) {
+            SipUriParts u = r.routeUri(i);
+            if (u == null || !namesEdge(u.user(), u.host(), u.port())) {
+                return false;
+            }
+            routes.add(r.route(i));
+        }
+        String method = r.method();
+        String key = r.branch() + ' ' + method;
+        ViaBranch.Fingerprint fingerprint = new ViaBranch.Fingerprint(r.requestUri(), r.fromTag(), null, r.callId(),
+                r.cseq(), routes, List.of(), r.credentialsKept(this::servedRealm));
+        try {
+            admit(key, method.equals(Request.INVITE), r.maxForwards(), fingerprint, r.viaBranches(),
+                    () -> r.head(in.flow()), in, (hash, server) -> new Proxied(key, r, in, hash, server));
+        } catch (IOException e) {
+            log.debug("answer to {} from {}:{} not sent: {}", method, in.sourceIp(), in.sourcePort(), e.toString());
         }
         return true;
     }
@@ -436,9 +496,12 @@ public final class Proxy implements AutoCloseable {
                 invitesPending.decrementAndGet();
             }
             events.requestAnswered(p.method, code / 100, p.branches.length);
-            if (log.isDebugEnabled() && p.request != null) {
-                log.debug("{} from {} to {}: {} after {} ms", p.methodName, user(p.request.getFrom().getAddress()
-                        .getURI()), user(p.request.getRequestURI()), code, (System.nanoTime() - p.startNanos) / 1_000_000);
+            if (log.isDebugEnabled() && (p.request != null || p.wire != null)) { // out of a dialog
+                log.debug("{} from {} to {}: {} after {} ms", p.methodName,
+                        p.request != null ? user(p.request.getFrom().getAddress().getURI())
+                                : user(SipUriParts.addrSpec(p.wire.from())),
+                        p.request != null ? user(p.request.getRequestURI()) : user(p.wire.requestUri()),
+                        code, (System.nanoTime() - p.startNanos) / 1_000_000);
             }
             releaseModel(p);
         }
@@ -491,12 +554,12 @@ public final class Proxy implements AutoCloseable {
     // ---- routing ---------------------------------------------------------------------------------
 
     private void route(Proxied p) {
-        if (p.readInPlace) { // in a dialog, along the edge's route: where to is known already
+        if (p.readInPlace && !p.targets.isEmpty()) { // in a dialog, along the edge's route: where to is known
             fork(p, null, p.targets, List.of(1));
             p.wire = null; // sent: the branch keeps its own bytes
             return;
         }
-        RoutingPolicy.Facts f = facts(p.request, p.in, true);
+        RoutingPolicy.Facts f = p.request != null ? facts(p.request, p.in, true) : facts(p.wire, p.in);
         RoutingPolicy.Decision d = RoutingPolicy.decide(f);
         if (d instanceof RoutingPolicy.Decision.Challenge c) {
             Tenant tenant = f.fromTenant();
@@ -528,19 +591,39 @@ public final class Proxy implements AutoCloseable {
         boolean inDialog = req.getTo().getTag() != null;
         AuthOutcome credentials = AuthOutcome.FRESH;
         if (authenticate && fromTenant != null && !inDialog) {
-            List<DigestCredentials> creds = credentials(req);
-            if (!creds.isEmpty()) {
-                long fingerprint = auth.nonces().fingerprint(req.getTopmostVia().getBranch(),
-                        req.getCallId().getCallId(), req.getCSeq().getSeqNumber(), in.sourceIp(), in.sourcePort());
-                credentials = auth.verify(creds, fromTenant, req.getMethod(), fingerprint, clock.instant());
-                if (credentials instanceof AuthOutcome.Rejected r) {
-                    log.info("{} from {}@{} ({}:{}) refused: {}", req.getMethod(), user(fromUri), fromTenant.domain(),
-                            in.sourceIp(), in.sourcePort(), r.reason());
-                }
-            }
+            credentials = authenticate(credentials(req), fromTenant, user(fromUri), req.getMethod(),
+                    req.getTopmostVia().getBranch(), req.getCallId().getCallId(), req.getCSeq().getSeqNumber(), in);
         }
         return new RoutingPolicy.Facts(req.getMethod(), inDialog, ownRoute(req) != null, fromTenant, user(fromUri),
                 targetTenant, user(target), trusted.contains(in.sourceIp()), credentials);
+    }
+
+    /** The same for a request out of a dialog read in place ({@link #initial}: its URIs are plain, its Routes the edge's). */
+    private RoutingPolicy.Facts facts(RawRequest r, Inbound in) {
+        SipUriParts from = SipUriParts.parse(SipUriParts.addrSpec(r.from()));
+        SipUriParts target = SipUriParts.parse(r.requestUri());
+        Tenant fromTenant = directory.tenantByDomain(from.host()).orElse(null);
+        Tenant targetTenant = directory.tenantByDomain(target.host()).orElse(null);
+        String fromUser = from.user() == null ? "" : from.user();
+        AuthOutcome credentials = fromTenant == null ? AuthOutcome.FRESH : authenticate(r.credentials(), fromTenant,
+                fromUser, r.method(), r.branch(), r.callId(), r.cseq(), in);
+        return new RoutingPolicy.Facts(r.method(), false, false, fromTenant, fromUser, targetTenant, target.user(),
+                trusted.contains(in.sourceIp()), credentials);
+    }
+
+    /** Checks a request's credentials for {@code tenant}'s realm; a wrong one is logged (never the secret). */
+    private AuthOutcome authenticate(List<DigestCredentials> creds, Tenant tenant, String fromUser, String method,
+                                     String branch, String callId, long cseq, Inbound in) {
+        if (creds.isEmpty()) {
+            return AuthOutcome.FRESH;
+        }
+        long fingerprint = auth.nonces().fingerprint(branch, callId, cseq, in.sourceIp(), in.sourcePort());
+        AuthOutcome outcome = auth.verify(creds, tenant, method, fingerprint, clock.instant());
+        if (outcome instanceof AuthOutcome.Rejected r) {
+            log.info("{} from {}@{} ({}:{}) refused: {}", method, fromUser, tenant.domain(), in.sourceIp(),
+                    in.sourcePort(), r.reason());
+        }
+        return outcome;
     }
 
     private void lookUp(Proxied p, Aor aor, RoutingPolicy.Facts f) {
@@ -561,6 +644,11 @@ public final class Proxy implements AutoCloseable {
             }
         }
         try {
+            if (p.request == null) {
+                p.pops = p.wire.routeCount(); // every Route names the edge (initial took it so)
+                fork(p, null, targets, sizes);
+                return;
+            }
             p.wire = RawRequest.scan(p.in.bytes());
             if (p.wire != null) {
                 p.pops = leadingEdgeRoutes(p.request);
@@ -671,6 +759,10 @@ public final class Proxy implements AutoCloseable {
      */
     private SIPRequest branchRequest(Proxied p, Proxied.Branch b) throws ParseException, SipException {
         if (b.request != null) {
+            return b.request;
+        }
+        if (p.request == null) { // read in place: the branch's own bytes are its model
+            b.request = (SIPRequest) SipParser.parse(b.leg.bytes);
             return b.request;
         }
         if (p.base == null) {
@@ -947,14 +1039,13 @@ public final class Proxy implements AutoCloseable {
      * put it first in the Route of every request (RFC 3261 §8.1.2).
      */
     private boolean namesEdge(URI uri) {
-        if (!(uri instanceof SipURI u) || u.getUser() != null) {
+        return uri instanceof SipURI u && namesEdge(u.getUser(), u.getHost(), u.getPort());
+    }
+
+    private boolean namesEdge(String user, String host, int port) {
+        if (user != null || !host.equalsIgnoreCase(settings.host()) && directory.tenantByDomain(host).isEmpty()) {
             return false;
         }
-        String host = u.getHost();
-        if (!host.equalsIgnoreCase(settings.host()) && directory.tenantByDomain(host).isEmpty()) {
-            return false;
-        }
-        int port = u.getPort();
         Transports n = network;
         return port <= 0 || port == n.port() || port == n.tlsPort() || port == n.wsPort() || port == n.wssPort();
     }
@@ -1099,6 +1190,12 @@ public final class Proxy implements AutoCloseable {
 
     private static String user(URI uri) {
         return uri instanceof SipURI s && s.getUser() != null ? s.getUser() : "";
+    }
+
+    /** The same for a URI read in place. */
+    private static String user(String uri) {
+        SipUriParts u = uri == null ? null : SipUriParts.parse(uri);
+        return u == null || u.user() == null ? "" : u.user();
     }
 
     private static String reason(int code) {

@@ -43,7 +43,7 @@ public final class RawRegister {
         "k", "accept", "allow-events", "u", "organization", "subject", "s"};
     /** The option tag of RFC 5626 (SIP Outbound). */
     private static final String OUTBOUND = "outbound";
-    /** The Digest parameters the registrar reads, in the order of {@link Reader#authorization}'s slots. */
+    /** The Digest parameters the registrar reads, in the order of {@link #digest}'s slots. */
     private static final String[] DIGEST_PARAMETERS = {"username", "realm", "nonce", "uri", "response", "algorithm",
         "qop", "nc", "cnonce"};
 
@@ -589,85 +589,8 @@ public final class RawRegister {
 
         private boolean authorization(int s, int e) {
             authorizationSeen = true;
-            if (e - s < 7 || !t.regionMatches(true, s, "Digest ", 0, 7)) {
-                return false; // other schemes: the stack's path ignores them, and so would this, but rarely
-            }
-            String[] values = new String[DIGEST_PARAMETERS.length];
-            int seen = 0; // a bit per DIGEST_PARAMETERS slot
-            List<String> others = null; // opaque, userhash, extensions: rare
-            int i = s + 7;
-            while (i < e) {
-                while (i < e && t.charAt(i) == ' ') {
-                    i++;
-                }
-                int eq = indexOf(t, '=', i, e);
-                if (eq < 0) {
-                    return false;
-                }
-                int nameEnd = eq;
-                while (nameEnd > i && t.charAt(nameEnd - 1) == ' ') {
-                    nameEnd--;
-                }
-                if (nameEnd == i || !isToken(t, i, nameEnd)) {
-                    return false;
-                }
-                int slot = slot(DIGEST_PARAMETERS, t, i, nameEnd);
-                if (slot >= 0) {
-                    if ((seen & 1 << slot) != 0) {
-                        return false;
-                    }
-                    seen |= 1 << slot;
-                } else {
-                    String other = t.substring(i, nameEnd).toLowerCase(Locale.ROOT);
-                    if (others == null) {
-                        others = new ArrayList<>(2);
-                    } else if (others.contains(other)) {
-                        return false;
-                    }
-                    others.add(other);
-                }
-                i = eq + 1;
-                while (i < e && t.charAt(i) == ' ') {
-                    i++;
-                }
-                int vs;
-                int ve;
-                if (i < e && t.charAt(i) == '"') {
-                    int close = indexOf(t, '"', i + 1, e);
-                    if (close < 0 || indexOf(t, '\\', i + 1, close) >= 0) {
-                        return false;
-                    }
-                    vs = i + 1;
-                    ve = close;
-                    i = close + 1;
-                } else {
-                    int stop = i;
-                    while (stop < e && t.charAt(stop) != ',' && t.charAt(stop) != ' ') {
-                        stop++;
-                    }
-                    if (stop == i || !isToken(t, i, stop)) {
-                        return false;
-                    }
-                    vs = i;
-                    ve = stop;
-                    i = stop;
-                }
-                while (i < e && t.charAt(i) == ' ') {
-                    i++;
-                }
-                if (i < e) {
-                    if (t.charAt(i) != ',') {
-                        return false;
-                    }
-                    i++;
-                }
-                if (slot >= 0) {
-                    values[slot] = t.substring(vs, ve);
-                }
-            }
-            credentials = new DigestCredentials(values[0], values[1], values[2], values[3], values[4], values[5],
-                    values[6], values[7], values[8]);
-            return true;
+            credentials = digest(t, s, e);
+            return credentials != null;
         }
 
         /**
@@ -804,6 +727,93 @@ public final class RawRegister {
             return port <= 65_535;
         }
     }
+
+    /**
+     * Digest credentials ({@code Digest username="a", realm="b", ...}) in {@code t[s, e)}, as the
+     * fast paths take them: token or quoted values without escapes, no parameter twice; null for
+     * anything else (another scheme, a shape the stack's parser must judge).
+     */
+    static DigestCredentials digest(String t, int s, int e) {
+        if (e - s < 7 || !t.regionMatches(true, s, "Digest ", 0, 7)) {
+            return null; // other schemes: the stack's path ignores them, and so would this, but rarely
+        }
+        String[] values = new String[DIGEST_PARAMETERS.length];
+        int seen = 0; // a bit per DIGEST_PARAMETERS slot
+        List<String> others = null; // opaque, userhash, extensions: rare
+        int i = s + 7;
+        while (i < e) {
+            while (i < e && t.charAt(i) == ' ') {
+                i++;
+            }
+            int eq = indexOf(t, '=', i, e);
+            if (eq < 0) {
+                return null;
+            }
+            int nameEnd = eq;
+            while (nameEnd > i && t.charAt(nameEnd - 1) == ' ') {
+                nameEnd--;
+            }
+            if (nameEnd == i || !isToken(t, i, nameEnd)) {
+                return null;
+            }
+            int slot = slot(DIGEST_PARAMETERS, t, i, nameEnd);
+            if (slot >= 0) {
+                if ((seen & 1 << slot) != 0) {
+                    return null;
+                }
+                seen |= 1 << slot;
+            } else {
+                String other = t.substring(i, nameEnd).toLowerCase(Locale.ROOT);
+                if (others == null) {
+                    others = new ArrayList<>(2);
+                } else if (others.contains(other)) {
+                    return null;
+                }
+                others.add(other);
+            }
+            i = eq + 1;
+            while (i < e && t.charAt(i) == ' ') {
+                i++;
+            }
+            int vs;
+            int ve;
+            if (i < e && t.charAt(i) == '"') {
+                int close = indexOf(t, '"', i + 1, e);
+                if (close < 0 || indexOf(t, '\\', i + 1, close) >= 0) {
+                    return null;
+                }
+                vs = i + 1;
+                ve = close;
+                i = close + 1;
+            } else {
+                int stop = i;
+                while (stop < e && t.charAt(stop) != ',' && t.charAt(stop) != ' ') {
+                    stop++;
+                }
+                if (stop == i || !isToken(t, i, stop)) {
+                    return null;
+                }
+                vs = i;
+                ve = stop;
+                i = stop;
+            }
+            while (i < e && t.charAt(i) == ' ') {
+                i++;
+            }
+            if (i < e) {
+                if (t.charAt(i) != ',') {
+                    return null;
+                }
+                i++;
+            }
+            if (slot >= 0) {
+                values[slot] = t.substring(vs, ve);
+            }
+        }
+        return new DigestCredentials(values[0], values[1], values[2], values[3], values[4], values[5],
+                values[6], values[7], values[8]);
+    }
+
 
     /**
      * Walks {@code *(;name[=value])} in place: values are tokens (header parameters) or URI parts

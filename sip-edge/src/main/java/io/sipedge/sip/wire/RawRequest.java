@@ -8,23 +8,27 @@ import static io.sipedge.sip.wire.HeaderBytes.parameter;
 import static io.sipedge.sip.wire.HeaderBytes.region;
 
 import io.sipedge.model.Flow;
+import io.sipedge.sip.auth.DigestCredentials;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * A request read in place, as far as a proxy forwarding it along a dialog's route needs: the
- * method, the top Via (its branch, and where a UDP answer goes), the To tag, Max-Forwards, and the
- * Route values in order. {@link #forward} writes the forwarded copy by splicing bytes: a new Via on
- * top, Max-Forwards one less, the first Route values removed; every other byte (the body, Contact,
- * the other headers) passes untouched. A request of a shape this reader does not take (folded or
- * bare-LF lines, several Max-Forwards, a Via or Route it cannot split) is null, and the stack's
- * parser reads it instead.
+ * A request read in place, as far as the proxy needs to decide and forward it: the method and
+ * Request-URI, the Vias (the top one's branch, and where a UDP answer goes), From, To and their
+ * tags, Call-ID, CSeq, Max-Forwards, the Route values in order and the credentials. {@link #forward}
+ * writes the forwarded copy by splicing bytes: a new Via on top, Max-Forwards one less, the first
+ * Route values removed; every other byte (the body, Contact, the other headers) passes untouched. A
+ * request of a shape this reader does not take (folded or bare-LF lines, a repeated From, To,
+ * Call-ID or Max-Forwards, a Via or Route it cannot split, a Content-Length the body does not
+ * have) is null, and the stack's parser reads it instead.
  */
 public final class RawRequest {
     private final byte[] bytes;
     private final String method;
+    private final int requestUriStart;
+    private final int requestUriEnd;
     private final int requestLineEnd;
     private final String branch;
     /** The top Via value's bytes: a forwarded copy carries it stamped (RFC 3261 §18.2.1, RFC 3581). */
@@ -32,7 +36,17 @@ public final class RawRequest {
     private final int viaEnd;
     private final boolean rport;
     private final int viaPort;
+    /** Every Via value in order, the top one first: [valueStart, valueEnd]. */
+    private final List<int[]> vias;
+    private final int fromStart;
+    private final int fromEnd;
+    private final int toStart;
+    private final int toEnd;
     private final String toTag;
+    private final int callIdStart;
+    private final int callIdEnd;
+    private final long cseq;
+    private final boolean proxyRequire;
     private final int maxForwards;
     private final int maxForwardsStart;
     private final int maxForwardsEnd;
@@ -44,26 +58,37 @@ public final class RawRequest {
     /** Proxy-Authorization lines: [lineStart, lineEnd after its CRLF], and the realm each names (or null). */
     private final List<int[]> credentialLines;
     private final List<String> credentialRealms;
+    /** {@link #credentials}, read when first asked for. */
+    private List<DigestCredentials> credentials;
+    private boolean credentialsRead;
 
-    private RawRequest(byte[] bytes, String method, int requestLineEnd, String branch, int viaStart, int viaEnd,
-                       boolean rport, int viaPort, String toTag, int maxForwards, int maxForwardsStart,
-                       int maxForwardsEnd, List<int[]> routes, List<int[]> credentialLines,
-                       List<String> credentialRealms) {
-        this.bytes = bytes;
-        this.method = method;
-        this.requestLineEnd = requestLineEnd;
-        this.branch = branch;
-        this.viaStart = viaStart;
-        this.viaEnd = viaEnd;
-        this.rport = rport;
-        this.viaPort = viaPort;
-        this.toTag = toTag;
-        this.maxForwards = maxForwards;
-        this.maxForwardsStart = maxForwardsStart;
-        this.maxForwardsEnd = maxForwardsEnd;
-        this.routes = routes;
-        this.credentialLines = credentialLines;
-        this.credentialRealms = credentialRealms;
+    private RawRequest(Scan r) {
+        this.bytes = r.b;
+        this.method = r.method;
+        this.requestUriStart = r.requestUriStart;
+        this.requestUriEnd = r.requestUriEnd;
+        this.requestLineEnd = r.requestLineEnd;
+        this.branch = r.branch;
+        this.viaStart = r.viaStart;
+        this.viaEnd = r.viaEnd;
+        this.rport = r.rport;
+        this.viaPort = r.viaPort;
+        this.vias = r.vias;
+        this.fromStart = r.fromStart;
+        this.fromEnd = r.fromEnd;
+        this.toStart = r.toStart;
+        this.toEnd = r.toEnd;
+        this.toTag = r.toTag.isEmpty() ? null : r.toTag;
+        this.callIdStart = r.callIdStart;
+        this.callIdEnd = r.callIdEnd;
+        this.cseq = r.cseq;
+        this.proxyRequire = r.proxyRequire;
+        this.maxForwards = r.mf;
+        this.maxForwardsStart = r.mfStart;
+        this.maxForwardsEnd = r.mfEnd;
+        this.routes = r.routes;
+        this.credentialLines = r.credentialLines;
+        this.credentialRealms = r.credentialRealms;
     }
 
     public String method() {
@@ -90,18 +115,113 @@ public final class RawRequest {
         return routes.size();
     }
 
-    /** The URI user part of Route value {@code i} ({@code <sip:USER@host;lr>}), or null. */
+    /** The URI of Route value {@code i} ({@code <sip:user@host;lr>}), or null for a shape not read here. */
+    public SipUriParts routeUri(int i) {
+        String uri = SipUriParts.addrSpec(route(i));
+        return uri == null ? null : SipUriParts.parse(uri);
+    }
+
+    /** The user part of Route value {@code i}'s URI, or null. */
     public String routeUser(int i) {
+        SipUriParts uri = routeUri(i);
+        return uri == null ? null : uri.user();
+    }
+
+    /** Route value {@code i} as received. */
+    public String route(int i) {
         int[] r = routes.get(i);
-        String value = new String(bytes, r[0], r[1] - r[0], StandardCharsets.ISO_8859_1);
-        int lt = value.indexOf('<');
-        int colon = value.indexOf(':', lt + 1);
-        int at = value.indexOf('@', colon + 1);
-        int gt = value.indexOf('>');
-        if (lt != 0 || colon < 0 || at < 0 || gt < at || !value.regionMatches(true, 1, "sip", 0, colon - 1)) {
-            return null;
+        return text(r[0], r[1]);
+    }
+
+    /** The Request-URI as received. */
+    public String requestUri() {
+        return text(requestUriStart, requestUriEnd);
+    }
+
+    /** The From value as received. */
+    public String from() {
+        return text(fromStart, fromEnd);
+    }
+
+    /** The From tag, or null. */
+    public String fromTag() {
+        return tag(from());
+    }
+
+    public String callId() {
+        return text(callIdStart, callIdEnd);
+    }
+
+    /** The CSeq number. */
+    public long cseq() {
+        return cseq;
+    }
+
+    /** The request carries a Proxy-Require (extensions the proxy must support). */
+    public boolean proxyRequire() {
+        return proxyRequire;
+    }
+
+    /** The branch of every Via, the top one first (null for a Via without one). */
+    public List<String> viaBranches() {
+        List<String> out = new ArrayList<>(vias.size());
+        for (int[] v : vias) {
+            String branchValue = parameter(text(v[0], v[1]), "branch");
+            out.add(branchValue == null || branchValue.isEmpty() ? null : branchValue);
         }
-        return value.substring(colon + 1, at);
+        return out;
+    }
+
+    /**
+     * The Digest credentials of every Proxy-Authorization, in order; null when one is not of the
+     * shape read here (another scheme, escapes), and the stack's parser must read the request.
+     */
+    public List<DigestCredentials> credentials() {
+        if (credentialsRead) {
+            return credentials;
+        }
+        credentialsRead = true;
+        credentials = readCredentials();
+        return credentials;
+    }
+
+    private List<DigestCredentials> readCredentials() {
+        List<DigestCredentials> out = new ArrayList<>(credentialLines.size());
+        for (int[] line : credentialLines) {
+            DigestCredentials c = RawRegister.digest(text(line[2], line[3]), 0, line[3] - line[2]);
+            if (c == null) {
+                return null;
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    /** The Proxy-Authorization values as received whose realm {@code consumed} does not accept. */
+    public List<String> credentialsKept(Predicate<String> consumed) {
+        List<String> out = new ArrayList<>(0);
+        for (int i = 0; i < credentialLines.size(); i++) {
+            if (!consumed.test(credentialRealms.get(i))) {
+                int[] line = credentialLines.get(i);
+                out.add(text(line[2], line[3]));
+            }
+        }
+        return out;
+    }
+
+    /** What a response repeats of this request, the top Via stamped for one that arrived on {@code flow}. */
+    public RequestHead head(Flow flow) {
+        List<String> others = new ArrayList<>(vias.size() - 1);
+        for (int i = 1; i < vias.size(); i++) {
+            others.add(text(vias.get(i)[0], vias.get(i)[1]));
+        }
+        return new RequestHead(ViaStamp.stamp(text(viaStart, viaEnd), flow.transport(), flow.remoteIp(),
+                flow.remotePort()), others, from(), text(toStart, toEnd), toTag != null, fromTag(), callId(),
+                cseq + " " + method, branch, udpPort(flow));
+    }
+
+    private String text(int start, int end) {
+        return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
     }
 
     /** Where a UDP answer goes on the source address ({@link ViaStamp#udpPort}). */
@@ -148,7 +268,8 @@ public final class RawRequest {
         List<int[]> cuts = new ArrayList<>(pop + 1);
         for (int i = 0; i < credentialLines.size(); i++) {
             if (consumed.test(credentialRealms.get(i))) {
-                cuts.add(credentialLines.get(i));
+                int[] line = credentialLines.get(i);
+                cuts.add(new int[] {line[0], line[1]});
             }
         }
         int lineFirst = -1;
@@ -212,6 +333,41 @@ public final class RawRequest {
         }
     }
 
+    /** What {@link #read} found so far. */
+    private static final class Scan {
+        final byte[] b;
+        String method;
+        int requestUriStart;
+        int requestUriEnd;
+        int requestLineEnd;
+        String branch;
+        boolean rport;
+        int viaPort = -1;
+        int viaStart = -1;
+        int viaEnd = -1;
+        final List<int[]> vias = new ArrayList<>(2);
+        int fromStart = -1;
+        int fromEnd;
+        int toStart = -1;
+        int toEnd;
+        String toTag;
+        int callIdStart = -1;
+        int callIdEnd;
+        long cseq = -1;
+        boolean proxyRequire;
+        int mf = -1;
+        int mfStart = -1;
+        int mfEnd = -1;
+        int contentLength = -1;
+        final List<int[]> routes = new ArrayList<>(2);
+        final List<int[]> credentialLines = new ArrayList<>(0);
+        final List<String> credentialRealms = new ArrayList<>(0);
+
+        Scan(byte[] b) {
+            this.b = b;
+        }
+    }
+
     private static RawRequest read(byte[] b) {
         int lineEnd = lineEnd(b, 0);
         if (lineEnd < 0) {
@@ -219,7 +375,7 @@ public final class RawRequest {
         }
         int sp1 = indexOf(b, (byte) ' ', 0, lineEnd);
         int sp2 = sp1 < 0 ? -1 : indexOf(b, (byte) ' ', sp1 + 1, lineEnd);
-        if (sp1 <= 0 || sp2 < 0 || !region(b, sp2 + 1, lineEnd, "SIP/2.0")) {
+        if (sp1 <= 0 || sp2 < 0 || sp2 == sp1 + 1 || !region(b, sp2 + 1, lineEnd, "SIP/2.0")) {
             return null;
         }
         for (int i = 0; i < sp1; i++) {
@@ -227,23 +383,12 @@ public final class RawRequest {
                 return null; // an extension method in lower case: the parser knows
             }
         }
-        String method = new String(b, 0, sp1, StandardCharsets.US_ASCII);
+        Scan r = new Scan(b);
+        r.method = new String(b, 0, sp1, StandardCharsets.US_ASCII);
+        r.requestUriStart = sp1 + 1;
+        r.requestUriEnd = sp2;
         int at = lineEnd + 2;
-        int requestLineEnd = at;
-        String branch = null;
-        boolean rport = false;
-        int viaPort = -1;
-        boolean viaSeen = false;
-        int viaStart = -1;
-        int viaEnd = -1;
-        String toTag = null;
-        int mf = -1;
-        int mfStart = -1;
-        int mfEnd = -1;
-        List<int[]> routes = new ArrayList<>(2);
-        List<int[]> credentialLines = new ArrayList<>(0);
-        List<String> credentialRealms = new ArrayList<>(0);
-        boolean cseqSeen = false;
+        r.requestLineEnd = at;
         while (true) {
             int end = lineEnd(b, at);
             if (end < 0) {
@@ -267,82 +412,137 @@ public final class RawRequest {
             while (value < end && (b[value] == ' ' || b[value] == '\t')) {
                 value++;
             }
-            if (!viaSeen && (is(b, at, nameEnd, "via") || is(b, at, nameEnd, "v"))) {
-                viaSeen = true;
-                int comma = indexOf(b, (byte) ',', value, end);
-                viaStart = value;
-                viaEnd = comma < 0 ? end : comma;
-                while (viaEnd > viaStart && (b[viaEnd - 1] == ' ' || b[viaEnd - 1] == '\t')) {
-                    viaEnd--;
-                }
-                String top = new String(b, value, viaEnd - value, StandardCharsets.ISO_8859_1);
-                int semi = top.indexOf(';');
-                String sentBy = (semi < 0 ? top : top.substring(0, semi)).strip();
-                int space = sentBy.indexOf(' ');
-                String hostPort = space < 0 ? "" : sentBy.substring(space + 1).strip();
-                int portColon = hostPort.lastIndexOf(':');
-                if (portColon > 0 && hostPort.indexOf(']') < portColon) {
-                    viaPort = Integer.parseInt(hostPort.substring(portColon + 1).strip());
-                }
-                branch = parameter(top, "branch");
-                if (branch != null && branch.isEmpty()) {
-                    branch = null;
-                }
-                rport = parameter(top, "rport") != null;
-            } else if (is(b, at, nameEnd, "to") || is(b, at, nameEnd, "t")) {
-                if (toTag != null) {
-                    return null;
-                }
-                toTag = tag(new String(b, value, end - value, StandardCharsets.ISO_8859_1));
-                if (toTag == null) {
-                    toTag = "";
-                }
-            } else if (is(b, at, nameEnd, "max-forwards")) {
-                if (mf >= 0) {
-                    return null;
-                }
-                int ve = end;
-                while (ve > value && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-                    ve--;
-                }
-                if (ve == value || ve - value > 3) {
-                    return null;
-                }
-                mf = 0;
-                for (int i = value; i < ve; i++) {
-                    mf = mf * 10 + digit(b[i]);
-                }
-                mfStart = value;
-                mfEnd = ve;
-            } else if (is(b, at, nameEnd, "cseq")) {
-                int space = indexOf(b, (byte) ' ', value, end);
-                int m = space + 1;
-                while (m < end && b[m] == ' ') {
-                    m++;
-                }
-                int me = end;
-                while (me > m && (b[me - 1] == ' ' || b[me - 1] == '\t')) {
-                    me--;
-                }
-                if (space < 0 || !region(b, m, me, method)) {
-                    return null; // a CSeq of another method: the parsed path's 400
-                }
-                cseqSeen = true;
-            } else if (is(b, at, nameEnd, "proxy-authorization")) {
-                credentialLines.add(new int[] {at, end + 2});
-                credentialRealms.add(realm(new String(b, value, end - value, StandardCharsets.ISO_8859_1)));
-            } else if (is(b, at, nameEnd, "route")) {
-                if (!routeValues(b, at, value, end, routes)) {
-                    return null;
-                }
+            int valueEnd = end;
+            while (valueEnd > value && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
+                valueEnd--;
+            }
+            if (!header(r, at, nameEnd, value, valueEnd, end)) {
+                return null;
             }
             at = end + 2;
         }
-        if (!viaSeen || toTag == null || !cseqSeen) {
+        int body = b.length - (at + 2);
+        if (r.viaStart < 0 || r.toTag == null || r.fromStart < 0 || r.callIdStart < 0 || r.cseq < 0
+                || r.contentLength >= 0 && r.contentLength != body) {
             return null;
         }
-        return new RawRequest(b, method, requestLineEnd, branch, viaStart, viaEnd, rport, viaPort,
-                toTag.isEmpty() ? null : toTag, mf, mfStart, mfEnd, routes, credentialLines, credentialRealms);
+        return new RawRequest(r);
+    }
+
+    /** Reads one header line, {@code b[line, end)} with its value at {@code b[value, valueEnd)}; false: not this shape. */
+    private static boolean header(Scan r, int line, int nameEnd, int value, int valueEnd, int end) {
+        byte[] b = r.b;
+        if (is(b, line, nameEnd, "via") || is(b, line, nameEnd, "v")) {
+            if (indexOf(b, (byte) '"', value, valueEnd) >= 0) {
+                return false; // a quoted comma would not split values
+            }
+            int s = value;
+            while (true) {
+                int comma = indexOf(b, (byte) ',', s, valueEnd);
+                int e = comma < 0 ? valueEnd : comma;
+                int ve = e;
+                while (ve > s && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                    ve--;
+                }
+                if (ve == s) {
+                    return false;
+                }
+                r.vias.add(new int[] {s, ve});
+                if (comma < 0) {
+                    break;
+                }
+                s = comma + 1;
+                while (s < valueEnd && (b[s] == ' ' || b[s] == '\t')) {
+                    s++;
+                }
+            }
+            if (r.viaStart < 0) {
+                topVia(r, r.vias.get(0));
+            }
+        } else if (is(b, line, nameEnd, "to") || is(b, line, nameEnd, "t")) {
+            if (r.toTag != null) {
+                return false;
+            }
+            r.toStart = value;
+            r.toEnd = valueEnd;
+            String tag = tag(new String(b, value, valueEnd - value, StandardCharsets.ISO_8859_1));
+            r.toTag = tag == null ? "" : tag;
+        } else if (is(b, line, nameEnd, "from") || is(b, line, nameEnd, "f")) {
+            if (r.fromStart >= 0 || valueEnd == value) {
+                return false;
+            }
+            r.fromStart = value;
+            r.fromEnd = valueEnd;
+        } else if (is(b, line, nameEnd, "call-id") || is(b, line, nameEnd, "i")) {
+            if (r.callIdStart >= 0 || valueEnd == value) {
+                return false;
+            }
+            r.callIdStart = value;
+            r.callIdEnd = valueEnd;
+        } else if (is(b, line, nameEnd, "max-forwards")) {
+            if (r.mf >= 0 || valueEnd == value || valueEnd - value > 3) {
+                return false;
+            }
+            int mf = 0;
+            for (int i = value; i < valueEnd; i++) {
+                mf = mf * 10 + digit(b[i]);
+            }
+            r.mf = mf;
+            r.mfStart = value;
+            r.mfEnd = valueEnd;
+        } else if (is(b, line, nameEnd, "cseq")) {
+            int space = indexOf(b, (byte) ' ', value, valueEnd);
+            if (r.cseq >= 0 || space <= value || space - value > 10) {
+                return false;
+            }
+            long n = 0;
+            for (int i = value; i < space; i++) {
+                n = n * 10 + digit(b[i]);
+            }
+            int m = space + 1;
+            while (m < valueEnd && b[m] == ' ') {
+                m++;
+            }
+            if (n >= 1L << 31 || !region(b, m, valueEnd, r.method)) {
+                return false; // a CSeq of another method: the parsed path's 400
+            }
+            r.cseq = n;
+        } else if (is(b, line, nameEnd, "content-length") || is(b, line, nameEnd, "l")) {
+            if (r.contentLength >= 0 || valueEnd == value || valueEnd - value > 7) {
+                return false;
+            }
+            int n = 0;
+            for (int i = value; i < valueEnd; i++) {
+                n = n * 10 + digit(b[i]);
+            }
+            r.contentLength = n;
+        } else if (is(b, line, nameEnd, "proxy-require")) {
+            r.proxyRequire = true;
+        } else if (is(b, line, nameEnd, "proxy-authorization")) {
+            r.credentialLines.add(new int[] {line, end + 2, value, valueEnd});
+            r.credentialRealms.add(realm(new String(b, value, valueEnd - value, StandardCharsets.ISO_8859_1)));
+        } else if (is(b, line, nameEnd, "route")) {
+            return routeValues(b, line, value, end, r.routes);
+        }
+        return true;
+    }
+
+    /** Reads the top Via value {@code [start, end]}: its sent-by port, branch and rport. */
+    private static void topVia(Scan r, int[] v) {
+        r.viaStart = v[0];
+        r.viaEnd = v[1];
+        String top = new String(r.b, v[0], v[1] - v[0], StandardCharsets.ISO_8859_1);
+        int semi = top.indexOf(';');
+        String sentBy = (semi < 0 ? top : top.substring(0, semi)).strip();
+        int space = sentBy.indexOf(' ');
+        String hostPort = space < 0 ? "" : sentBy.substring(space + 1).strip();
+        int portColon = hostPort.lastIndexOf(':');
+        if (portColon > 0 && hostPort.indexOf(']') < portColon) {
+            r.viaPort = Integer.parseInt(hostPort.substring(portColon + 1).strip());
+        }
+        String branch = parameter(top, "branch");
+        r.branch = branch != null && branch.isEmpty() ? null : branch;
+        r.rport = parameter(top, "rport") != null;
     }
 
     /** The Route values of the line {@code b[line, end)}, each {@code <...>} with its parameters. */
