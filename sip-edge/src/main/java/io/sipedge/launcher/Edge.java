@@ -129,7 +129,7 @@ public final class Edge implements AutoCloseable {
             flowCloser = new FlowCloser(locations, transportEvents, conn.max());
             sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
-                    conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
+                    conn.eventLoops(), conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
                     conn.listenBacklog(), cfg.webSockets().port(), cfg.webSockets().tlsPort(),
                     cfg.webSockets().allowedOrigins(), cfg.webSockets().pingIntervalSeconds() * 1000,
                     cfg.webSockets().pingMisses()), dispatcher,

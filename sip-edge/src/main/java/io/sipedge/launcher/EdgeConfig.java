@@ -47,6 +47,8 @@ public record EdgeConfig(
             Setting.intRange("sip.tls-handshake-timeout-ms", 5000, 100, 600_000);
     /** 0 = one per CPU, at least 2 (see {@link #sipWorkers()}). */
     static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 0, 0, 256);
+    /** 0 = half the CPUs, at least 1 (see {@link Connections#eventLoops()}). */
+    static final Setting<Integer> SIP_CONNECTION_THREADS = Setting.intRange("sip.connection-threads", 0, 0, 256);
     static final Setting<Integer> SIP_MAX_CONNECTIONS = Setting.intRange("sip.max-connections", 10_000, 1, 1_000_000);
     /** An office NAT of 200 TCP or TLS phones fits under the default. */
     static final Setting<Integer> SIP_MAX_CONNECTIONS_PER_IP =
@@ -185,7 +187,7 @@ public record EdgeConfig(
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
 
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
-            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_MAX_CONNECTIONS,
+            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS, SIP_MAX_CONNECTIONS,
             SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
             SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
             SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
@@ -205,9 +207,21 @@ public record EdgeConfig(
      * @param sendQueueBytes waiting to be written before the connection is closed
      * @param writeTimeoutMs longest time the send queue may stay over its bound
      * @param listenBacklog  connections the kernel queues before they are accepted
+     * @param threads        event loops serving every connection; 0 = {@link #eventLoops()} chooses
      */
     public record Connections(int max, int maxPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
-                              int listenBacklog) {
+                              int listenBacklog, int threads) {
+
+        /**
+         * The event loops serving connections: the configured number, or half the CPUs (at least 1)
+         * when it is 0. A message the proxy relays from a connection on one loop to a connection on
+         * another wakes that loop: on 2 cores, calls over TCP between two connections on two loops
+         * cost 150 µs of CPU each, on one loop 105 µs, and one loop still carried more calls per
+         * second (11 600 against 10 300). The other CPUs are the UDP readers'.
+         */
+        public int eventLoops() {
+            return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        }
     }
 
     /**
@@ -311,7 +325,8 @@ public record EdgeConfig(
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
                 get(v, SIP_WORKER_THREADS), new Connections(get(v, SIP_MAX_CONNECTIONS),
                 get(v, SIP_MAX_CONNECTIONS_PER_IP), get(v, SIP_CONNECTION_IDLE_TIMEOUT), get(v, SIP_SEND_QUEUE_BYTES),
-                get(v, SIP_WRITE_TIMEOUT), get(v, SIP_LISTEN_BACKLOG)), get(v, HTTP_MAX_BODY_SIZE),
+                get(v, SIP_WRITE_TIMEOUT), get(v, SIP_LISTEN_BACKLOG), get(v, SIP_CONNECTION_THREADS)),
+                get(v, HTTP_MAX_BODY_SIZE),
                 get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),

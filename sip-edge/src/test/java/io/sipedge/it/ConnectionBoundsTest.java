@@ -47,7 +47,8 @@ class ConnectionBoundsTest {
     static void start() throws Exception {
         edge = EdgeUnderTest.start("sip.max-connections-per-ip=" + PER_IP, "sip.connection-idle-timeout-ms=" + IDLE_MS,
                 "sip.read-timeout-ms=" + READ_MS, "sip.tls-handshake-timeout-ms=" + HANDSHAKE_MS,
-                "sip.send-queue-bytes=65536", "sip.write-timeout-ms=1000", "sip.worker-threads=2");
+                "sip.send-queue-bytes=65536", "sip.write-timeout-ms=1000", "sip.worker-threads=2",
+                "sip.connection-threads=2");
         edge.user(D, "alice", "alice-secret");
         edge.user(D, "bob", "bob-secret-pw");
     }

@@ -125,6 +125,13 @@ class ConfigTest {
         assertEquals(5, EdgeConfig.load(null, Map.of(), List.of("sip.worker-threads=5")).sipWorkers());
     }
 
+    @Test
+    void connectionEventLoopsDefaultToHalfTheCpusAndAtLeastOne() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        assertEquals(Math.max(1, cpus / 2), EdgeConfig.defaults().connections().eventLoops());
+        assertEquals(3, EdgeConfig.load(null, Map.of(), List.of("sip.connection-threads=3")).connections().eventLoops());
+    }
+
     // ------------------------------------------------------------------ the shipped config/edge.yaml
 
     @Test

@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * a new message to a phone goes on the flow its binding keeps ({@link #send}). Nothing here ever
  * connects out.
  *
- * <p>Threads are fixed: {@code workerThreads} UDP readers and as many event loops for every
- * connection, however many there are. Connections are capped in total and per source address,
+ * <p>Threads are fixed: {@code workerThreads} UDP readers and {@code eventLoops} event loops for
+ * every connection, however many there are. Connections are capped in total and per source address,
  * and every connection is bounded in time and in what it may queue ({@link StreamConnection}).
  */
 public final class Transports implements TransportEvents.State, AutoCloseable {
@@ -72,7 +72,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param maxMessageSize        largest message accepted, bytes
      * @param readTimeoutMs         a stream message must arrive whole within this time of its first byte
      * @param tlsHandshakeTimeoutMs longest TLS handshake
-     * @param workerThreads         UDP readers, and event loops serving every connection
+     * @param workerThreads         UDP readers
+     * @param eventLoops            event loops serving every connection
      * @param maxConnections        connections open at once, all transports together
      * @param maxConnectionsPerIp   connections open at once from one source address
      * @param idleTimeoutMs         a connection that sends no valid request within this time is closed
@@ -88,7 +89,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param wsPingMisses          unanswered PINGs in a row that close a WebSocket connection
      */
     public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
-                           int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int maxConnections,
+                           int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int eventLoops,
+                           int maxConnections,
                            int maxConnectionsPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
                            int listenBacklog, int wsPort, int wssPort, Set<String> wsAllowedOrigins,
                            int wsPingIntervalMs, int wsPingMisses) {
@@ -133,7 +135,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
         }
         IoHandlerFactory io = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sip-accept", true), io);
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(s.workerThreads(),
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(s.eventLoops(),
                 new DefaultThreadFactory("sip-stream", true), io);
         StreamRegistry registry = new StreamRegistry(events, flowClosed);
         ConnectionGate gate = new ConnectionGate(s.maxConnections(), s.maxConnectionsPerIp());
