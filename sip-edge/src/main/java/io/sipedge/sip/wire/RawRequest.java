@@ -55,7 +55,10 @@ public final class RawRequest {
      * the next value on the same line or -1].
      */
     private final List<int[]> routes;
-    /** Proxy-Authorization lines: [lineStart, lineEnd after its CRLF], and the realm each names (or null). */
+    /**
+     * Proxy-Authorization lines: [lineStart, lineEnd after its CRLF, valueStart, valueEnd], and the
+     * realm each names (or null).
+     */
     private final List<int[]> credentialLines;
     private final List<String> credentialRealms;
     /** {@link #credentials}, read when first asked for. */
@@ -119,12 +122,6 @@ public final class RawRequest {
     public SipUriParts routeUri(int i) {
         String uri = SipUriParts.addrSpec(route(i));
         return uri == null ? null : SipUriParts.parse(uri);
-    }
-
-    /** The user part of Route value {@code i}'s URI, or null. */
-    public String routeUser(int i) {
-        SipUriParts uri = routeUri(i);
-        return uri == null ? null : uri.user();
     }
 
     /** Route value {@code i} as received. */

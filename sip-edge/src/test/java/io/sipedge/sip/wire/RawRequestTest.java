@@ -50,7 +50,7 @@ class RawRequestTest {
         assertEquals("BYE", r.method());
         assertEquals("z9hG4bKcaller", r.branch());
         assertEquals("2", r.toTag());
-        assertEquals("T1", r.routeUser(0));
+        assertEquals("T1", r.routeUri(0).user());
         String expected = LINE + "Via: " + EDGE_VIA + "~" + (left.contains("Max-Forwards") ? "" : "Max-Forwards: 69~")
                 + STAMPED + left + REST;
         assertEquals(expected, text(r.forward(EDGE_VIA, pop, Flow.of(Transport.TCP, "10.0.0.1", 40001), realm -> true)));
