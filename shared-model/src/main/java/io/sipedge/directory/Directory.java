@@ -43,14 +43,22 @@ public interface Directory extends AutoCloseable {
 
     int deviceCount();
 
-    /** Creates a tenant. Throws {@link DirectoryException} on a rule violation or a taken domain. */
-    Tenant createTenant(String name, String domain, boolean md5Only);
+    /**
+     * Creates a tenant ({@link Tenant#md5Only}, {@link Tenant#sha256Only}: at most one). Throws
+     * {@link DirectoryException} on a rule violation or a taken domain.
+     */
+    Tenant createTenant(String name, String domain, boolean md5Only, boolean sha256Only);
+
+    /** Creates a tenant challenged with the edge's algorithms, or MD5 alone. */
+    default Tenant createTenant(String name, String domain, boolean md5Only) {
+        return createTenant(name, domain, md5Only, false);
+    }
 
     /**
-     * Changes a tenant's name and digest option. (Its domain is its realm: changing it would need
+     * Changes a tenant's name and digest options. (Its domain is its realm: changing it would need
      * every HA1 recomputed, which a later feature does with the sealed passwords.)
      */
-    Tenant updateTenant(String tenantId, String name, boolean md5Only);
+    Tenant updateTenant(String tenantId, String name, boolean md5Only, boolean sha256Only);
 
     /**
      * Gives the tenant a new random API key (256 bits, base64url), replacing any previous one, and

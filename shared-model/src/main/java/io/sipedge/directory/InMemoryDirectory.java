@@ -228,8 +228,9 @@ public final class InMemoryDirectory implements Directory {
     // ---------------------------------------------------------------- writes
 
     @Override
-    public Tenant createTenant(String name, String domain, boolean md5Only) {
+    public Tenant createTenant(String name, String domain, boolean md5Only, boolean sha256Only) {
         List<Violation> v = TenantRules.domain("domain", domain);
+        v.addAll(TenantRules.digest("sha256_only", md5Only, sha256Only));
         if (!v.isEmpty()) {
             throw DirectoryException.invalid(v);
         }
@@ -238,23 +239,26 @@ public final class InMemoryDirectory implements Directory {
                 throw DirectoryException.conflict("domain", "is already served by another tenant");
             }
             Instant now = clock.instant();
-            Tenant t = new Tenant(newId(), name == null || name.isBlank() ? domain : name, domain, md5Only, now, now,
-                    newApiKey());
+            Tenant t = new Tenant(newId(), name == null || name.isBlank() ? domain : name, domain, md5Only, sha256Only,
+                    now, now, newApiKey());
             d.putTenant(t);
             return t;
         });
     }
 
     @Override
-    public Tenant updateTenant(String tenantId, String name, boolean md5Only) {
+    public Tenant updateTenant(String tenantId, String name, boolean md5Only, boolean sha256Only) {
+        List<Violation> v = TenantRules.digest("sha256_only", md5Only, sha256Only);
+        if (!v.isEmpty()) {
+            throw DirectoryException.invalid(v);
+        }
         return write(d -> {
             Tenant old = d.tenant(tenantId);
             String newName = name == null || name.isBlank() ? old.name() : name;
-            if (newName.equals(old.name()) && md5Only == old.md5Only()) {
+            if (newName.equals(old.name()) && md5Only == old.md5Only() && sha256Only == old.sha256Only()) {
                 return old;
             }
-            Tenant t = new Tenant(old.id(), newName, old.domain(), md5Only, old.createdAt(), clock.instant(),
-                    old.apiKey(), old.provisioning());
+            Tenant t = old.updated(newName, md5Only, sha256Only, clock.instant());
             d.putTenant(t);
             return t;
         });
@@ -264,8 +268,7 @@ public final class InMemoryDirectory implements Directory {
     public Tenant rotateApiKey(String tenantId) {
         return write(d -> {
             Tenant old = d.tenant(tenantId);
-            Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
-                    newApiKey(), old.provisioning());
+            Tenant t = old.withApiKey(newApiKey(), clock.instant());
             d.putTenant(t);
             return t;
         });
@@ -339,7 +342,7 @@ public final class InMemoryDirectory implements Directory {
                 Tenant t = d.next.tenantByDomain(line.domain());
                 if (t == null) {
                     String domain = line.domain().toLowerCase(Locale.ROOT);
-                    t = new Tenant(newId(), domain, domain, false, now, now, newApiKey());
+                    t = new Tenant(newId(), domain, domain, false, false, now, now, newApiKey());
                     d.putTenant(t);
                     tenantsCreated++;
                 }
@@ -374,8 +377,7 @@ public final class InMemoryDirectory implements Directory {
             if (old.provisioning().equals(settings)) {
                 return old;
             }
-            Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
-                    old.apiKey(), settings);
+            Tenant t = old.withProvisioning(settings, clock.instant());
             d.putTenant(t);
             return t;
         });

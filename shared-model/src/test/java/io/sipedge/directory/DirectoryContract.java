@@ -84,7 +84,7 @@ abstract class DirectoryContract {
         DirectoryException e = assertThrows(DirectoryException.class, () -> dir.createTenant("x", "bad_domain", false));
         assertEquals(Kind.INVALID, e.kind());
         assertEquals(List.of("domain"), e.violations().stream().map(Violation::field).toList());
-        assertEquals(Kind.NOT_FOUND, kindOf(() -> dir.updateTenant("nope", "x", false)));
+        assertEquals(Kind.NOT_FOUND, kindOf(() -> dir.updateTenant("nope", "x", false, false)));
         assertEquals(1, dir.tenants().size(), "a refused write stored something");
     }
 

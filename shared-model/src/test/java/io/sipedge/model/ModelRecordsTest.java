@@ -32,8 +32,19 @@ class ModelRecordsTest {
     void tenantLowerCasesItsDomain() {
         Tenant t = new Tenant("id", "n", "SIP.Example.com", false, T0);
         assertEquals("sip.example.com", t.domain());
-        assertTrue(t.withMd5Only(true).md5Only());
-        assertEquals(t.id(), t.withMd5Only(true).id());
+        assertTrue(t.updated("n", true, false, T0).md5Only());
+        assertEquals(t.id(), t.updated("n", true, false, T0).id());
+    }
+
+    @Test
+    void aTenantPinsOneDigestAlgorithmAtMost() {
+        Tenant t = new Tenant("id", "n", "example.com", false, T0);
+        List<DigestAlgorithm> edge = List.of(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256);
+        assertEquals(edge, t.digestAlgorithms(edge));
+        assertEquals(List.of(DigestAlgorithm.MD5), t.updated("n", true, false, T0).digestAlgorithms(edge));
+        assertEquals(List.of(DigestAlgorithm.SHA_256),
+                t.updated("n", false, true, T0).digestAlgorithms(List.of(DigestAlgorithm.MD5)));
+        assertThrows(IllegalArgumentException.class, () -> t.updated("n", true, true, T0));
     }
 
     @Test

@@ -167,7 +167,7 @@ public record EdgeConfig(
             Setting.oneOf("registrar.max-contacts-policy", OverflowPolicy.EVICT_OLDEST, OverflowPolicy.class);
     static final Setting<Integer> NONCE_TTL = Setting.intRange("registrar.nonce-ttl", 300, 10, 3600);
     static final Setting<List<DigestAlgorithm>> DIGEST_ALGORITHMS = new Setting<>("registrar.digest-algorithms",
-            "MD5,SHA-256", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
+            "MD5", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
 
     /**
      * Enough for a few thousand calls a second: an answered INVITE's transaction stays 32 s (RFC 6026)
@@ -187,9 +187,9 @@ public record EdgeConfig(
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
 
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
-            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS, SIP_MAX_CONNECTIONS,
-            SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES, SIP_WRITE_TIMEOUT,
-            SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
+            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
+            SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
+            SIP_WRITE_TIMEOUT, SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
             SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,

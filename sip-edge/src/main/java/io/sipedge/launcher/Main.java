@@ -161,7 +161,8 @@ public final class Main {
                 if (md5Only) {
                     // Clients such as Debian 12's baresip 1.0 abort on any non-MD5 challenge.
                     parsed.lines().stream().map(l -> l.domain()).distinct()
-                            .forEach(d -> dir.tenantByDomain(d).ifPresent(t -> dir.updateTenant(t.id(), null, true)));
+                            .forEach(d -> dir.tenantByDomain(d)
+                                    .ifPresent(t -> dir.updateTenant(t.id(), null, true, false)));
                 }
                 out.printf("imported %d line(s) from %s: %d tenant(s) created, %d device(s) created, %d updated; "
                                 + "%d bad line(s) skipped%n", parsed.lines().size(), file, s.tenantsCreated(),

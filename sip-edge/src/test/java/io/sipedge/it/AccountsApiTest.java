@@ -73,6 +73,15 @@ class AccountsApiTest {
         assertEquals("Acme Ltd", patch.data().get("name").asText(), "PATCH keeps what it does not name");
         assertFalse(patch.data().get("md5_only").asBoolean());
 
+        // SHA-256 alone for the account's phones; setting md5_only again clears it (one at most).
+        Reply sha = api.call("PATCH", "/v2/accounts/" + id, admin, Map.of("sha256_only", true));
+        assertEquals(200, sha.status(), sha.toString());
+        assertTrue(sha.data().get("sha256_only").asBoolean());
+        assertTrue(edge.directory().tenant(id).orElseThrow().sha256Only());
+        Reply md5 = api.call("PATCH", "/v2/accounts/" + id, admin, Map.of("md5_only", true));
+        assertTrue(md5.data().get("md5_only").asBoolean(), md5.toString());
+        assertFalse(md5.data().get("sha256_only").asBoolean(), md5.toString());
+
         Reply del = api.call("DELETE", "/v2/accounts/" + id, admin, null);
         assertEquals(200, del.status(), del.toString());
         assertEquals(404, api.get("/v2/accounts/" + id, admin).status());
@@ -91,6 +100,8 @@ class AccountsApiTest {
         cases.put("name/max_length", Map.of("name", "n".repeat(129), "realm", realm()));
         cases.put("realm/type", Map.of("name", "x", "realm", 42));
         cases.put("md5_only/type", Map.of("name", "x", "realm", realm(), "md5_only", "yes"));
+        cases.put("sha256_only/exclusive",
+                Map.of("name", "x", "realm", realm(), "md5_only", true, "sha256_only", true));
         cases.put("colour/unknown_field", Map.of("name", "x", "realm", realm(), "colour", "red"));
         for (Map.Entry<String, Map<String, Object>> e : cases.entrySet()) {
             String[] fr = e.getKey().split("/");

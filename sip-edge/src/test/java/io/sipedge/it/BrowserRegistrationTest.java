@@ -85,7 +85,7 @@ class BrowserRegistrationTest {
         }
     }
 
-    /** An account with the default digest algorithms (MD5 and SHA-256) and one device. */
+    /** An account with the default digest algorithms and one device. */
     private static Device provision() throws Exception {
         int n = N.incrementAndGet();
         String realm = "browser" + n + ".example";

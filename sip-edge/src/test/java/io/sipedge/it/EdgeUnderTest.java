@@ -36,6 +36,9 @@ public final class EdgeUnderTest implements AutoCloseable {
         this.edge = edge;
     }
 
+    /** Challenges with both algorithms (the default is MD5 alone), for tests of SHA-256 or of the two. */
+    public static final String BOTH_DIGESTS = "registrar.digest-algorithms=MD5,SHA-256";
+
     /** Starts with defaults plus {@code --set} style overrides, e.g. "registrar.max-contacts=2". */
     public static EdgeUnderTest start(String... sets) throws Exception {
         Path data = Files.createTempDirectory("sip-edge-it");

@@ -53,7 +53,7 @@ class LogRedactionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = EdgeUnderTest.start("sip.tls-port=-1", "http.port=-1");
+        edge = EdgeUnderTest.start("sip.tls-port=-1", "http.port=-1", EdgeUnderTest.BOTH_DIGESTS);
         device = edge.user(DOMAIN, USER, PASSWORD);
     }
 

@@ -46,7 +46,8 @@ class ProvisioningApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = EdgeUnderTest.start("provisioning.public-url=" + PUBLIC_URL, "api.stun=" + STUN);
+        edge = EdgeUnderTest.start("provisioning.public-url=" + PUBLIC_URL, "api.stun=" + STUN,
+                EdgeUnderTest.BOTH_DIGESTS);
         api = edge.api();
         phone = new ProvisioningClient(edge.httpPort());
         token = api.adminToken();

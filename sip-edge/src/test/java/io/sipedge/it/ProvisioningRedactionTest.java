@@ -44,7 +44,7 @@ class ProvisioningRedactionTest {
         root.addAppender(appender);
         root.setLevel(Level.DEBUG);
         List<String> tokens = new ArrayList<>();
-        try (EdgeUnderTest edge = EdgeUnderTest.start("sip.tls-port=-1")) {
+        try (EdgeUnderTest edge = EdgeUnderTest.start("sip.tls-port=-1", EdgeUnderTest.BOTH_DIGESTS)) {
             ApiClient api = edge.api();
             ProvisioningClient phone = new ProvisioningClient(edge.httpPort());
             String admin = api.adminToken();
@@ -106,7 +106,7 @@ class ProvisioningRedactionTest {
 
     @Test
     void theDataDirectoryHoldsNoUsableToken() throws Exception {
-        try (EdgeUnderTest edge = EdgeUnderTest.start("sip.tls-port=-1")) {
+        try (EdgeUnderTest edge = EdgeUnderTest.start("sip.tls-port=-1", EdgeUnderTest.BOTH_DIGESTS)) {
             ApiClient api = edge.api();
             String admin = api.adminToken();
             String acc = api.account(admin, "disk", "disk.example.com");

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.TestInstance.Lifecycle;
 
 /**
  * Digest authentication of REGISTER, end to end over UDP: the challenge headers and their order,
- * MD5-only tenants, SHA-256, refusals that look exactly like the first challenge, stale nonces, nonce
- * replay and auth usernames. Each test uses its own users.
+ * MD5-only and SHA-256-only tenants, SHA-256, refusals that look exactly like the first challenge,
+ * stale nonces, nonce replay and auth usernames. The edge offers both algorithms here (the
+ * default is MD5 alone: {@link DefaultDigestClientsTest}). Each test uses its own users.
  */
 class RegistrarAuthTest {
     static final String D = EdgeUnderTest.DOMAIN;
@@ -39,7 +40,7 @@ class RegistrarAuthTest {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = EdgeUnderTest.start(NO_TLS, NO_HTTP);
+        edge = EdgeUnderTest.start(NO_TLS, NO_HTTP, "registrar.digest-algorithms=MD5,SHA-256");
     }
 
     @AfterAll
@@ -77,6 +78,30 @@ class RegistrarAuthTest {
                     SipTestClient.authorization(r, "au-md5", PW, "sip:md5.example", "MD5", 1)));
             assertStatus(200, ok);
             assertEquals(1, bindings(edge, "au-md5", "md5.example").size());
+        }
+    }
+
+    @Test
+    void sha256OnlyTenantIsChallengedWithSha256AloneAndRefusesMd5() throws Exception {
+        edge.directory().createTenant("sha.example", "sha.example", false, true);
+        edge.user("sha.example", "au-sha-only", PW);
+        try (SipTestClient c = udp()) {
+            SipResponse r = c.request(c.register("au-sha-only", "sha.example", c.contact("au-sha-only")));
+            assertStatus(401, r);
+            assertChallenges(r, "sha.example", "SHA-256");
+            // The right password, answered with MD5 to the SHA-256 challenge's nonce: not offered, refused.
+            String nonce = r.challenge("SHA-256").get("nonce");
+            String ha1 = SipTestClient.hash("MD5", "au-sha-only:sha.example:" + PW);
+            String ha2 = SipTestClient.hash("MD5", "REGISTER:sip:sha.example");
+            String response = SipTestClient.hash("MD5", ha1 + ":" + nonce + ":00000001:0a1b2c3d:auth:" + ha2);
+            SipResponse md5 = c.request(c.register("au-sha-only", "sha.example", c.contact("au-sha-only"),
+                    "Authorization: Digest username=\"au-sha-only\", realm=\"sha.example\", nonce=\"" + nonce
+                            + "\", uri=\"sip:sha.example\", response=\"" + response
+                            + "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"0a1b2c3d\""));
+            assertStatus(401, md5);
+            assertTrue(bindings(edge, "au-sha-only", "sha.example").isEmpty());
+            SipResponse ok = c.registerWithAuth("au-sha-only", "sha.example", PW, c.contact("au-sha-only"), "SHA-256");
+            assertStatus(200, ok);
         }
     }
 

@@ -24,7 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A real SIP client, sipsak (Debian's package, installed by .ci/run), registers through the digest
  * challenge. The tenant's domain is an IP literal so sipsak never resolves anything. (sipsak 0.9.8
  * puts "user@" into the digest username unless -u is given, and its TLS mode gives up right after
- * sending, so TLS is covered by the other tests and by baresip/linphonec by hand.)
+ * sending: having read one record after the handshake, it polls for an error instead of data, and
+ * reports "nothing received, select returned error". TLS is covered by the other tests and by
+ * baresip and linphonec in {@link DefaultDigestClientsTest}.) The edge has the embedded defaults.
  */
 class SipsakRegistrationTest {
     static EdgeUnderTest edge;

@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * addresses, and baresip's DNS server is a dead loopback port, so nothing leaves the machine.
  */
 final class Softphone implements AutoCloseable {
-    enum Transport { UDP, TCP }
+    enum Transport { UDP, TCP, TLS }
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*[A-Za-z\\]]|\u0007");
     /** baresip's call-status ticker: many per second while a call is up, worthless in a report. */
@@ -118,7 +118,7 @@ final class Softphone implements AutoCloseable {
                 "module_app\t\taccount.so",
                 "module_app\t\tmenu.so", ""), StandardCharsets.UTF_8);
         Files.writeString(home.resolve("accounts"), "<sip:" + user + "@" + domain + ">;auth_pass=" + password
-                + ";outbound=\"sip:127.0.0.1:" + edge.sipPort() + ";transport=" + tp + "\";regint=600\n",
+                + ";outbound=\"sip:127.0.0.1:" + port(edge, t) + ";transport=" + tp + "\";regint=600\n",
                 StandardCharsets.UTF_8);
         // Its stdout is a pipe, so C's stdio would hold lines back in a 4 KiB buffer: line-buffer it.
         ProcessBuilder pb = new ProcessBuilder("stdbuf", "-oL", "-eL", "baresip", "-f", home.toString(), "-s");
@@ -137,14 +137,17 @@ final class Softphone implements AutoCloseable {
         // liblinphone keeps its database there and does not create the directories itself.
         Files.createDirectories(home.resolve(".local/share/linphone"));
         String tp = t.name().toLowerCase(Locale.ROOT);
-        String edgeUri = "<sip:127.0.0.1:" + edge.sipPort() + ";transport=" + tp + ">";
+        String edgeUri = "<sip:127.0.0.1:" + port(edge, t) + ";transport=" + tp + ">";
         Path rc = home.resolve(".linphonerc");
         Files.writeString(rc, String.join("\n",
                 "[sip]",
                 // -1: a random port for the transport in use, 0: that transport off.
                 "sip_port=" + (t == Transport.UDP ? -1 : 0),
                 "sip_tcp_port=" + (t == Transport.TCP ? -1 : 0),
-                "sip_tls_port=0",
+                "sip_tls_port=" + (t == Transport.TLS ? -1 : 0),
+                // The test edge's certificate is self-signed for 127.0.0.1.
+                "verify_server_certs=0",
+                "verify_server_cn=0",
                 "default_proxy=0",
                 "",
                 "[rtp]",
@@ -181,6 +184,10 @@ final class Softphone implements AutoCloseable {
 
     String aor() {
         return "sip:" + user + "@" + domain;
+    }
+
+    private static int port(EdgeUnderTest edge, Transport t) {
+        return t == Transport.TLS ? edge.sipTlsPort() : edge.sipPort();
     }
 
     /** Waits until the edge holds a binding for this phone on its transport, or fails with its output. */

@@ -54,7 +54,7 @@ class TransportTest {
 
     @BeforeAll
     static void start() throws Exception {
-        edge = EdgeUnderTest.start("http.port=-1");
+        edge = EdgeUnderTest.start("http.port=-1", EdgeUnderTest.BOTH_DIGESTS);
         edge.user(DOMAIN, USER, PASSWORD);
     }
 

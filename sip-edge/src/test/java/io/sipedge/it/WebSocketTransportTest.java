@@ -79,7 +79,8 @@ class WebSocketTransportTest {
         CompletableFuture<EdgeUnderTest> pings = CompletableFuture.supplyAsync(() -> startEdge(
                 "sip.ws-ping-interval-seconds=1", "sip.ws-ping-misses=2", "sip.tls-port=-1", "sip.wss-port=-1"));
         edge = EdgeUnderTest.start("sip.read-timeout-ms=" + READ_MS, "sip.connection-idle-timeout-ms=" + IDLE_MS,
-                "sip.max-connections-per-ip=" + PER_IP, "sip.max-message-size=" + MAX_MESSAGE);
+                "sip.max-connections-per-ip=" + PER_IP, "sip.max-message-size=" + MAX_MESSAGE,
+                EdgeUnderTest.BOTH_DIGESTS);
         originEdge = origins.get(30, TimeUnit.SECONDS);
         pingEdge = pings.get(30, TimeUnit.SECONDS);
         for (String u : List.of("alice", "bob", "carol", "dave", "erin", "probe")) {

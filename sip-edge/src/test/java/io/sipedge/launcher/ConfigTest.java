@@ -59,7 +59,7 @@ class ConfigTest {
         assertEquals(3600, c.defaultExpires());
         assertEquals(10, c.maxContacts());
         assertEquals(OverflowPolicy.EVICT_OLDEST, c.maxContactsPolicy());
-        assertEquals(List.of(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256), c.digestAlgorithms());
+        assertEquals(List.of(DigestAlgorithm.MD5), c.digestAlgorithms());
     }
 
     @Test

@@ -16,13 +16,14 @@ import java.util.Set;
 
 /**
  * Accounts (tenants): {@code name}, {@code realm} (the SIP domain, FQDN or IP literal, unique, the
- * digest realm; fixed after creation) and {@code md5_only}. Accounts created by the bulk import
- * are the same records.
+ * digest realm; fixed after creation), {@code md5_only} and {@code sha256_only} (the algorithm its
+ * phones are challenged with, when not the edge's; at most one of them). Accounts created by the
+ * bulk import are the same records.
  */
 final class AccountsResource {
     static final int NAME_MAX = 128;
-    private static final Set<String> FIELDS = Set.of("name", "realm", "md5_only", "id", "created_at", "updated_at",
-            "linphone_header_required", "scloc_provider_id", "scloc_subdomain");
+    private static final Set<String> FIELDS = Set.of("name", "realm", "md5_only", "sha256_only", "id", "created_at",
+            "updated_at", "linphone_header_required", "scloc_provider_id", "scloc_subdomain");
     /** One DNS label: what a PBX subdomain is. */
     private static final java.util.regex.Pattern SUBDOMAIN = java.util.regex.Pattern.compile(
             "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
@@ -39,6 +40,7 @@ final class AccountsResource {
         m.put("name", t.name());
         m.put("realm", t.domain());
         m.put("md5_only", t.md5Only());
+        m.put("sha256_only", t.sha256Only());
         m.put("linphone_header_required", t.provisioning().linphoneHeaderRequired());
         if (t.provisioning().sclocProviderId() != null) {
             m.put("scloc_provider_id", t.provisioning().sclocProviderId());
@@ -58,15 +60,18 @@ final class AccountsResource {
         String name = name(data, v, true);
         String realm = Fields.string(data, "realm", "realm", v);
         Boolean md5 = Fields.bool(data, "md5_only", "md5_only", v);
+        Boolean sha256 = Fields.bool(data, "sha256_only", "sha256_only", v);
         if (v.stream().noneMatch(x -> x.field().equals("realm"))) {
             v.addAll(TenantRules.domain("realm", realm));
         }
+        v.addAll(TenantRules.digest("sha256_only", md5 != null && md5, sha256 != null && sha256));
         TenantProvisioning prov = provisioning(data, TenantProvisioning.DEFAULTS, v);
         if (!v.isEmpty()) {
             throw ApiException.invalid(v);
         }
         try {
-            Tenant t = ctx.directory().createTenant(name, realm.toLowerCase(Locale.ROOT), md5 != null && md5);
+            Tenant t = ctx.directory().createTenant(name, realm.toLowerCase(Locale.ROOT), md5 != null && md5,
+                    sha256 != null && sha256);
             if (!prov.equals(t.provisioning())) {
                 t = ctx.directory().updateTenantProvisioning(t.id(), prov);
             }
@@ -103,6 +108,10 @@ final class AccountsResource {
         String name = name(data, v, full);
         String realm = Fields.string(data, "realm", "realm", v);
         Boolean md5 = Fields.bool(data, "md5_only", "md5_only", v);
+        Boolean sha256 = Fields.bool(data, "sha256_only", "sha256_only", v);
+        boolean newMd5 = md5 != null ? md5 : t.md5Only() && !Boolean.TRUE.equals(sha256);
+        boolean newSha256 = sha256 != null ? sha256 : t.sha256Only() && !Boolean.TRUE.equals(md5);
+        v.addAll(TenantRules.digest("sha256_only", newMd5, newSha256));
         if (realm != null && !realm.equalsIgnoreCase(t.domain())) {
             // The realm is in every stored HA1 and every AOR: changing it would invalidate all of them.
             v.add(new Violation("realm", "read_only", "cannot change after the account is created"));
@@ -111,8 +120,7 @@ final class AccountsResource {
         if (!v.isEmpty()) {
             throw ApiException.invalid(v);
         }
-        Tenant u = ctx.directory().updateTenant(t.id(), name != null ? name : t.name(),
-                md5 != null ? md5 : t.md5Only());
+        Tenant u = ctx.directory().updateTenant(t.id(), name != null ? name : t.name(), newMd5, newSha256);
         if (!prov.equals(u.provisioning())) {
             u = ctx.directory().updateTenantProvisioning(t.id(), prov);
         }

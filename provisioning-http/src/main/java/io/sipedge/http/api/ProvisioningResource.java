@@ -243,7 +243,7 @@ final class ProvisioningResource {
     private List<DigestAlgorithm> offered(Tenant t) {
         List<DigestAlgorithm> out = new ArrayList<>();
         for (DigestAlgorithm a : List.of(DigestAlgorithm.SHA_256, DigestAlgorithm.MD5)) {
-            if (ctx.provisioning().digestAlgorithms().contains(a) && !(a == DigestAlgorithm.SHA_256 && t.md5Only())) {
+            if (t.digestAlgorithms(ctx.provisioning().digestAlgorithms()).contains(a)) {
                 out.add(a);
             }
         }
@@ -278,7 +278,7 @@ final class ProvisioningResource {
         int i = 0;
         List<DigestAlgorithm> algs = new ArrayList<>();
         for (DigestAlgorithm a : List.of(DigestAlgorithm.MD5, DigestAlgorithm.SHA_256)) {
-            if (p.digestAlgorithms().contains(a) && !(a == DigestAlgorithm.SHA_256 && t.md5Only())) {
+            if (t.digestAlgorithms(p.digestAlgorithms()).contains(a)) {
                 algs.add(a);
             }
         }

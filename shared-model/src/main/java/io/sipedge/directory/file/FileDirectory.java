@@ -328,8 +328,9 @@ public final class FileDirectory implements Directory {
     // ---------------------------------------------------------------- writes (durable on return)
 
     @Override
-    public Tenant createTenant(String name, String domain, boolean md5Only) {
+    public Tenant createTenant(String name, String domain, boolean md5Only, boolean sha256Only) {
         List<Violation> v = TenantRules.domain("domain", domain);
+        v.addAll(TenantRules.digest("sha256_only", md5Only, sha256Only));
         if (!v.isEmpty()) {
             throw DirectoryException.invalid(v);
         }
@@ -340,7 +341,7 @@ public final class FileDirectory implements Directory {
             }
             Instant now = clock.instant();
             Tenant t = new Tenant(newId(), name == null || name.isBlank() ? domain : name, domain, md5Only,
-                    now, now, newApiKey());
+                    sha256Only, now, now, newApiKey());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
@@ -349,16 +350,19 @@ public final class FileDirectory implements Directory {
     }
 
     @Override
-    public Tenant updateTenant(String tenantId, String name, boolean md5Only) {
+    public Tenant updateTenant(String tenantId, String name, boolean md5Only, boolean sha256Only) {
+        List<Violation> v = TenantRules.digest("sha256_only", md5Only, sha256Only);
+        if (!v.isEmpty()) {
+            throw DirectoryException.invalid(v);
+        }
         writeLock.lock();
         try {
             Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
             String newName = name == null || name.isBlank() ? old.name() : name;
-            if (newName.equals(old.name()) && md5Only == old.md5Only()) {
+            if (newName.equals(old.name()) && md5Only == old.md5Only() && sha256Only == old.sha256Only()) {
                 return old;
             }
-            Tenant t = new Tenant(old.id(), newName, old.domain(), md5Only, old.createdAt(), clock.instant(),
-                    old.apiKey(), old.provisioning());
+            Tenant t = old.updated(newName, md5Only, sha256Only, clock.instant());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
@@ -371,8 +375,7 @@ public final class FileDirectory implements Directory {
         writeLock.lock();
         try {
             Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
-            Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
-                    newApiKey(), old.provisioning());
+            Tenant t = old.withApiKey(newApiKey(), clock.instant());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {
@@ -470,7 +473,7 @@ public final class FileDirectory implements Directory {
                 String domain = line.domain().toLowerCase(Locale.ROOT);
                 Tenant t = tenantsByDomain.get(domain);
                 if (t == null) {
-                    t = newTenants.computeIfAbsent(domain, dom -> new Tenant(newId(), dom, dom, false, now, now,
+                    t = newTenants.computeIfAbsent(domain, dom -> new Tenant(newId(), dom, dom, false, false, now, now,
                             newApiKey()));
                 }
                 DeviceSpec spec = new DeviceSpec(line.username(), line.authUsername(), line.password(), true);
@@ -521,8 +524,7 @@ public final class FileDirectory implements Directory {
             if (old.provisioning().equals(settings)) {
                 return old;
             }
-            Tenant t = new Tenant(old.id(), old.name(), old.domain(), old.md5Only(), old.createdAt(), clock.instant(),
-                    old.apiKey(), settings);
+            Tenant t = old.withProvisioning(settings, clock.instant());
             commit(List.of(new Entry(Entry.TENANT, t, null, null)));
             return t;
         } finally {

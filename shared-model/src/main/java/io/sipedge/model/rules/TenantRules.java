@@ -106,4 +106,13 @@ public final class TenantRules {
         }
         return out;
     }
+
+    /** A tenant's digest choice: MD5 alone or SHA-256 alone, never both ({@code field} is the second). */
+    public static List<Violation> digest(String field, boolean md5Only, boolean sha256Only) {
+        List<Violation> out = new ArrayList<>(1);
+        if (md5Only && sha256Only) {
+            out.add(new Violation(field, "exclusive", "cannot be true together with md5_only"));
+        }
+        return out;
+    }
 }

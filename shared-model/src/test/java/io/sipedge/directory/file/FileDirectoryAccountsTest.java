@@ -151,12 +151,12 @@ class FileDirectoryAccountsTest {
         FileDirectory d = open();
         Tenant t = d.createTenant("T", "example.com", false);
         clock.advance(Duration.ofMinutes(1));
-        Tenant u = d.updateTenant(t.id(), "New name", false);
+        Tenant u = d.updateTenant(t.id(), "New name", false, false);
         assertEquals("New name", u.name());
         assertEquals(clock.instant(), u.updatedAt());
         assertEquals(t.createdAt(), u.createdAt());
         assertEquals(t.apiKey(), u.apiKey());
-        assertSame(u, d.updateTenant(t.id(), "New name", false), "no change, no write");
+        assertSame(u, d.updateTenant(t.id(), "New name", false, false), "no change, no write");
     }
 
     @Test

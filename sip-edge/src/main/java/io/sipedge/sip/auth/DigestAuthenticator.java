@@ -30,7 +30,7 @@ public final class DigestAuthenticator {
 
     /** The algorithms a tenant is challenged with, in header order. */
     public List<DigestAlgorithm> offeredTo(Tenant tenant) {
-        return tenant.md5Only() ? List.of(DigestAlgorithm.MD5) : offered;
+        return tenant.digestAlgorithms(offered);
     }
 
     /**

@@ -114,20 +114,26 @@ class RegistrarAuthTableTest {
         assertEquals(new RegisterDecision.Challenge(DOMAIN, false, RegisterOutcome.CHALLENGED), d);
     }
 
-    /** The configured order is the header order; an MD5-only tenant is offered MD5 alone. */
+    /**
+     * The configured order is the header order; an MD5-only tenant is offered MD5 alone, a
+     * SHA-256-only tenant SHA-256 alone, whatever the edge offers.
+     */
     static Stream<Arguments> offeredAlgorithms() {
         return Stream.of(
-                arguments(List.of(MD5, SHA_256), false, List.of(MD5, SHA_256)),
-                arguments(List.of(SHA_256, MD5), false, List.of(SHA_256, MD5)),
-                arguments(List.of(SHA_256), false, List.of(SHA_256)),
-                arguments(List.of(MD5, SHA_256), true, List.of(MD5)),
-                arguments(List.of(SHA_256, MD5), true, List.of(MD5)));
+                arguments(List.of(MD5), "", List.of(MD5)),
+                arguments(List.of(MD5, SHA_256), "", List.of(MD5, SHA_256)),
+                arguments(List.of(SHA_256, MD5), "", List.of(SHA_256, MD5)),
+                arguments(List.of(SHA_256), "", List.of(SHA_256)),
+                arguments(List.of(MD5, SHA_256), "md5", List.of(MD5)),
+                arguments(List.of(SHA_256, MD5), "md5", List.of(MD5)),
+                arguments(List.of(MD5), "sha256", List.of(SHA_256)),
+                arguments(List.of(MD5, SHA_256), "sha256", List.of(SHA_256)));
     }
 
-    @ParameterizedTest(name = "configured {0}, md5-only tenant {1}: {2}")
+    @ParameterizedTest(name = "configured {0}, tenant only {1}: {2}")
     @MethodSource
-    void offeredAlgorithms(List<DigestAlgorithm> configured, boolean md5Only, List<DigestAlgorithm> expected) {
-        Tenant tenant = md5Only ? TENANT.withMd5Only(true) : TENANT;
+    void offeredAlgorithms(List<DigestAlgorithm> configured, String only, List<DigestAlgorithm> expected) {
+        Tenant tenant = TENANT.updated(TENANT.name(), only.equals("md5"), only.equals("sha256"), TENANT.updatedAt());
         DigestAuthenticator auth = new DigestAuthenticator(DIRECTORY, new NonceService(Duration.ofMinutes(5), 16),
                 configured);
         RegisterReply reply = challenge(AuthOutcome.STALE, auth.offeredTo(tenant));
