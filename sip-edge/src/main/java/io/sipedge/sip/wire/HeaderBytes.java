@@ -71,6 +71,15 @@ final class HeaderBytes {
         return c - '0';
     }
 
+    /** The decimal number {@code b[s, e)}, digits only; anything else throws, as {@link #digit} does. */
+    static long number(byte[] b, int s, int e) {
+        long n = 0;
+        for (int i = s; i < e; i++) {
+            n = n * 10 + digit(b[i]);
+        }
+        return n;
+    }
+
     /**
      * The value of parameter {@code name} (any case) of a header value such as a Via
      * ({@code SIP/2.0/UDP host;branch=z9hG4bK1;rport}): "" for a parameter without a value, null

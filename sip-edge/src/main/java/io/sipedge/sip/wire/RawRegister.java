@@ -704,14 +704,8 @@ public final class RawRegister {
         private boolean hostPort(int s, int e) {
             int colon = indexOf(t, ':', s, e);
             int he = colon < 0 ? e : colon;
-            if (he == s) {
+            if (!SipUriParts.isHostName(t, s, he)) {
                 return false;
-            }
-            for (int i = s; i < he; i++) {
-                char c = t.charAt(i);
-                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-')) {
-                    return false;
-                }
             }
             hostStart = s;
             hostEnd = he;

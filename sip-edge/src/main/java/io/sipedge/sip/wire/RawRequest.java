@@ -1,9 +1,9 @@
 package io.sipedge.sip.wire;
 
-import static io.sipedge.sip.wire.HeaderBytes.digit;
 import static io.sipedge.sip.wire.HeaderBytes.indexOf;
 import static io.sipedge.sip.wire.HeaderBytes.is;
 import static io.sipedge.sip.wire.HeaderBytes.lineEnd;
+import static io.sipedge.sip.wire.HeaderBytes.number;
 import static io.sipedge.sip.wire.HeaderBytes.parameter;
 import static io.sipedge.sip.wire.HeaderBytes.region;
 
@@ -480,11 +480,7 @@ public final class RawRequest {
             if (r.mf >= 0 || valueEnd == value || valueEnd - value > 3) {
                 return false;
             }
-            int mf = 0;
-            for (int i = value; i < valueEnd; i++) {
-                mf = mf * 10 + digit(b[i]);
-            }
-            r.mf = mf;
+            r.mf = (int) number(b, value, valueEnd);
             r.mfStart = value;
             r.mfEnd = valueEnd;
         } else if (is(b, line, nameEnd, "cseq")) {
@@ -492,10 +488,7 @@ public final class RawRequest {
             if (r.cseq >= 0 || space <= value || space - value > 10) {
                 return false;
             }
-            long n = 0;
-            for (int i = value; i < space; i++) {
-                n = n * 10 + digit(b[i]);
-            }
+            long n = number(b, value, space);
             int m = space + 1;
             while (m < valueEnd && b[m] == ' ') {
                 m++;
@@ -508,11 +501,7 @@ public final class RawRequest {
             if (r.contentLength >= 0 || valueEnd == value || valueEnd - value > 7) {
                 return false;
             }
-            int n = 0;
-            for (int i = value; i < valueEnd; i++) {
-                n = n * 10 + digit(b[i]);
-            }
-            r.contentLength = n;
+            r.contentLength = (int) number(b, value, valueEnd);
         } else if (is(b, line, nameEnd, "proxy-require")) {
             r.proxyRequire = true;
         } else if (is(b, line, nameEnd, "proxy-authorization")) {

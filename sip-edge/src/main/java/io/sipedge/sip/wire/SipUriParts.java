@@ -40,14 +40,8 @@ public record SipUriParts(String user, String host, int port) {
         int hostPortEnd = semi < 0 ? end : semi;
         int portColon = uri.indexOf(':', hostStart);
         int hostEnd = portColon < 0 || portColon > hostPortEnd ? hostPortEnd : portColon;
-        if (hostEnd == hostStart) {
+        if (!isHostName(uri, hostStart, hostEnd)) {
             return null;
-        }
-        for (int i = hostStart; i < hostEnd; i++) {
-            char c = uri.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-')) {
-                return null;
-            }
         }
         int port = -1;
         if (hostEnd < hostPortEnd) {
@@ -67,6 +61,20 @@ public record SipUriParts(String user, String host, int port) {
             }
         }
         return new SipUriParts(user, uri.substring(hostStart, hostEnd), port);
+    }
+
+    /** True when {@code s[start, end)} is a non-empty domain name or IPv4 address: letters, digits, '.' and '-'. */
+    static boolean isHostName(String s, int start, int end) {
+        if (end <= start) {
+            return false;
+        }
+        for (int i = start; i < end; i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
