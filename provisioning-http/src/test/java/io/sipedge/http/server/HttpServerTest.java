@@ -216,6 +216,25 @@ class HttpServerTest {
         assertEquals(200, s.call("GET", "/healthz", null, null).status());
     }
 
+    @Test
+    void aQueryStringThatDoesNotDecodeGets400NamingTheQuery() throws Exception {
+        try (Socket sock = new Socket("127.0.0.1", s.server.port())) {
+            sock.setSoTimeout(5000);
+            sock.getOutputStream().write("GET /healthz?probe=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String reply = readAll(sock.getInputStream());
+            assertTrue(reply.startsWith("HTTP/1.1 400"), reply);
+            assertTrue(reply.contains("\"query\":{\"encoding\""), reply);
+        }
+        assertEquals(200, s.call("GET", "/healthz", null, null).status());
+    }
+
+    @Test
+    void theAccessLogShowsControlBytesOfAPathEscaped() {
+        assertEquals("GET /a\\x1b[31m\\x0d\\x0ab\\x5cc", Dispatcher.printable("GET /a\u001b[31m\r\nb\\c"));
+        assertEquals("GET /v2/accounts", Dispatcher.printable("GET /v2/accounts"));
+    }
+
     private static String readAll(InputStream in) throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         byte[] b = new byte[8192];
