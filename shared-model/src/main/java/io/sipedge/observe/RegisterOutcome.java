@@ -43,6 +43,8 @@ public enum RegisterOutcome {
     TOO_MANY_CONTACTS(Result.REJECTED, "too_many_contacts"),
     UNSUPPORTED_URI(Result.REJECTED, "unsupported_uri"),
     INTERVAL_TOO_BRIEF(Result.REJECTED, "interval_too_brief"),
+    /** Its user is banned from its source address (too many failed authentications): dropped, or 403. */
+    BLOCKED(Result.REJECTED, "blocked"),
 
     /** No answer was sent: handling threw (a bug; the log has the exception class and Call-ID). */
     ERROR(Result.ERROR, "internal_error");

@@ -12,12 +12,15 @@ import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.TransportEvents;
+import io.sipedge.security.Bans;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.NonceService;
 import io.sipedge.sip.dispatch.Dispatcher;
+import io.sipedge.sip.guard.Guard;
 import io.sipedge.sip.keepalive.Qualifier;
 import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.proxy.Proxy;
@@ -106,7 +109,10 @@ public final class Edge implements AutoCloseable {
                 tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
                         : loadConfiguredKeystore(cfg);
             }
-            DigestAuthenticator authenticator = new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms());
+            Bans bans = new Bans(cfg.security().maxBans());
+            Guard guard = new Guard(cfg.security(), bans, clock, metrics == null ? GuardEvents.NONE : metrics.guardEvents());
+            DigestAuthenticator authenticator = new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms(),
+                    guard);
             Registrar registrar = new Registrar(directory, locations, authenticator,
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
                             cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds()));
@@ -123,7 +129,7 @@ public final class Edge implements AutoCloseable {
                             cfg.proxy().lingerSeconds(), cfg.proxy().trustedPeers(), advertisedHost(cfg)));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(),
-                    qualifier == null ? ResponseSink.NONE : qualifier, proxy);
+                    qualifier == null ? ResponseSink.NONE : qualifier, proxy, guard);
             EdgeConfig.Connections conn = cfg.connections();
             TransportEvents transportEvents = metrics == null ? TransportEvents.NONE : metrics.transportEvents();
             flowCloser = new FlowCloser(locations, transportEvents, conn.max());
@@ -138,6 +144,7 @@ public final class Edge implements AutoCloseable {
             if (metrics != null) {
                 metrics.watch(sip);
                 metrics.watch(proxy::activeTransactions, proxy::invitesPending);
+                metrics.watch(bans, clock);
             }
             if (qualifier != null) {
                 qualifier.start(sip::send, sentBy(advertisedHost(cfg), sip.port()));
@@ -159,7 +166,7 @@ public final class Edge implements AutoCloseable {
                         cfg.apiSipProxy().isEmpty() ? null : cfg.apiSipProxy(),
                         stun.isEmpty() ? null : stun.substring(0, colon),
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
-                        () -> readiness(sipRef, serving), metrics::scrape, prov);
+                        () -> readiness(sipRef, serving), metrics::scrape, prov, bans);
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
                         cfg.httpMaxBodySize(), cfg.httpWorkerThreads()), Api.router(api), tokens,
                         metrics.httpRequests());

@@ -6,13 +6,17 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.rules.TenantRules;
-import io.sipedge.sip.proxy.TrustedPeers;
+import io.sipedge.sip.guard.AddressRanges;
+import io.sipedge.sip.guard.AuthFailures;
+import io.sipedge.sip.guard.Guard;
+import io.sipedge.sip.guard.ScannerAgents;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,7 +40,8 @@ public record EdgeConfig(
         Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
-        boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy) {
+        boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy,
+        Guard.Settings security) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -186,6 +191,42 @@ public record EdgeConfig(
     static final Setting<List<String>> PROXY_TRUSTED_PEERS = new Setting<>("proxy.trusted-peers", "",
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
 
+    /** Load generators and trusted SBCs: never rate-limited or banned. */
+    static final Setting<List<String>> SECURITY_ALLOWLIST = new Setting<>("security.allowlist", "",
+            "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
+    /**
+     * Pike's idea as a token bucket per source address. An office NAT of 200 phones sends a few
+     * requests a second in steady state and ~1 200 when all of them boot at once (REGISTER twice,
+     * SUBSCRIBEs, OPTIONS): the burst absorbs that, the rate lets it drain in seconds.
+     */
+    static final Setting<Integer> SECURITY_RATE = Setting.intRange("security.rate-per-second", 200, 0, 10_000_000);
+    static final Setting<Integer> SECURITY_BURST = Setting.intRange("security.burst", 2000, 1, 100_000_000);
+    static final Setting<List<String>> SECURITY_SCANNERS = new Setting<>("security.scanner-user-agents",
+            String.join(",", ScannerAgents.DEFAULTS), "must be a list of User-Agent substrings", EdgeConfig::words);
+    static final Setting<Integer> SECURITY_FAILURES_PER_USER =
+            Setting.intRange("security.failures-per-user", 20, 1, 1000);
+    static final Setting<Integer> SECURITY_USERS_PER_ADDRESS =
+            Setting.intRange("security.users-per-address", 10, 1, 1000);
+    static final Setting<Integer> SECURITY_FAILURES_PER_ADDRESS =
+            Setting.intRange("security.failures-per-address", 100, 1, 100_000);
+    static final Setting<Integer> SECURITY_FAILURE_WINDOW =
+            Setting.intRange("security.failure-window-seconds", 60, 1, 86_400);
+    static final Setting<Integer> SECURITY_BAN = Setting.intRange("security.ban-seconds", 3600, 1, 604_800);
+    static final Setting<Integer> SECURITY_TRUST_AFTER_SUCCESS =
+            Setting.intRange("security.trust-after-success-seconds", 3600, 0, 604_800);
+    /** drop: the guesser learns nothing and spends its time on retransmissions; 403 for operators who want an answer. */
+    static final Setting<Boolean> SECURITY_BLOCKED_ANSWER = new Setting<>("security.blocked-answer", "drop",
+            "must be drop or 403", s -> switch (s) {
+                case "drop" -> false;
+                case "403" -> true;
+                default -> throw new IllegalArgumentException(s);
+            });
+    static final Setting<Integer> SECURITY_UNKNOWN_DOMAIN_RATE =
+            Setting.intRange("security.unknown-domain-answers-per-second", 10, 1, 1_000_000);
+    static final Setting<Integer> SECURITY_MAX_ADDRESSES =
+            Setting.intRange("security.max-tracked-addresses", 100_000, 1000, 10_000_000);
+    static final Setting<Integer> SECURITY_MAX_BANS = Setting.intRange("security.max-bans", 100_000, 1, 10_000_000);
+
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
             SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
@@ -196,7 +237,10 @@ public record EdgeConfig(
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL,
             SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_RINGING_TIMEOUT,
-            PROXY_LINGER, PROXY_TRUSTED_PEERS);
+            PROXY_LINGER, PROXY_TRUSTED_PEERS, SECURITY_ALLOWLIST, SECURITY_RATE, SECURITY_BURST, SECURITY_SCANNERS,
+            SECURITY_FAILURES_PER_USER, SECURITY_USERS_PER_ADDRESS, SECURITY_FAILURES_PER_ADDRESS,
+            SECURITY_FAILURE_WINDOW, SECURITY_BAN, SECURITY_TRUST_AFTER_SUCCESS, SECURITY_BLOCKED_ANSWER,
+            SECURITY_UNKNOWN_DOMAIN_RATE, SECURITY_MAX_ADDRESSES, SECURITY_MAX_BANS);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -334,7 +378,14 @@ public record EdgeConfig(
                 get(v, SIP_WS_ALLOWED_ORIGINS), get(v, SIP_WS_PING_INTERVAL), get(v, SIP_WS_PING_MISSES)),
                 new Keepalive(get(v, SIP_FLOW_TIMER), get(v, SIP_QUALIFY_INTERVAL), get(v, SIP_QUALIFY_MISSES)),
                 new ProxySettings(get(v, PROXY_MAX_TRANSACTIONS), get(v, PROXY_RINGING_TIMEOUT),
-                        get(v, PROXY_LINGER), get(v, PROXY_TRUSTED_PEERS)));
+                        get(v, PROXY_LINGER), get(v, PROXY_TRUSTED_PEERS)),
+                new Guard.Settings(get(v, SECURITY_ALLOWLIST), get(v, SECURITY_RATE), get(v, SECURITY_BURST),
+                        get(v, SECURITY_SCANNERS), new AuthFailures.Settings(get(v, SECURITY_FAILURES_PER_USER),
+                        get(v, SECURITY_USERS_PER_ADDRESS), get(v, SECURITY_FAILURES_PER_ADDRESS),
+                        Duration.ofSeconds(get(v, SECURITY_FAILURE_WINDOW)),
+                        Duration.ofSeconds(get(v, SECURITY_TRUST_AFTER_SUCCESS)), get(v, SECURITY_MAX_ADDRESSES)),
+                        Duration.ofSeconds(get(v, SECURITY_BAN)), get(v, SECURITY_BLOCKED_ANSWER),
+                        get(v, SECURITY_UNKNOWN_DOMAIN_RATE), get(v, SECURITY_MAX_BANS)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }
@@ -404,7 +455,7 @@ public record EdgeConfig(
         return List.copyOf(out);
     }
 
-    /** Origins as browsers send them (RFC 6454): scheme://host[:port], compared in lower case. */
+    /** Address ranges: each entry must parse as one. */
     private static List<String> cidrs(String text) {
         List<String> out = new ArrayList<>();
         for (String t : text.split("[,\\s]+")) {
@@ -412,8 +463,19 @@ public record EdgeConfig(
                 out.add(t);
             }
         }
-        TrustedPeers.parse(out); // every entry must be a range
+        AddressRanges.parse(out); // every entry must be a range
         return out;
+    }
+
+    /** A comma-separated list; entries are stripped, empty ones dropped. */
+    private static List<String> words(String text) {
+        List<String> out = new ArrayList<>();
+        for (String t : text.split(",")) {
+            if (!t.isBlank()) {
+                out.add(t.strip());
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static Set<String> origins(String text) {

@@ -28,6 +28,7 @@ public final class Api {
         OpsResource ops = new OpsResource(ctx);
         ProvisioningResource prov = new ProvisioningResource(ctx);
         SclocResource scloc = new SclocResource(ctx);
+        SecurityResource security = new SecurityResource(ctx);
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
@@ -40,6 +41,10 @@ public final class Api {
                 // counts, never a user, AOR, address or token (README, "Metrics").
                 .add("GET", "/metrics", ops::metrics, doc("Prometheus metrics in the text format 0.0.4 (not enveloped)",
                         "operations", Access.PUBLIC, null, null).producing(EdgeMetrics.CONTENT_TYPE))
+                .add("GET", "/v2/security/bans", security::list, doc("Bans the SIP guard holds: whole source "
+                        + "addresses, and users banned from an address", "security", Access.ADMIN, null, "Ban[]"))
+                .add("DELETE", "/v2/security/bans/{ip}", security::lift, doc("Lift every ban of a source address",
+                        "security", Access.ADMIN, null, "Unban"))
                 .add("PUT", "/v2/api_auth", auth::authenticate, doc("Exchange an API key (admin or account) for an auth token",
                         "auth", Access.PUBLIC, "ApiAuthInput", "ApiAuth"))
 

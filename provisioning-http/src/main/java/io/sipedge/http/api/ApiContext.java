@@ -3,6 +3,7 @@ package io.sipedge.http.api;
 import io.sipedge.directory.Directory;
 import io.sipedge.http.auth.TokenService;
 import io.sipedge.location.LocationStore;
+import io.sipedge.security.Bans;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,17 +19,18 @@ import java.util.function.Supplier;
  * @param readiness      named readiness checks for {@code /readyz} (e.g. "sip" → listeners bound)
  * @param metrics        the body of {@code GET /metrics}: Prometheus text ({@code EdgeMetrics::scrape})
  * @param provisioning   what provisioning tells phones and how it issues tokens
+ * @param bans           the SIP guard's bans (the same object the guard writes)
  */
 public record ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
                          byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
                          Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics,
-                         ProvisioningSettings provisioning) {
+                         ProvisioningSettings provisioning, Bans bans) {
 
     /** With the default provisioning settings (tests of the HTTP side alone). */
     public ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
                       byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
                       Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics) {
         this(directory, locations, clock, tokens, adminKeySha256, sipProxy, stunHost, stunPort, readiness, metrics,
-                ProvisioningSettings.defaults());
+                ProvisioningSettings.defaults(), new Bans(1000));
     }
 }

@@ -23,16 +23,19 @@ import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.observe.ProxyEvents.BranchOutcome;
 import io.sipedge.observe.RegisterOutcome;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.observe.WebSocketRefusal;
+import io.sipedge.security.Bans;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +71,7 @@ public final class EdgeMetrics implements AutoCloseable {
     private final ConnectionMeters connections;
     private final KeepaliveMeters keepalives;
     private final ProxyMeters proxy;
+    private final GuardMeters guard = new GuardMeters();
 
     /**
      * Registers everything. Call it before SIP starts: it attaches a listener to {@code locations}
@@ -151,6 +155,18 @@ public final class EdgeMetrics implements AutoCloseable {
                 .register(registry);
     }
 
+    /** The SIP guard's reporting hook: messages dropped by reason, failed authentications, bans made. */
+    public GuardEvents guardEvents() {
+        return guard;
+    }
+
+    /** The gauge of bans in force, read from the store at scrape time. */
+    public void watch(Bans bans, InstantSource clock) {
+        Gauge.builder("sip.guard.bans.active", bans, b -> b.count(clock.instant()))
+                .description("Bans in force: whole source addresses and users banned from an address")
+                .register(registry);
+    }
+
     /** The HTTP server's reporting hook. */
     public RequestObserver httpRequests() {
         return http;
@@ -171,6 +187,44 @@ public final class EdgeMetrics implements AutoCloseable {
     public void close() {
         gc.close();
         registry.close();
+    }
+
+    /** The guard's counters, one per drop reason and per ban scope, registered once. */
+    private final class GuardMeters implements GuardEvents {
+        private final Counter[] dropped = new Counter[GuardEvents.Drop.values().length];
+        private final Counter failures;
+        private final Counter bansOfAddresses;
+        private final Counter bansOfUsers;
+
+        GuardMeters() {
+            for (GuardEvents.Drop d : GuardEvents.Drop.values()) {
+                dropped[d.ordinal()] = Counter.builder("sip.guard.dropped")
+                        .description("SIP messages dropped unanswered (or refused 403) by the guard, by reason")
+                        .tag("reason", d.label()).register(registry);
+            }
+            failures = Counter.builder("sip.guard.auth.failures")
+                    .description("Failed digest authentications of any request (401 and 407 alike), by any cause")
+                    .register(registry);
+            bansOfAddresses = Counter.builder("sip.guard.bans").description("Bans made, by scope")
+                    .tag("scope", "address").register(registry);
+            bansOfUsers = Counter.builder("sip.guard.bans").description("Bans made, by scope")
+                    .tag("scope", "user").register(registry);
+        }
+
+        @Override
+        public void dropped(GuardEvents.Drop reason) {
+            dropped[reason.ordinal()].increment();
+        }
+
+        @Override
+        public void authFailed() {
+            failures.increment();
+        }
+
+        @Override
+        public void banned(boolean wholeAddress) {
+            (wholeAddress ? bansOfAddresses : bansOfUsers).increment();
+        }
     }
 
     /**

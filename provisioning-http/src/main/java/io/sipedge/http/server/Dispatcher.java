@@ -31,6 +31,7 @@ import io.sipedge.http.routing.Route;
 import io.sipedge.http.routing.RouteDoc.Access;
 import io.sipedge.http.routing.RouteMatch;
 import io.sipedge.http.routing.Router;
+import io.sipedge.observe.LogText;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
@@ -356,32 +357,10 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         }
         SocketAddress remote = ctx.channel().remoteAddress();
         String ip = remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
-        access.info("{} {} {} {}B {}ms {} {}", ip, printable(what), res.status().code(),
+        access.info("{} {} {} {}B {}ms {} {}", ip, LogText.printable(what), res.status().code(),
                 res.headers().getInt(HttpHeaderNames.CONTENT_LENGTH, 0),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                 principal == null ? "-" : principal, res.headers().get(X_REQUEST_ID));
-    }
-
-    /**
-     * {@code text} with control characters (and backslashes) written as {@code \xNN}: a request
-     * path is the client's bytes, and raw escape sequences or line breaks must not reach a
-     * terminal or forge log lines.
-     */
-    static String printable(String text) {
-        StringBuilder out = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean escape = c < 0x20 || c == 0x7f || c == '\\' || c >= 0x80 && c < 0xa0;
-            if (escape && out == null) {
-                out = new StringBuilder(text.length() + 16).append(text, 0, i);
-            }
-            if (escape) {
-                out.append(String.format("\\x%02x", (int) c));
-            } else if (out != null) {
-                out.append(c);
-            }
-        }
-        return out == null ? text : out.toString();
     }
 
     /** The verb as a metric label: a client may send any token as a method, so only the standard ones pass. */

@@ -231,8 +231,8 @@ class HttpServerTest {
 
     @Test
     void theAccessLogShowsControlBytesOfAPathEscaped() {
-        assertEquals("GET /a\\x1b[31m\\x0d\\x0ab\\x5cc", Dispatcher.printable("GET /a\u001b[31m\r\nb\\c"));
-        assertEquals("GET /v2/accounts", Dispatcher.printable("GET /v2/accounts"));
+        assertEquals("GET /a\\x1b[31m\\x0d\\x0ab\\x5cc", io.sipedge.observe.LogText.printable("GET /a\u001b[31m\r\nb\\c"));
+        assertEquals("GET /v2/accounts", io.sipedge.observe.LogText.printable("GET /v2/accounts"));
     }
 
     private static String readAll(InputStream in) throws Exception {

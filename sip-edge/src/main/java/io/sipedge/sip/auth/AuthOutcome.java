@@ -11,6 +11,8 @@ public sealed interface AuthOutcome {
     /** Shared instances for the cases without data. */
     AuthOutcome FRESH = new Challenge(false);
     AuthOutcome STALE = new Challenge(true);
+    AuthOutcome DROPPED = new Blocked(false);
+    AuthOutcome FORBIDDEN = new Blocked(true);
 
     /**
      * The credentials are right for this device. {@code retransmission}: the same request was
@@ -21,6 +23,13 @@ public sealed interface AuthOutcome {
 
     /** Answer 401 with a new challenge; {@code stale} = the password was right but the nonce has expired. */
     record Challenge(boolean stale) implements AuthOutcome {
+    }
+
+    /**
+     * The user is banned from the request's source address (the guard's decision): no answer, or
+     * 403 when {@code forbidden}. Credentials were not checked.
+     */
+    record Blocked(boolean forbidden) implements AuthOutcome {
     }
 
     /** Refused; answered like {@link #FRESH} on the wire. */

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -19,9 +20,10 @@ import javax.crypto.spec.SecretKeySpec;
  * Kamailio's auth module (its nonce id and nc array): checking a nonce needs no table lookup and no
  * lock, and the guard's memory does not grow with the request rate.
  *
- * <p>Layout, base64url: {@code expires(8) || index(8) || HMAC-SHA256(secret, expires || index ||
- * realm)[0..16]}. The index counts issued nonces and names a slot of the guard ({@code index mod
- * slots}), which the issue resets. The slot holds the highest nonce-count accepted with that nonce,
+ * <p>Layout, base64url: {@code C || HMAC-SHA256(macKey, C || realm)[0..16]} with {@code C =
+ * AES(blockKey, expires(8) || index(8))}: the nonce says nothing a client could read (neither its
+ * expiry nor how many nonces the edge has issued) and nothing it could change. The index counts
+ * issued nonces and names a slot of the guard ({@code index mod slots}), which the issue resets. The slot holds the highest nonce-count accepted with that nonce,
  * when, and a keyed fingerprint of the request that used it. Once {@code slots} newer nonces have
  * been issued the slot belongs to another nonce and the old one is answered as stale: the client
  * retries with a fresh one without asking its user.
@@ -60,6 +62,7 @@ public final class NonceService {
     }
 
     private final SecretKeySpec key;
+    private final SecretKeySpec blockKey;
     private final long fingerprintSeed;
     private final Duration ttl;
     private final SecureRandom random = new SecureRandom();
@@ -70,6 +73,8 @@ public final class NonceService {
     /** Per slot: the fingerprint of the request that used the count above. */
     private final long[] fingerprints;
     private final ThreadLocal<Mac> macs;
+    private final ThreadLocal<Cipher> encryptors;
+    private final ThreadLocal<Cipher> decryptors;
 
     public NonceService(Duration ttl) {
         this(ttl, DEFAULT_SLOTS);
@@ -83,21 +88,27 @@ public final class NonceService {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         this.key = new SecretKeySpec(secret, "HmacSHA256");
+        byte[] block = new byte[16];
+        random.nextBytes(block);
+        this.blockKey = new SecretKeySpec(block, "AES");
         this.fingerprintSeed = random.nextLong();
         this.ttl = ttl;
         this.mask = slots - 1;
         this.uses = new AtomicLongArray(slots);
         this.fingerprints = new long[slots];
         this.macs = ThreadLocal.withInitial(this::newMac);
+        this.encryptors = ThreadLocal.withInitial(() -> newCipher(Cipher.ENCRYPT_MODE));
+        this.decryptors = ThreadLocal.withInitial(() -> newCipher(Cipher.DECRYPT_MODE));
     }
 
     public String issue(String realm, Instant now) {
         long expires = now.plus(ttl).getEpochSecond();
         long index = issued.getAndIncrement();
         uses.set(slot(index), 0L);
-        ByteBuffer b = ByteBuffer.allocate(RAW_BYTES).putLong(expires).putLong(index);
-        b.put(mac(expires, index, realm), 0, MAC_BYTES);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+        byte[] raw = ByteBuffer.allocate(RAW_BYTES).putLong(expires).putLong(index).array();
+        crypt(encryptors.get(), raw);
+        System.arraycopy(mac(raw, realm), 0, raw, 16, MAC_BYTES);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     }
 
     /** The nonce if this service issued it for {@code realm}, else null. */
@@ -111,14 +122,13 @@ public final class NonceService {
         if (raw.length != RAW_BYTES) {
             return null;
         }
-        ByteBuffer b = ByteBuffer.wrap(raw);
-        long expires = b.getLong();
-        long index = b.getLong();
-        byte[] expected = mac(expires, index, realm);
+        byte[] expected = mac(raw, realm);
         if (!MessageDigest.isEqual(Arrays.copyOf(expected, MAC_BYTES), Arrays.copyOfRange(raw, 16, RAW_BYTES))) {
             return null;
         }
-        return new Nonce(expires, index);
+        crypt(decryptors.get(), raw);
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        return new Nonce(b.getLong(), b.getLong());
     }
 
     public Validity check(Nonce nonce, Instant now) {
@@ -165,6 +175,20 @@ public final class NonceService {
         }
     }
 
+    /**
+     * Spends {@code nonce} whatever count it is used with next: a response computed with it was
+     * wrong, and a nonce allows one guess, not one per nonce-count. A null or forgotten nonce has
+     * nothing to spend.
+     */
+    public void spend(Nonce nonce, Instant now) {
+        if (nonce == null || issued.get() - nonce.index() > mask) {
+            return;
+        }
+        int slot = slot(nonce.index());
+        fingerprints[slot] = 0L;
+        uses.set(slot, (NC_LIMIT << 32) | (now.getEpochSecond() & 0xFFFF_FFFFL));
+    }
+
     private int slot(long index) {
         return (int) (index & mask);
     }
@@ -179,9 +203,29 @@ public final class NonceService {
         }
     }
 
-    private byte[] mac(long expires, long index, String realm) {
+    private Cipher newCipher(int mode) {
+        try {
+            Cipher c = Cipher.getInstance("AES/ECB/NoPadding"); // one block: ECB is AES itself
+            c.init(mode, blockKey);
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES unavailable", e);
+        }
+    }
+
+    /** Encrypts or decrypts the first 16 bytes of {@code raw} in place. */
+    private static void crypt(Cipher c, byte[] raw) {
+        try {
+            c.doFinal(raw, 0, 16, raw, 0);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES block", e);
+        }
+    }
+
+    /** The MAC of the encrypted block (the first 16 bytes of {@code raw}) and the realm. */
+    private byte[] mac(byte[] raw, String realm) {
         Mac m = macs.get();
-        m.update(ByteBuffer.allocate(16).putLong(expires).putLong(index).array());
+        m.update(raw, 0, 16);
         m.update(realm.getBytes(StandardCharsets.UTF_8));
         return m.doFinal();
     }

@@ -6,7 +6,9 @@ import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.EdgeEvents;
+import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.sip.guard.Guard;
 import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.keepalive.Stun;
 import io.sipedge.sip.proxy.Proxy;
@@ -50,6 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every REGISTER that reaches it is reported once to {@link EdgeEvents}: its outcome and the
  * time from here to the answer being handed to the transport.
+ *
+ * <p>Before any of that, the {@link Guard} screens each message: one from a banned address, past
+ * its source's rate, or from a scanner is dropped unread (and a connection that carried it closed
+ * when its address is banned or it is a scanner's).
  */
 public final class Dispatcher implements InboundHandler {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -60,25 +66,35 @@ public final class Dispatcher implements InboundHandler {
     private final boolean fastPath;
     private final ResponseSink responses;
     private final Proxy proxy;
+    private final Guard guard;
 
     /**
      * @param fastPath  answer REGISTERs of the common shape from their bytes
      * @param responses where responses to the edge's own requests go (qualify's OPTIONS)
      * @param proxy     every request that is neither a REGISTER nor for the edge itself, and the
      *                  responses of its branches
+     * @param guard     screens every message first
      */
     public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath,
-                      ResponseSink responses, Proxy proxy) {
+                      ResponseSink responses, Proxy proxy, Guard guard) {
         this.registrar = registrar;
         this.clock = clock;
         this.events = events;
         this.fastPath = fastPath;
         this.responses = responses;
         this.proxy = proxy;
+        this.guard = guard;
     }
 
     @Override
     public boolean handle(Inbound in) {
+        GuardEvents.Drop drop = guard.screen(in);
+        if (drop != null) {
+            if (drop != GuardEvents.Drop.RATE_LIMITED) {
+                in.closeConnection(); // nothing more is wanted from it; a flood's connection may slow down and stay
+            }
+            return false;
+        }
         RawRegister raw = fastPath ? RawRegister.scan(in.bytes()) : null;
         if (raw != null) {
             register(raw.request(in.flow()), raw.head(in.flow()), in);
@@ -217,10 +233,12 @@ public final class Dispatcher implements InboundHandler {
                 answer = SipResponses.write(416, "Unsupported URI Scheme", head);
             } else {
                 RegisterReply result = registrar.handle(req, clock.instant());
-                answer = SipResponses.register(result, head);
+                answer = result.answered() ? SipResponses.register(result, head) : null;
                 outcome = result.outcome();
             }
-            in.reply(answer, head.udpPort());
+            if (answer != null) {
+                in.reply(answer, head.udpPort());
+            }
             reported = outcome;
             if (log.isDebugEnabled()) {
                 log.debug("REGISTER from {}:{} over {}: {}", in.sourceIp(), in.sourcePort(), in.transport(),

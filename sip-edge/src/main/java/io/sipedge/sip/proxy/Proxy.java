@@ -19,6 +19,7 @@ import io.sipedge.observe.ProxyEvents;
 import io.sipedge.sip.auth.AuthOutcome;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.DigestCredentials;
+import io.sipedge.sip.guard.AddressRanges;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.Transports;
@@ -104,7 +105,7 @@ public final class Proxy implements AutoCloseable {
     private final InstantSource clock;
     private final ProxyEvents events;
     private final Settings settings;
-    private final TrustedPeers trusted;
+    private final AddressRanges trusted;
     private final TransactionTimers timers;
     private final FlowToken tokens = FlowToken.withRandomKey();
     private final ViaBranch branchIds = new ViaBranch(new SecureRandom());
@@ -130,7 +131,7 @@ public final class Proxy implements AutoCloseable {
         this.clock = clock;
         this.events = events;
         this.settings = settings;
-        this.trusted = TrustedPeers.parse(settings.trustedPeers());
+        this.trusted = AddressRanges.parse(settings.trustedPeers());
         this.timers = timers;
         // One thread for every transaction's timers; 10 ms ticks are finer than any SIP timer needs.
         this.wheel = new HashedWheelTimer(r -> {
@@ -568,6 +569,10 @@ public final class Proxy implements AutoCloseable {
             List<RegisterReply.Challenge> challenges = auth.offeredTo(tenant, p.in.transport()).stream()
                     .map(alg -> new RegisterReply.Challenge(c.realm(), nonce, alg, c.stale())).toList();
             answer(p, 407, SipResponses.proxyChallenge(p.head(), challenges));
+        } else if (d instanceof RoutingPolicy.Decision.Drop
+                || d == RoutingPolicy.NOT_RELAYING && f.fromTenant() == null && f.targetTenant() == null
+                && !auth.guard().answersUnknownDomain(p.in.flow())) {
+            release(p); // no answer: a banned user, or a domain not served past the rate such are answered at
         } else if (d instanceof RoutingPolicy.Decision.Refuse r) {
             if (r.code() == 405) {
                 answer(p, r.code(), r.reason(), SipResponses.ALLOW);
@@ -611,19 +616,15 @@ public final class Proxy implements AutoCloseable {
                 trusted.contains(in.sourceIp()), credentials);
     }
 
-    /** Checks a request's credentials for {@code tenant}'s realm; a wrong one is logged (never the secret). */
+    /**
+     * Checks a request's credentials for {@code tenant}'s realm (a refusal goes to the security log,
+     * through the guard, never the secret).
+     */
     private AuthOutcome authenticate(List<DigestCredentials> creds, Tenant tenant, String fromUser, String method,
                                      String branch, String callId, long cseq, Inbound in) {
-        if (creds.isEmpty()) {
-            return AuthOutcome.FRESH;
-        }
-        long fingerprint = auth.nonces().fingerprint(branch, callId, cseq, in.sourceIp(), in.sourcePort());
-        AuthOutcome outcome = auth.verify(creds, tenant, method, fingerprint, clock.instant());
-        if (outcome instanceof AuthOutcome.Rejected r) {
-            log.info("{} from {}@{} ({}:{}) refused: {}", method, fromUser, tenant.domain(), in.sourceIp(),
-                    in.sourcePort(), r.reason());
-        }
-        return outcome;
+        long fingerprint = creds.isEmpty() ? 0
+                : auth.nonces().fingerprint(branch, callId, cseq, in.sourceIp(), in.sourcePort());
+        return auth.verify(creds, tenant, method, fromUser, in.flow(), fingerprint, clock.instant());
     }
 
     private void lookUp(Proxied p, Aor aor, RoutingPolicy.Facts f) {

@@ -65,7 +65,7 @@ final class RoutingPolicy {
         record Fork(List<List<Binding>> groups) implements Decision {
         }
 
-        /** Drop without an answer (an ACK that belongs to nothing here). */
+        /** Drop without an answer (an ACK that belongs to nothing here, a user banned from its source). */
         record Drop() implements Decision {
         }
     }
@@ -102,6 +102,9 @@ final class RoutingPolicy {
     }
 
     private static Decision fromLocalUser(Facts f) {
+        if (f.credentials() instanceof AuthOutcome.Blocked b) {
+            return b.forbidden() ? new Decision.Refuse(403, "Forbidden") : new Decision.Drop();
+        }
         if (!(f.credentials() instanceof AuthOutcome.Authenticated who)) {
             boolean stale = f.credentials() instanceof AuthOutcome.Challenge c && c.stale();
             return new Decision.Challenge(f.fromTenant().domain(), stale); // unknown user and wrong password alike

@@ -26,6 +26,8 @@ enum RegisterError {
     TO_DOMAIN_MISMATCH(403, "To domain differs from the Request-URI", RegisterOutcome.TO_DOMAIN_MISMATCH),
     /** Credentials of user A in a REGISTER for user B. */
     USER_MISMATCH(403, "Credentials do not match the To user", RegisterOutcome.USER_MISMATCH),
+    /** The user is banned from the source address, and the guard answers bans 403 (else: no answer). */
+    BLOCKED(403, "Forbidden", RegisterOutcome.BLOCKED),
     TOO_MANY_CONTACTS(403, "Too many contacts for this AOR", RegisterOutcome.TOO_MANY_CONTACTS),
     UNSUPPORTED_URI(416, "Unsupported URI Scheme", RegisterOutcome.UNSUPPORTED_URI),
     INTERVAL_TOO_BRIEF(423, "Interval Too Brief", RegisterOutcome.INTERVAL_TOO_BRIEF);

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * The registrar's answer as a value: status and reason, the bindings a 200 lists, the challenges of
  * a 401, the Min-Expires of a 423, what a 200 says of RFC 5626 outbound. {@code sip.wire} turns it
- * into a response.
+ * into a response. Status 0 is no answer at all ({@link #silent}): the guard's drop.
  *
  * @param now      the time the request was handled; a 200's {@code expires=} values count from it
  * @param outcome  what metrics count it as (the wire cannot tell, e.g., a wrong password from a first challenge)
@@ -51,6 +51,16 @@ public record RegisterReply(int status, String reason, List<Binding> bindings, L
 
     /** One WWW-Authenticate: Digest with {@code qop="auth"}. */
     public record Challenge(String realm, String nonce, DigestAlgorithm algorithm, boolean stale) {
+    }
+
+    /** No answer: the request is dropped (a banned user, a domain not served past its rate). */
+    static RegisterReply silent(RegisterOutcome outcome, Instant now) {
+        return new RegisterReply(0, "", List.of(), List.of(), 0, now, outcome);
+    }
+
+    /** False for {@link #silent}: nothing goes on the wire. */
+    public boolean answered() {
+        return status != 0;
     }
 
     static RegisterReply error(RegisterError e, Instant now) {

@@ -67,6 +67,10 @@ final class RegisterRules {
         if (auth instanceof AuthOutcome.Rejected r) {
             return new RegisterDecision.Challenge(tenant.domain(), false, refusal(r.reason()));
         }
+        if (auth instanceof AuthOutcome.Blocked b) {
+            return new RegisterDecision.Refuse(b.forbidden() ? RegisterReply.error(RegisterError.BLOCKED, now)
+                    : RegisterReply.silent(RegisterOutcome.BLOCKED, now));
+        }
         AuthOutcome.Authenticated ok = (AuthOutcome.Authenticated) auth;
         if (!ok.device().username().equals(req.toUser())) {
             return refuse(RegisterError.USER_MISMATCH, now);

@@ -39,12 +39,16 @@ public final class Registrar {
                 : Optional.empty();
         Optional<RegisterReply> refused = rules.refusalBeforeAuth(req, tenant, now);
         if (refused.isPresent()) {
-            return refused.get();
+            RegisterReply r = refused.get();
+            if (r.outcome() == RegisterOutcome.DOMAIN_NOT_SERVED && !auth.guard().answersUnknownDomain(req.flow())) {
+                return RegisterReply.silent(r.outcome(), now); // scanners try any domain: answered at a bounded rate
+            }
+            return r;
         }
         Tenant t = tenant.orElseThrow();
         AuthOutcome outcome = authenticate(req, t, now);
         RegisterDecision decision = rules.decide(req, t, outcome, now);
-        logRefusal(req, t, outcome, decision);
+        logMismatch(req, t, outcome, decision);
         if (decision instanceof RegisterDecision.Update u) {
             return u.reply(locations.apply(u.aor(), u.changes(), now), now);
         }
@@ -62,16 +66,16 @@ public final class Registrar {
         // Only an authenticated leg needs its identity (the first leg of every registration has none).
         long fingerprint = req.credentials().isEmpty() ? 0 : auth.nonces().fingerprint(req.branch(), req.callId(),
                 req.cseq(), req.sourceIp(), req.sourcePort());
-        return auth.verify(req.credentials(), tenant, "REGISTER", fingerprint, now);
+        return auth.verify(req.credentials(), tenant, "REGISTER", req.toUser(), req.flow(), fingerprint, now);
     }
 
-    /** Refused credentials are logged here, so that the rules stay free of side effects. */
-    private static void logRefusal(RegisterRequest req, Tenant tenant, AuthOutcome outcome,
-                                   RegisterDecision decision) {
-        if (outcome instanceof AuthOutcome.Rejected r) {
-            log.info("REGISTER for {}@{} from {}:{} refused: {}", req.toUser(), tenant.domain(), req.sourceIp(),
-                    req.sourcePort(), r.reason());
-        } else if (outcome instanceof AuthOutcome.Authenticated a && decision instanceof RegisterDecision.Refuse f
+    /**
+     * Valid credentials used for another user's AOR are logged here, so that the rules stay free of
+     * side effects. (Refused credentials go to the security log, through the guard.)
+     */
+    private static void logMismatch(RegisterRequest req, Tenant tenant, AuthOutcome outcome,
+                                    RegisterDecision decision) {
+        if (outcome instanceof AuthOutcome.Authenticated a && decision instanceof RegisterDecision.Refuse f
                 && f.reply().outcome() == RegisterOutcome.USER_MISMATCH) {
             log.info("REGISTER for {}@{} with the credentials of {}: refused", req.toUser(), tenant.domain(),
                     a.device().username());

@@ -44,6 +44,11 @@ public final class Inbound {
         return flow.transport();
     }
 
+    /** The address it came from. */
+    public InetSocketAddress source() {
+        return source;
+    }
+
     public String sourceIp() {
         return flow.remoteIp();
     }

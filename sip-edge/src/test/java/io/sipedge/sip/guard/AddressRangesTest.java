@@ -1,4 +1,4 @@
-package io.sipedge.sip.proxy;
+package io.sipedge.sip.guard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,8 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class TrustedPeersTest {
-    private static final TrustedPeers PEERS = TrustedPeers.parse(
+class AddressRangesTest {
+    private static final AddressRanges PEERS = AddressRanges.parse(
             List.of("192.0.2.0/24", " 198.51.100.7 ", "2001:db8:1::/48", "10.0.0.0/8"));
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -27,14 +27,14 @@ class TrustedPeersTest {
     @ParameterizedTest
     @ValueSource(strings = {"192.0.2.1", "2001:db8::1"})
     void noPeersTrustsNobody(String ip) {
-        assertEquals(false, TrustedPeers.NONE.contains(ip));
+        assertEquals(false, AddressRanges.NONE.contains(ip));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"sbc.example.com", "192.0.2.0/33", "2001:db8::/129", "192.0.2.0/x", "192.0.2.0/-1", ""})
     void aBadEntryFailsNamingIt(String entry) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TrustedPeers.parse(List.of(entry)));
+                () -> AddressRanges.parse(List.of(entry)));
         assertTrue(e.getMessage().contains("'" + entry + "'"), e.getMessage());
     }
 }
