@@ -55,21 +55,31 @@ public final class SipTestClient implements AutoCloseable {
     }
 
     public SipTestClient(Transport transport, int edgePort, String... tlsProtocols) throws Exception {
+        this(transport, edgePort, InetAddress.getLoopbackAddress(), tlsProtocols);
+    }
+
+    /** Sends from {@code source}, another loopback address than 127.0.0.1 (the edge sees another client). */
+    public static SipTestClient from(String source, Transport transport, int edgePort) throws Exception {
+        return new SipTestClient(transport, edgePort, InetAddress.getByName(source), "TLSv1.3", "TLSv1.2");
+    }
+
+    private SipTestClient(Transport transport, int edgePort, InetAddress source, String... tlsProtocols)
+            throws Exception {
         this.transport = transport;
         this.edge = InetAddress.getLoopbackAddress();
         this.edgePort = edgePort;
         switch (transport) {
             case UDP -> {
-                udp = new DatagramSocket(new InetSocketAddress(edge, 0));
+                udp = new DatagramSocket(new InetSocketAddress(source, 0));
                 udp.setSoTimeout(5000);
             }
             case TCP -> {
-                stream = new Socket(edge, edgePort);
+                stream = new Socket(edge, edgePort, source, 0);
                 stream.setSoTimeout(5000);
                 stream.setTcpNoDelay(true); // a test's split writes leave as separate segments
             }
             case TLS -> {
-                SSLSocket s = (SSLSocket) trustAll().getSocketFactory().createSocket(edge, edgePort);
+                SSLSocket s = (SSLSocket) trustAll().getSocketFactory().createSocket(edge, edgePort, source, 0);
                 s.setEnabledProtocols(tlsProtocols);
                 s.setSoTimeout(5000);
                 s.startHandshake();

@@ -24,6 +24,7 @@ import java.util.Map;
  */
 public final class AuthFailures {
     static final int MAX_USERS_PER_SOURCE = 1024;
+    private static final long NEVER = Long.MIN_VALUE;
 
     /** What a failure leads to. */
     public enum Verdict { NONE, BAN_USER, BAN_ADDRESS_USERS, BAN_ADDRESS_TOTAL }
@@ -83,7 +84,7 @@ public final class AuthFailures {
             if (newlyFailing) {
                 s.spread.add(nowMs);
             }
-            boolean trusted = s.lastSuccess != 0 && nowMs - s.lastSuccess < trustMs;
+            boolean trusted = s.lastSuccess != NEVER && nowMs - s.lastSuccess < trustMs;
             if (!trusted && s.spread.fullWithin(nowMs, windowMs)) {
                 s.reset();
                 return Verdict.BAN_ADDRESS_USERS;
@@ -106,7 +107,7 @@ public final class AuthFailures {
         if (s == null) {
             s = sources.get(address, k -> new Source());
         }
-        if (nowMs - s.lastSuccess >= 1000) { // once a second is precise enough, and spares the writes
+        if (s.lastSuccess == NEVER || nowMs - s.lastSuccess >= 1000) { // to the second: spares writes
             s.lastSuccess = nowMs;
         }
         if (s.failing) {
@@ -135,7 +136,7 @@ public final class AuthFailures {
         Times total;
         /** When each user started failing (its first failure in a window). */
         Times spread;
-        volatile long lastSuccess;
+        volatile long lastSuccess = NEVER;
         volatile boolean failing;
 
         void reset() {

@@ -117,6 +117,11 @@ public final class Guard {
         return drop;
     }
 
+    /** True while any ban is held: until then, no request needs {@link #blocked} asked. */
+    public boolean holdsBans() {
+        return enabled && !bans.isEmpty();
+    }
+
     /** True when {@code user}'s requests from {@code flow}'s address are refused (its ban is reported here). */
     public boolean blocked(Flow flow, String user, String realm) {
         if (!enabled || bans.isEmpty() || allowlist.contains(flow.remoteIp())) {

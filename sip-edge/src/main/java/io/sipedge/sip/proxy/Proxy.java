@@ -20,6 +20,7 @@ import io.sipedge.sip.auth.AuthOutcome;
 import io.sipedge.sip.auth.DigestAuthenticator;
 import io.sipedge.sip.auth.DigestCredentials;
 import io.sipedge.sip.guard.AddressRanges;
+import io.sipedge.sip.guard.Guard;
 import io.sipedge.sip.registrar.RegisterReply;
 import io.sipedge.sip.transport.Inbound;
 import io.sipedge.sip.transport.Transports;
@@ -178,6 +179,10 @@ public final class Proxy implements AutoCloseable {
         String key = serverKey(head, method.equals(Request.ACK) ? Request.INVITE : method);
         if (method.equals(Request.ACK)) {
             ack(req, head, in, key);
+            return;
+        }
+        if (req.getTo().getTag() == null && req.getFrom().getAddress().getURI() instanceof SipURI from
+                && senderBanned(from.getUser(), from.getHost(), in)) {
             return;
         }
         MaxForwardsHeader mf = (MaxForwardsHeader) req.getHeader(MaxForwardsHeader.NAME);
@@ -358,6 +363,10 @@ public final class Proxy implements AutoCloseable {
             }
             routes.add(r.route(i));
         }
+        SipUriParts sender = SipUriParts.parse(from);
+        if (senderBanned(sender.user(), sender.host(), in)) {
+            return true;
+        }
         String method = r.method();
         String key = r.branch() + ' ' + method;
         ViaBranch.Fingerprint fingerprint = new ViaBranch.Fingerprint(r.requestUri(), r.fromTag(), null, r.callId(),
@@ -369,6 +378,19 @@ public final class Proxy implements AutoCloseable {
             log.debug("answer to {} from {}:{} not sent: {}", method, in.sourceIp(), in.sourcePort(), e.toString());
         }
         return true;
+    }
+
+    /**
+     * True when the sender's user is banned from the request's source address and the guard drops
+     * such requests: dropped here, before a server transaction could send 100 Trying.
+     */
+    private boolean senderBanned(String user, String host, Inbound in) {
+        Guard guard = auth.guard();
+        if (user == null || host == null || !guard.holdsBans() || guard.refusesBlockedWith403()) {
+            return false;
+        }
+        Tenant tenant = directory.tenantByDomain(host).orElse(null);
+        return tenant != null && guard.blocked(in.flow(), user, tenant.domain());
     }
 
     /**

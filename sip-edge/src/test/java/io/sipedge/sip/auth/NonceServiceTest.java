@@ -50,6 +50,31 @@ class NonceServiceTest {
     }
 
     @Test
+    void aNonceShowsNeitherItsExpiryNorHowManyWereIssued() {
+        byte[] a = Base64.getUrlDecoder().decode(nonces.issue(REALM, T0));
+        byte[] b = Base64.getUrlDecoder().decode(nonces.issue(REALM, T0));
+        assertEquals(32, a.length);
+        // In clear, both would start with the same expiry and differ by one in their count.
+        assertNotEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(a, 8)),
+                java.util.Arrays.toString(java.util.Arrays.copyOf(b, 8)), "the same expiry reads the same");
+        long countA = java.nio.ByteBuffer.wrap(a, 8, 8).getLong();
+        long countB = java.nio.ByteBuffer.wrap(b, 8, 8).getLong();
+        assertNotEquals(1L, countB - countA, "consecutive counts read as such");
+        assertEquals(T0.plusSeconds(300).getEpochSecond(), nonces.parse(nonces.issue(REALM, T0), REALM).expires());
+    }
+
+    @Test
+    void aSpentNonceTakesNoFurtherCountAndSpendingNothingIsHarmless() {
+        NonceService.Nonce n = fresh();
+        nonces.spend(n, T0);
+        assertEquals(Use.REPLAY, nonces.use(n, 1, fp("b1", 2), T0), "the count after a wrong response");
+        assertEquals(Use.REPLAY, nonces.use(n, 2, fp("b2", 3), T0), "a higher count: still one guess per nonce");
+        nonces.spend(null, T0);
+        NonceService.Nonce other = fresh();
+        assertEquals(Use.FRESH, nonces.use(other, 1, fp("b3", 4), T0), "another nonce is not spent");
+    }
+
+    @Test
     void eachNonceCountIsAcceptedOnceAndOnlyUpwards() {
         NonceService.Nonce n = fresh();
         assertEquals(Use.FRESH, nonces.use(n, 1, fp("b1", 2), T0));

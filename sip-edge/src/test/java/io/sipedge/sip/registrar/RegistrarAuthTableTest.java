@@ -96,6 +96,20 @@ class RegistrarAuthTableTest {
         assertEquals(Reason.values().length, outcomes.size(), "two refusal reasons share a metrics outcome");
     }
 
+    @Test
+    void aUserBannedFromItsSourceGetsNoAnswerOrA403() {
+        RegisterRequest req = register("alice").contact(A).build();
+        RegisterReply dropped = assertInstanceOf(RegisterDecision.Refuse.class,
+                rules.decide(req, TENANT, AuthOutcome.DROPPED, NOW)).reply();
+        assertEquals(false, dropped.answered());
+        assertEquals(RegisterOutcome.BLOCKED, dropped.outcome());
+        RegisterReply forbidden = assertInstanceOf(RegisterDecision.Refuse.class,
+                rules.decide(req, TENANT, AuthOutcome.FORBIDDEN, NOW)).reply();
+        assertEquals(List.of(403, "Forbidden", RegisterOutcome.BLOCKED),
+                List.of(forbidden.status(), forbidden.reason(), forbidden.outcome()));
+        assertTrue(forbidden.challenges().isEmpty(), "no challenge: nothing to guess with");
+    }
+
     /** Steps 3-4 come first: nothing about a request is judged, or revealed, before its sender is known. */
     static Stream<Arguments> challengedBeforeJudged() {
         return Stream.of(
