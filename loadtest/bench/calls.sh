@@ -122,7 +122,8 @@ start_edge() {
   "$JAVA" $EDGE_JAVA_OPTS "-Xlog:gc:file=$WORK/edge-gc-%p.log:time" -jar "$WORK/sip-edge.jar" \
     --set data-dir="$WORK/edge-data" --set sip.address=127.0.0.1 --set sip.port="$EDGE_PORT" \
     --set sip.tls-port=-1 --set sip.ws-port=-1 --set sip.wss-port=-1 --set http.port=-1 \
-    --set sip.qualify-interval-seconds=0 >"$WORK/edge.log" 2>&1 &
+    --set sip.qualify-interval-seconds=0 --set security.rate-per-second=10000000 \
+    --set security.burst=100000000 >"$WORK/edge.log" 2>&1 &
   EDGE_PID=$!
   for _ in $(seq 1 600); do
     grep -q "sip-edge listening" "$WORK/edge.log" && break

@@ -236,6 +236,26 @@ class GuardTest {
     }
 
     /**
+     * Little to reflect: a 401 carries what the request's own headers need echoed (Via with
+     * received and rport, From, To with a tag, Call-ID, CSeq), one challenge and Content-Length,
+     * nothing else; a phone's REGISTER gets back at most 1.3 times its size.
+     */
+    @Test
+    void aChallengeCarriesNothingItNeedNot() throws Exception {
+        try (SipTestClient phone = SipTestClient.from("127.0.0.13", Transport.UDP, edge.sipPort())) {
+            String register = phone.register("bob", DOMAIN, phone.contact("bob"));
+            SipResponse challenge = quick(phone, register);
+            assertEquals(401, challenge.status());
+            assertEquals(java.util.Set.of("via", "from", "to", "call-id", "cseq", "www-authenticate", "content-length"),
+                    challenge.headers().keySet().stream().map(k -> k.toLowerCase(java.util.Locale.ROOT))
+                            .collect(java.util.stream.Collectors.toSet()));
+            assertEquals(1, challenge.all("WWW-Authenticate").size());
+            int request = register.replace("\n", "\r\n").length();
+            assertTrue(challenge.raw().length() <= request * 1.3, challenge.raw().length() + " bytes answered " + request);
+        }
+    }
+
+    /**
      * The shipped fail2ban filter, run by fail2ban itself over lines this edge wrote (in the
      * shipped logback pattern): it takes whole-address bans and scanners, and leaves alone a ban of
      * one user from an address (an office NAT must not be firewalled for one guesser behind it).
