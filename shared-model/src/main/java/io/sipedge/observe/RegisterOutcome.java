@@ -42,6 +42,8 @@ public enum RegisterOutcome {
     USER_MISMATCH(Result.REJECTED, "user_mismatch"),
     TOO_MANY_CONTACTS(Result.REJECTED, "too_many_contacts"),
     UNSUPPORTED_URI(Result.REJECTED, "unsupported_uri"),
+    /** 420: a Require header names an option tag the registrar does not support. */
+    BAD_EXTENSION(Result.REJECTED, "bad_extension"),
     INTERVAL_TOO_BRIEF(Result.REJECTED, "interval_too_brief"),
     /** Its user is banned from its source address (too many failed authentications): dropped, or 403. */
     BLOCKED(Result.REJECTED, "blocked"),

@@ -168,7 +168,7 @@ public final class Edge implements AutoCloseable {
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
                         () -> readiness(sipRef, serving), metrics::scrape, prov, bans);
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
-                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads()), Api.router(api), tokens,
+                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads(), cfg.httpClients()), Api.router(api), tokens,
                         metrics.httpRequests());
                 bound[0] = http;
                 log.info("provisioning links start with {}", prov.baseUrl());

@@ -3,10 +3,11 @@ package io.sipedge.launcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sipedge.http.server.ClientLimits;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.rules.TenantRules;
-import io.sipedge.sip.guard.AddressRanges;
+import io.sipedge.security.AddressRanges;
 import io.sipedge.sip.guard.AuthFailures;
 import io.sipedge.sip.guard.Guard;
 import io.sipedge.sip.guard.ScannerAgents;
@@ -41,7 +42,7 @@ public record EdgeConfig(
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
         boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy,
-        Guard.Settings security) {
+        Guard.Settings security, ClientLimits httpClients, String logFormat) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -118,6 +119,24 @@ public record EdgeConfig(
     static final Setting<Integer> HTTP_MAX_BODY_SIZE =
             Setting.intRange("http.max-body-size", 65_536, 1024, 16 * 1024 * 1024);
     static final Setting<Integer> HTTP_WORKER_THREADS = Setting.intRange("http.worker-threads", 4, 1, 64);
+    /** Reverse proxies whose X-Forwarded-For names the client; from any other peer the header is ignored. */
+    static final Setting<List<String>> HTTP_TRUSTED_PROXIES = new Setting<>("http.trusted-proxies", "",
+            "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
+    /**
+     * Per client, for every route that takes or checks a credential: far above what a person or a
+     * provisioning script needs, far below the 22 000 guesses a second an unlimited API allowed.
+     */
+    static final Setting<Integer> HTTP_RATE = Setting.intRange("http.rate-per-second", 50, 0, 1_000_000);
+    static final Setting<Integer> HTTP_BURST = Setting.intRange("http.burst", 200, 1, 10_000_000);
+    static final Setting<Integer> HTTP_FAILURES = Setting.intRange("http.failures-before-lockout", 10, 0, 100_000);
+    static final Setting<Integer> HTTP_FAILURE_WINDOW =
+            Setting.intRange("http.failure-window-seconds", 60, 1, 86_400);
+    static final Setting<Integer> HTTP_LOCKOUT = Setting.intRange("http.lockout-seconds", 300, 1, 86_400);
+    static final Setting<Integer> HTTP_MAX_CONNECTIONS = Setting.intRange("http.max-connections", 2000, 1, 1_000_000);
+    static final Setting<Integer> HTTP_MAX_CONNECTIONS_PER_IP =
+            Setting.intRange("http.max-connections-per-ip", 64, 1, 1_000_000);
+    static final Setting<Integer> HTTP_REQUEST_TIMEOUT =
+            Setting.intRange("http.request-timeout-ms", 10_000, 100, 600_000);
     static final Setting<Integer> API_TOKEN_TTL = Setting.intRange("api.token-ttl", 3600, 60, 86_400);
     /** The seed's proxy pattern, reduced to what it means: sip: then an IPv4 address or a DNS name, optional port. */
     static final Setting<String> API_SIP_PROXY = new Setting<>("api.sip-proxy", "",
@@ -191,6 +210,13 @@ public record EdgeConfig(
     static final Setting<List<String>> PROXY_TRUSTED_PEERS = new Setting<>("proxy.trusted-peers", "",
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
 
+    /** text: lines for people and fail2ban; json: one object per line for a log shipper. */
+    static final Setting<String> LOG_FORMAT = new Setting<>("log.format", "text", "must be text or json", s -> {
+        if (!s.equals("text") && !s.equals("json")) {
+            throw new IllegalArgumentException(s);
+        }
+        return s;
+    });
     /** Load generators and trusted SBCs: never rate-limited or banned. */
     static final Setting<List<String>> SECURITY_ALLOWLIST = new Setting<>("security.allowlist", "",
             "must be a list of IP addresses or CIDR ranges (192.0.2.0/24, 2001:db8::/32)", EdgeConfig::cidrs);
@@ -233,14 +259,15 @@ public record EdgeConfig(
             SIP_WRITE_TIMEOUT, SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
             SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
-            HTTP_WORKER_THREADS, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
+            HTTP_WORKER_THREADS, HTTP_TRUSTED_PROXIES, HTTP_RATE, HTTP_BURST, HTTP_FAILURES, HTTP_FAILURE_WINDOW,
+            HTTP_LOCKOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP, HTTP_REQUEST_TIMEOUT, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL,
             SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_RINGING_TIMEOUT,
             PROXY_LINGER, PROXY_TRUSTED_PEERS, SECURITY_ALLOWLIST, SECURITY_RATE, SECURITY_BURST, SECURITY_SCANNERS,
             SECURITY_FAILURES_PER_USER, SECURITY_USERS_PER_ADDRESS, SECURITY_FAILURES_PER_ADDRESS,
             SECURITY_FAILURE_WINDOW, SECURITY_BAN, SECURITY_TRUST_AFTER_SUCCESS, SECURITY_BLOCKED_ANSWER,
-            SECURITY_UNKNOWN_DOMAIN_RATE, SECURITY_MAX_ADDRESSES, SECURITY_MAX_BANS);
+            SECURITY_UNKNOWN_DOMAIN_RATE, SECURITY_MAX_ADDRESSES, SECURITY_MAX_BANS, LOG_FORMAT);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -385,7 +412,12 @@ public record EdgeConfig(
                         Duration.ofSeconds(get(v, SECURITY_FAILURE_WINDOW)),
                         Duration.ofSeconds(get(v, SECURITY_TRUST_AFTER_SUCCESS)), get(v, SECURITY_MAX_ADDRESSES)),
                         Duration.ofSeconds(get(v, SECURITY_BAN)), get(v, SECURITY_BLOCKED_ANSWER),
-                        get(v, SECURITY_UNKNOWN_DOMAIN_RATE), get(v, SECURITY_MAX_BANS)));
+                        get(v, SECURITY_UNKNOWN_DOMAIN_RATE), get(v, SECURITY_MAX_BANS)),
+                new ClientLimits(get(v, SECURITY_ALLOWLIST), get(v, HTTP_TRUSTED_PROXIES), get(v, HTTP_RATE),
+                        get(v, HTTP_BURST), get(v, HTTP_FAILURES), Duration.ofSeconds(get(v, HTTP_FAILURE_WINDOW)),
+                        Duration.ofSeconds(get(v, HTTP_LOCKOUT)), get(v, HTTP_MAX_CONNECTIONS),
+                        get(v, HTTP_MAX_CONNECTIONS_PER_IP), Duration.ofMillis(get(v, HTTP_REQUEST_TIMEOUT))),
+                get(v, LOG_FORMAT));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

@@ -102,6 +102,7 @@ public final class Main {
     private static int serve(EdgeConfig cfg, PrintStream err) {
         Edge edge;
         try {
+            LogFormat.apply(cfg.logFormat());
             edge = Edge.start(cfg, InstantSource.system());
         } catch (ConfigException e) {
             err.println("sip-edge: configuration error: " + e.getMessage());

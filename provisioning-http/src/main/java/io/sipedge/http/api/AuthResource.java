@@ -36,8 +36,8 @@ final class AuthResource {
             who = ctx.directory().tenantByApiKey(key).map(t -> Principal.account(t.id()))
                     .orElseThrow(ApiException::unauthorized);
         }
-        TokenService.Issued issued = ctx.tokens().issue(who)
-                .orElseThrow(() -> new ApiException(429, "too many live tokens: reuse the token you have", null));
+        TokenService.Issued issued = ctx.tokens().issue(who).orElseThrow(() -> new ApiException(429, "429",
+                "too many live tokens: reuse the token you have", null, Map.of("Retry-After", "60")));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("account_id", who.accountId());
         out.put("is_admin", who.isAdmin());

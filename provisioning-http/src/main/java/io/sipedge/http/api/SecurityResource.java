@@ -1,13 +1,12 @@
 package io.sipedge.http.api;
 
+import io.sipedge.observe.SecurityEvent;
 import io.sipedge.security.Ban;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /v2/security/bans}: the SIP guard's bans, for the admin. Listing shows whole addresses and
@@ -15,8 +14,6 @@ import org.slf4j.LoggerFactory;
  * security log, the same logger the SIP guard writes).
  */
 final class SecurityResource {
-    private static final Logger security = LoggerFactory.getLogger("security");
-
     private final ApiContext ctx;
 
     SecurityResource(ApiContext ctx) {
@@ -35,7 +32,7 @@ final class SecurityResource {
         if (lifted == 0) {
             throw ApiException.notFound("ban");
         }
-        security.info("event=unban ip={} lifted={} by=admin", address, lifted);
+        SecurityEvent.of("unban").field("ip", address).field("lifted", lifted).field("by", "admin").info();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ip", address);
         m.put("lifted", lifted);

@@ -1,5 +1,7 @@
 package io.sipedge.http.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sipedge.model.DigestAlgorithm;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,14 +24,21 @@ import javax.crypto.spec.SecretKeySpec;
  * keeps for SIP, so a phone proves itself with its own SIP credentials in its tenant's realm.
  * qop=auth only. Nonces are stateless: {@code base64url(expiry || HMAC-SHA256(key, expiry || realm)[0..16])}
  * under a key drawn at start, valid for {@link #NONCE_TTL}; a restart invalidates them (the client
- * is simply challenged again).
+ * is simply challenged again). Each nonce-count is accepted once and only upwards, so a captured
+ * Authorization cannot be replayed; a wrong response spends its nonce (one guess per nonce).
  */
 public final class HttpDigest {
     public static final Duration NONCE_TTL = Duration.ofMinutes(5);
     private static final int MAC_BYTES = 16;
     private static final Pattern PARAM = Pattern.compile("([A-Za-z0-9_-]+)\\s*=\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[^,\\s]+)");
 
+    /** Nonces whose counts are remembered at once: ~5 minutes of them at 300 a second. */
+    static final int MAX_TRACKED_NONCES = 100_000;
+
     private final byte[] key = new byte[32];
+    /** Per nonce, the highest count accepted (Long.MAX_VALUE once spent); forgotten when the nonce expires. */
+    private final Cache<String, long[]> counts = Caffeine.newBuilder().maximumSize(MAX_TRACKED_NONCES)
+            .expireAfterWrite(NONCE_TTL).build();
 
     public HttpDigest() {
         new SecureRandom().nextBytes(key);
@@ -100,11 +109,26 @@ public final class HttpDigest {
         if (!MessageDigest.isEqual(mac, expected)) {
             return Outcome.REFUSED;
         }
+        long count;
+        try {
+            count = Long.parseUnsignedLong(nc, 16);
+        } catch (NumberFormatException e) {
+            return Outcome.REFUSED;
+        }
         String ha2 = algorithm.hashHex("GET:" + uri);
         String want = algorithm.hashHex(ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2);
-        if (!MessageDigest.isEqual(want.getBytes(StandardCharsets.US_ASCII),
-                response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
-            return Outcome.REFUSED;
+        long[] seen = counts.get(nonce, k -> new long[1]);
+        boolean right = MessageDigest.isEqual(want.getBytes(StandardCharsets.US_ASCII),
+                response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        synchronized (seen) {
+            if (!right) {
+                seen[0] = Long.MAX_VALUE; // spent: one guess per nonce
+                return Outcome.REFUSED;
+            }
+            if (count <= seen[0] || count < 1) {
+                return Outcome.REFUSED; // a count already used: a replay
+            }
+            seen[0] = count;
         }
         return now.getEpochSecond() >= expires ? Outcome.STALE : Outcome.OK;
     }

@@ -38,7 +38,6 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -58,6 +57,8 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
     /** Pipelined requests held per connection before reading pauses. */
     static final int MAX_PIPELINED = 16;
     private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("sipedge.http.connection");
+    /** The client of the request in flight (X-Forwarded-For through a trusted proxy), for the access log. */
+    private static final AttributeKey<String> CLIENT = AttributeKey.valueOf("sipedge.http.client");
 
     /** Per-connection state; event loop only. */
     private static final class Connection {
@@ -76,14 +77,19 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
 
     private final Router<Handler> router;
     private final TokenService tokens;
-    private final Executor pool;
+    private final FairPool pool;
     private final RequestObserver observer;
+    private final ClientAddress clients;
+    private final ClientGuard guard;
 
-    Dispatcher(Router<Handler> router, TokenService tokens, Executor pool, RequestObserver observer) {
+    Dispatcher(Router<Handler> router, TokenService tokens, FairPool pool, RequestObserver observer,
+               ClientAddress clients, ClientGuard guard) {
         this.router = router;
         this.tokens = tokens;
         this.pool = pool;
         this.observer = observer;
+        this.clients = clients;
+        this.guard = guard;
     }
 
     @Override
@@ -91,6 +97,10 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (!(msg instanceof FullHttpRequest req)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        RequestDeadline deadline = ctx.pipeline().get(RequestDeadline.class);
+        if (deadline != null) {
+            deadline.complete(); // the request is whole: no slow sender to cut off
         }
         Connection c = connection(ctx);
         if (c.busy) {
@@ -155,6 +165,8 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
                     null, start, false, "OTHER", RequestObserver.UNMATCHED);
             return;
         }
+        String client = self.clients.of(peer(ctx), forwardedFor(req));
+        ctx.channel().attr(CLIENT).set(client);
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
         String path = uri.rawPath();
         String method = req.method().name();
@@ -187,11 +199,23 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
                     route.pattern().template());
             return;
         }
+        // Every route but the operational ones takes or checks a credential: limited per client.
+        boolean credential = !route.doc().tag().equals("operations");
+        java.time.Duration wait = credential ? self.guard.refusal(client) : null;
+        if (wait != null) {
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            send(ctx, what, errorResponse(new ApiException(429, "429", "too many requests: retry after " + seconds
+                    + " s", null, Map.of("Retry-After", Long.toString(seconds))), requestId), keepAlive, null, start,
+                    head, verb, route.pattern().template());
+            return;
+        }
+        boolean presented = token != null || req.headers().contains(HttpHeaderNames.AUTHORIZATION)
+                || route.pattern().template().equals("/v2/api_auth");
         byte[] body = ByteBufUtil.getBytes(req.content());
         ApiRequest apiRequest = new ApiRequest(route.method(), path, found.params(), query, body, token, null,
-                requestId, headers(req), remoteIp(ctx), head);
+                requestId, headers(req), client, head);
         try {
-            self.pool.execute(() -> {
+            self.pool.execute(client, () -> {
                 Principal principal = null;
                 FullHttpResponse res;
                 try {
@@ -205,6 +229,10 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
                 } catch (RuntimeException e) {
                     log.warn("{} {} failed (request {})", method, route.pattern().template(), requestId, e);
                     res = errorResponse(new ApiException(500, "internal error", null), token, requestId);
+                }
+                int status = res.status().code();
+                if (credential && (status == 401 && presented || status == 404 && route.doc().secretPath())) {
+                    self.guard.failed(client); // a wrong token, key, password or secret path
                 }
                 send(ctx, what, res, keepAlive, principal, start, head, verb, route.pattern().template());
             });
@@ -287,9 +315,15 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         return out;
     }
 
-    private static String remoteIp(ChannelHandlerContext ctx) {
+    static String peer(ChannelHandlerContext ctx) {
         SocketAddress remote = ctx.channel().remoteAddress();
         return remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
+    }
+
+    /** Every X-Forwarded-For field of the request, in order, as one comma-separated list; null when none. */
+    private static String forwardedFor(FullHttpRequest req) {
+        List<String> all = req.headers().getAll("X-Forwarded-For");
+        return all.isEmpty() ? null : String.join(",", all);
     }
 
     static FullHttpResponse errorResponse(ApiException e, String requestId) {
@@ -355,8 +389,8 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
         if (!access.isInfoEnabled()) {
             return;
         }
-        SocketAddress remote = ctx.channel().remoteAddress();
-        String ip = remote instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
+        String client = ctx.channel().attr(CLIENT).get();
+        String ip = client != null ? client : peer(ctx);
         access.info("{} {} {} {}B {}ms {} {}", ip, LogText.printable(what), res.status().code(),
                 res.headers().getInt(HttpHeaderNames.CONTENT_LENGTH, 0),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),

@@ -14,10 +14,7 @@ import io.sipedge.http.api.Handler;
 import io.sipedge.http.auth.TokenService;
 import io.sipedge.http.routing.Router;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The provisioning sidecar's HTTP server (Netty): codec, a body limit that answers 413 in the
@@ -33,21 +30,29 @@ public final class HttpServer implements AutoCloseable {
     /** Requests waiting for a worker; beyond this the API answers 503 at once instead of queueing. */
     static final int WORKER_QUEUE = 256;
 
+    /** Requests one client may have waiting for a worker; past it, 503. */
+    static final int WORKER_QUEUE_PER_CLIENT = 32;
+
     /**
      * @param address       IP literal to bind
      * @param port          0 = ephemeral
      * @param maxBodyBytes  larger request bodies get 413
      * @param workerThreads threads running handlers (Directory writes are serialised anyway)
+     * @param clients       the bounds on each client (rate, lockout, connections, slow requests)
      */
-    public record Settings(String address, int port, int maxBodyBytes, int workerThreads) {
+    public record Settings(String address, int port, int maxBodyBytes, int workerThreads, ClientLimits clients) {
+        /** Without limits on clients: tests of the HTTP side alone. */
+        public Settings(String address, int port, int maxBodyBytes, int workerThreads) {
+            this(address, port, maxBodyBytes, workerThreads, ClientLimits.NONE);
+        }
     }
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final ThreadPoolExecutor pool;
+    private final FairPool pool;
     private final Channel channel;
 
-    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, ThreadPoolExecutor pool, Channel channel) {
+    private HttpServer(EventLoopGroup boss, EventLoopGroup workers, FairPool pool, Channel channel) {
         this.boss = boss;
         this.workers = workers;
         this.pool = pool;
@@ -65,20 +70,21 @@ public final class HttpServer implements AutoCloseable {
                                    RequestObserver observer) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(settings.workerThreads(), settings.workerThreads(),
-                60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(WORKER_QUEUE), r -> {
-                    Thread t = new Thread(r, "http-api-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        Dispatcher dispatch = new Dispatcher(router, tokens, pool, observer);
+        FairPool pool = new FairPool(settings.workerThreads(), WORKER_QUEUE_PER_CLIENT, WORKER_QUEUE, "http-api");
+        ClientLimits limits = settings.clients();
+        ClientAddress clients = new ClientAddress(limits.trustedProxies());
+        ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), limits.maxConnectionsPerIp(),
+                clients);
+        Dispatcher dispatch = new Dispatcher(router, tokens, pool, observer, clients,
+                new ClientGuard(limits, java.time.Clock.systemUTC()));
         try {
             Channel ch = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             c.pipeline().addLast(
+                                    connections,
+                                    new RequestDeadline(limits.requestTimeout().toMillis()),
                                     new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192),
                                     new BodyLimit(settings.maxBodyBytes(), router, observer),
                                     new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
@@ -90,7 +96,7 @@ public final class HttpServer implements AutoCloseable {
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully();
             workers.shutdownGracefully();
-            pool.shutdownNow();
+            pool.shutdown(0);
             throw e;
         }
     }
@@ -103,12 +109,7 @@ public final class HttpServer implements AutoCloseable {
     public void close() {
         channel.close().syncUninterruptibly();
         // Let running handlers finish their (durable) write; their answers may still go out.
-        pool.shutdown();
-        try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        pool.shutdown(5);
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }

@@ -56,6 +56,24 @@ class TokenServiceTest {
     }
 
     @Test
+    void aPrincipalPastItsQuotaEndsItsOwnOldestTokenAndNoOneElses() {
+        String admin = tokens.issue(Principal.ADMIN).orElseThrow().token();
+        String other = tokens.issue(Principal.account("other")).orElseThrow().token();
+        java.util.List<String> mine = new java.util.ArrayList<>();
+        for (int i = 0; i < TokenService.MAX_TOKENS_PER_PRINCIPAL + 5; i++) {
+            mine.add(tokens.issue(Principal.account("greedy")).orElseThrow().token());
+        }
+        for (int i = 0; i < 5; i++) {
+            assertTrue(tokens.verify(mine.get(i)).isEmpty(), "token " + i + " was among the oldest");
+        }
+        assertTrue(tokens.verify(mine.get(5)).isPresent());
+        assertTrue(tokens.verify(mine.get(mine.size() - 1)).isPresent());
+        assertTrue(tokens.verify(admin).isPresent());
+        assertTrue(tokens.verify(other).isPresent());
+        assertEquals(TokenService.MAX_TOKENS_PER_PRINCIPAL + 2, tokens.liveTokens());
+    }
+
+    @Test
     void secretsCompareByHash() {
         byte[] h = Secrets.sha256("admin-key");
         assertTrue(Secrets.matches("admin-key", h));

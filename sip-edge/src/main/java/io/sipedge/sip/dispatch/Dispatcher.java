@@ -215,7 +215,7 @@ public final class Dispatcher implements InboundHandler {
     private void register(SIPRequest request, RequestHead head, Inbound in) {
         RegisterRequest req;
         try {
-            req = RegisterMessages.read(request, head.branch(), in.flow());
+            req = RegisterMessages.read(request, head.branch(), in.flow(), in.bytes());
         } catch (RegisterMessages.UnsupportedUriException e) {
             req = null;
         }

@@ -50,7 +50,7 @@ public final class AuthFailures {
         this.settings = settings;
         this.windowMs = settings.window().toMillis();
         this.trustMs = settings.trustAfterSuccess().toMillis();
-        this.sources = Caffeine.newBuilder().maximumSize(settings.maxSources())
+        this.sources = Caffeine.newBuilder().executor(Runnable::run).maximumSize(settings.maxSources())
                 .expireAfterAccess(settings.window().compareTo(settings.trustAfterSuccess()) > 0 ? settings.window()
                         : settings.trustAfterSuccess())
                 .build();

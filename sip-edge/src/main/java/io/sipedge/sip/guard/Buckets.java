@@ -12,7 +12,8 @@ import java.util.function.Function;
  * Token buckets (bucket4j, lock-free) per key, in a bounded table (Caffeine): a key not seen for
  * the time its bucket takes to fill again is forgotten, which changes nothing, since a new bucket
  * starts full. Past {@code maxKeys} the least recently used are forgotten first. Time is the
- * injected clock's.
+ * injected clock's. The table's upkeep runs on the calling thread, a little at a time: handed to
+ * a pool, it woke a thread for every few hundred reads, which cost more CPU than the reads.
  */
 final class Buckets<K> {
     private final Cache<K, Bucket> buckets;
@@ -25,7 +26,7 @@ final class Buckets<K> {
     Buckets(long tokens, Duration period, long burst, int maxKeys, InstantSource clock) {
         TimeMeter meter = meter(clock);
         Duration full = period.multipliedBy(burst).dividedBy(tokens).plusSeconds(1);
-        this.buckets = Caffeine.newBuilder().maximumSize(maxKeys).expireAfterAccess(full).build();
+        this.buckets = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxKeys).expireAfterAccess(full).build();
         this.create = k -> single(tokens, period, burst, meter);
     }
 

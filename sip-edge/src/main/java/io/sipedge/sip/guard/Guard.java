@@ -3,6 +3,7 @@ package io.sipedge.sip.guard;
 import io.github.bucket4j.Bucket;
 import io.sipedge.model.Flow;
 import io.sipedge.observe.GuardEvents;
+import io.sipedge.security.AddressRanges;
 import io.sipedge.security.Ban;
 import io.sipedge.security.Bans;
 import io.sipedge.sip.transport.Inbound;
@@ -98,21 +99,20 @@ public final class Guard {
             return null;
         }
         GuardEvents.Drop drop = null;
-        String detail = "";
+        String scanner = null;
         if (!bans.isEmpty() && bans.addressBanned(in.sourceIp(), clock.instant())) {
             drop = GuardEvents.Drop.BANNED;
         } else if (rates != null && !rates.take(in.source().getAddress())) {
             drop = GuardEvents.Drop.RATE_LIMITED;
         } else {
-            String scanner = scanners.match(in.bytes());
+            scanner = scanners.match(in.bytes());
             if (scanner != null) {
                 drop = GuardEvents.Drop.SCANNER;
-                detail = "ua=" + SecurityLog.quoted(scanner);
             }
         }
         if (drop != null) {
             events.dropped(drop);
-            log.dropped(in.flow(), drop, detail);
+            log.dropped(in.flow(), drop, scanner, null);
         }
         return drop;
     }
@@ -131,7 +131,7 @@ public final class Guard {
             return false;
         }
         events.dropped(GuardEvents.Drop.BLOCKED_USER);
-        log.dropped(flow, GuardEvents.Drop.BLOCKED_USER, "user=" + SecurityLog.quoted(user + '@' + realm));
+        log.dropped(flow, GuardEvents.Drop.BLOCKED_USER, null, user + '@' + realm);
         return true;
     }
 
@@ -179,7 +179,7 @@ public final class Guard {
             return true;
         }
         events.dropped(GuardEvents.Drop.UNKNOWN_DOMAIN);
-        log.dropped(flow, GuardEvents.Drop.UNKNOWN_DOMAIN, "");
+        log.dropped(flow, GuardEvents.Drop.UNKNOWN_DOMAIN, null, null);
         return false;
     }
 

@@ -17,12 +17,16 @@ public final class ScannerAgents {
 
     private final String[] names;
     private final byte[][] needles;
+    /** The first bytes of the names, as a 256-bit set. */
+    private final long[] firstBytes = new long[4];
 
     private ScannerAgents(List<String> names) {
         this.names = names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toArray(String[]::new);
         this.needles = new byte[this.names.length][];
         for (int i = 0; i < this.names.length; i++) {
             needles[i] = this.names[i].getBytes(StandardCharsets.UTF_8);
+            int first = needles[i][0] & 0xFF;
+            firstBytes[first >> 6] |= 1L << (first & 63);
         }
     }
 
@@ -57,16 +61,24 @@ public final class ScannerAgents {
         return null;
     }
 
+    /** One pass over the value: at each byte, only the names that start with it are compared. */
     private String find(byte[] m, int from, int to) {
-        for (int k = 0; k < needles.length; k++) {
-            byte[] needle = needles[k];
-            for (int at = from; at + needle.length <= to; at++) {
-                if (startsWithIgnoreCase(m, at, to, needle)) {
+        for (int at = from; at < to; at++) {
+            int first = lower(m[at]) & 0xFF;
+            if ((firstBytes[first >> 6] & 1L << (first & 63)) == 0) {
+                continue;
+            }
+            for (int k = 0; k < needles.length; k++) {
+                if (needles[k][0] == (byte) first && startsWithIgnoreCase(m, at, to, needles[k])) {
                     return names[k];
                 }
             }
         }
         return null;
+    }
+
+    private static byte lower(byte b) {
+        return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
     }
 
     private static int lineEnd(byte[] m, int from) {
@@ -78,17 +90,13 @@ public final class ScannerAgents {
         return m.length;
     }
 
-    /** {@code lower} is in lower case; ASCII letters of {@code m} are compared folded. */
-    private static boolean startsWithIgnoreCase(byte[] m, int at, int limit, byte[] lower) {
-        if (at + lower.length > limit) {
+    /** {@code name} is in lower case; ASCII letters of {@code m} are compared folded. */
+    private static boolean startsWithIgnoreCase(byte[] m, int at, int limit, byte[] name) {
+        if (at + name.length > limit) {
             return false;
         }
-        for (int j = 0; j < lower.length; j++) {
-            byte b = m[at + j];
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower[j]) {
+        for (int j = 0; j < name.length; j++) {
+            if (lower(m[at + j]) != name[j]) {
                 return false;
             }
         }

@@ -1,9 +1,13 @@
 package io.sipedge.sip.guard;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.sipedge.model.Flow;
 import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.LogText;
+import io.sipedge.observe.SecurityEvent;
 import io.sipedge.security.Ban;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -15,85 +19,93 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The security log: the logger {@value #LOGGER}, one line per event, {@code key=value} fields in a
- * fixed order, {@code event} and {@code ip} always first (README: "Security"; the fail2ban filter in
- * config/fail2ban/ reads it). Values from the network are quoted with {@link LogText#printable}.
+ * The SIP guard's lines in the security log ({@link SecurityEvent}; README: "Security"; the fail2ban
+ * filter in config/fail2ban/ reads them): {@code event}, then {@code ip}, then the event's fields.
  *
  * <p>Bounded under attack: each source address may write {@value #LINES_PER_MINUTE} lines a minute
  * (a burst of as many); lines past that are counted and the source's next line says
  * {@code suppressed=N}. Bans are always written. The main log gets no line per event, only a
  * summary at most every {@value #SUMMARY_SECONDS} seconds while something happens.
  */
-public final class SecurityLog {
-    public static final String LOGGER = "security";
+final class SecurityLog {
     static final int LINES_PER_MINUTE = 20;
     static final int SUMMARY_SECONDS = 60;
 
-    private static final Logger security = LoggerFactory.getLogger(LOGGER);
     private static final Logger main = LoggerFactory.getLogger(SecurityLog.class);
 
     private final InstantSource clock;
     private final Buckets<String> budget;
-    private final com.github.benmanes.caffeine.cache.Cache<String, AtomicInteger> suppressed;
+    private final Cache<String, AtomicInteger> suppressed;
     private final LongAdder failures = new LongAdder();
     private final LongAdder bans = new LongAdder();
     private final Map<GuardEvents.Drop, LongAdder> drops = new EnumMap<>(GuardEvents.Drop.class);
     private final AtomicLong lastSummary;
 
-    public SecurityLog(InstantSource clock, int maxSources) {
+    SecurityLog(InstantSource clock, int maxSources) {
         this.clock = clock;
-        this.budget = new Buckets<>(LINES_PER_MINUTE, java.time.Duration.ofMinutes(1), LINES_PER_MINUTE, maxSources, clock);
-        this.suppressed = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(maxSources)
-                .expireAfterAccess(java.time.Duration.ofMinutes(10)).build();
+        this.budget = new Buckets<>(LINES_PER_MINUTE, Duration.ofMinutes(1), LINES_PER_MINUTE, maxSources, clock);
+        this.suppressed = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxSources).expireAfterAccess(Duration.ofMinutes(10))
+                .build();
         for (GuardEvents.Drop d : GuardEvents.Drop.values()) {
             drops.put(d, new LongAdder());
         }
         this.lastSummary = new AtomicLong(clock.millis());
     }
 
-    /** A failed digest authentication. */
-    public void authFailure(Flow flow, String user, String method, String reason) {
+    /** A failed digest authentication of {@code user} (user@realm). */
+    void authFailure(Flow flow, String user, String method, String reason) {
         failures.increment();
-        if (security.isInfoEnabled() && allowed(flow.remoteIp())) {
-            line("auth-failure", flow, "method=" + token(method) + " user=" + quoted(user) + " reason="
-                    + reason.toLowerCase(Locale.ROOT));
+        if (SecurityEvent.enabled() && allowed(flow.remoteIp())) {
+            SecurityEvent e = source("auth-failure", flow).field("method", LogText.printable(method)).quoted("user", user)
+                    .field("reason", reason.toLowerCase(Locale.ROOT));
+            suppressedSince(flow, e).info();
         }
         summarise();
     }
 
-    /** A message dropped (or refused with 403); {@code detail} a field or two, already formatted, or empty. */
-    public void dropped(Flow flow, GuardEvents.Drop reason, String detail) {
+    /** A message dropped (or refused with 403); {@code ua} the scanner name matched, {@code user} a banned user, or null. */
+    void dropped(Flow flow, GuardEvents.Drop reason, String ua, String user) {
         drops.get(reason).increment();
-        if (security.isInfoEnabled() && allowed(flow.remoteIp())) {
-            line("drop", flow, "reason=" + reason.label() + (detail.isEmpty() ? "" : " " + detail));
+        if (SecurityEvent.enabled() && allowed(flow.remoteIp())) {
+            SecurityEvent e = source("drop", flow).field("reason", reason.label());
+            if (ua != null) {
+                e.quoted("ua", ua);
+            }
+            if (user != null) {
+                e.quoted("user", user);
+            }
+            suppressedSince(flow, e).info();
         }
         summarise();
     }
 
     /** A ban made: always written. */
-    public void banned(Ban ban) {
+    void banned(Ban ban) {
         bans.increment();
-        security.warn("event=ban ip={} scope={}{} reason={} failures={} until={}", ban.address(),
-                ban.wholeAddress() ? "address" : "user", ban.wholeAddress() ? "" : " user=" + quoted(ban.user()),
-                ban.reason(), ban.failures(), ban.until());
+        SecurityEvent e = SecurityEvent.of("ban").field("ip", ban.address())
+                .field("scope", ban.wholeAddress() ? "address" : "user");
+        if (!ban.wholeAddress()) {
+            e.quoted("user", ban.user());
+        }
+        e.field("reason", ban.reason()).field("failures", ban.failures()).field("until", ban.until()).warn();
         summarise();
     }
 
     /** A ban that could not be recorded: the table is full. */
-    public void banTableFull(Ban ban) {
-        security.warn("event=ban-refused ip={} reason=table-full", ban.address());
+    void banTableFull(Ban ban) {
+        SecurityEvent.of("ban-refused").field("ip", ban.address()).field("reason", "table-full").warn();
     }
 
-    /** {@code user=} of a line: quoted, with what could break the line escaped. */
-    public static String quoted(String value) {
-        return '"' + LogText.printable(value) + '"';
+    private static SecurityEvent source(String event, Flow flow) {
+        return SecurityEvent.of(event).field("ip", flow.remoteIp()).field("port", flow.remotePort())
+                .field("transport", flow.transport().name().toLowerCase(Locale.ROOT));
     }
 
-    private void line(String event, Flow flow, String fields) {
+    /** Adds {@code suppressed=N} when lines of this source were suppressed since its last one. */
+    private SecurityEvent suppressedSince(Flow flow, SecurityEvent e) {
         AtomicInteger skipped = suppressed.getIfPresent(flow.remoteIp());
         int n = skipped == null ? 0 : skipped.getAndSet(0);
-        security.info("event={} ip={} port={} transport={} {}{}", event, flow.remoteIp(), flow.remotePort(),
-                flow.transport().name().toLowerCase(Locale.ROOT), fields, n > 0 ? " suppressed=" + n : "");
+        return n > 0 ? e.field("suppressed", n) : e;
     }
 
     private boolean allowed(String ip) {
@@ -122,10 +134,6 @@ public final class SecurityLog {
         }
         main.info("in the last {} s: {} failed authentications, {} bans, {} messages dropped{} (details: the '{}' log)",
                 (now - last) / 1000, failures.sumThenReset(), bans.sumThenReset(), droppedTotal,
-                droppedTotal > 0 ? " (" + dropped + ")" : "", LOGGER);
-    }
-
-    private static String token(String s) {
-        return LogText.printable(s).replace(' ', '_');
+                droppedTotal > 0 ? " (" + dropped + ")" : "", SecurityEvent.LOGGER);
     }
 }

@@ -30,6 +30,8 @@ enum RegisterError {
     BLOCKED(403, "Forbidden", RegisterOutcome.BLOCKED),
     TOO_MANY_CONTACTS(403, "Too many contacts for this AOR", RegisterOutcome.TOO_MANY_CONTACTS),
     UNSUPPORTED_URI(416, "Unsupported URI Scheme", RegisterOutcome.UNSUPPORTED_URI),
+    /** RFC 3261 §8.2.2.3: a Require naming an option tag this registrar does not support. */
+    BAD_EXTENSION(420, "Bad Extension", RegisterOutcome.BAD_EXTENSION),
     INTERVAL_TOO_BRIEF(423, "Interval Too Brief", RegisterOutcome.INTERVAL_TOO_BRIEF);
 
     final int code;

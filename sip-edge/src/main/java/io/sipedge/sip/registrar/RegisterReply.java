@@ -16,10 +16,13 @@ import java.util.List;
  * @param now      the time the request was handled; a 200's {@code expires=} values count from it
  * @param outcome  what metrics count it as (the wire cannot tell, e.g., a wrong password from a first challenge)
  * @param outbound {@code Require: outbound} and {@code Flow-Timer} of a 200
+ * @param unsupported the option tags a 420's Unsupported header lists
  */
 public record RegisterReply(int status, String reason, List<Binding> bindings, List<Challenge> challenges,
-                            long minExpires, Instant now, RegisterOutcome outcome, Outbound outbound) {
+                            long minExpires, Instant now, RegisterOutcome outcome, Outbound outbound,
+                            List<String> unsupported) {
     public RegisterReply {
+        unsupported = List.copyOf(unsupported);
         bindings = List.copyOf(bindings);
         challenges = List.copyOf(challenges);
         requireNonNull(outcome, "outcome");
@@ -30,6 +33,12 @@ public record RegisterReply(int status, String reason, List<Binding> bindings, L
     public RegisterReply(int status, String reason, List<Binding> bindings, List<Challenge> challenges,
                          long minExpires, Instant now, RegisterOutcome outcome) {
         this(status, reason, bindings, challenges, minExpires, now, outcome, Outbound.NONE);
+    }
+
+    /** An answer without an Unsupported header: all but a 420. */
+    public RegisterReply(int status, String reason, List<Binding> bindings, List<Challenge> challenges,
+                         long minExpires, Instant now, RegisterOutcome outcome, Outbound outbound) {
+        this(status, reason, bindings, challenges, minExpires, now, outcome, outbound, List.of());
     }
 
     /**
@@ -61,6 +70,12 @@ public record RegisterReply(int status, String reason, List<Binding> bindings, L
     /** False for {@link #silent}: nothing goes on the wire. */
     public boolean answered() {
         return status != 0;
+    }
+
+    /** 420 Bad Extension: the Unsupported header lists {@code tags} (RFC 3261 §8.2.2.3). */
+    static RegisterReply badExtension(List<String> tags, Instant now) {
+        return new RegisterReply(RegisterError.BAD_EXTENSION.code, RegisterError.BAD_EXTENSION.reason, List.of(),
+                List.of(), 0, now, RegisterError.BAD_EXTENSION.outcome, Outbound.NONE, tags);
     }
 
     static RegisterReply error(RegisterError e, Instant now) {

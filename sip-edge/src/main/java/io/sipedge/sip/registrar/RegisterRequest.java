@@ -20,13 +20,16 @@ import java.util.List;
  * @param firstHop       the request has one Via: the phone sent it to the edge directly (RFC 5626 §6)
  * @param flow           where it came from, and the connection it came on: the binding's flow
  * @param malformed      the name of a header that could not be parsed, or null
+ * @param unsupported    option tags a Require header asks for that this registrar does not support
  */
 public record RegisterRequest(String requestUriHost, String toUser, String toHost, String branch, String callId,
                               long cseq,
                               Long expiresHeader, boolean star, List<ContactSpec> contacts,
                               List<DigestCredentials> credentials, List<String> path, String userAgent,
-                              boolean outboundSupported, boolean firstHop, Flow flow, String malformed) {
+                              boolean outboundSupported, boolean firstHop, Flow flow, String malformed,
+                              List<String> unsupported) {
     public RegisterRequest {
+        unsupported = List.copyOf(unsupported);
         contacts = List.copyOf(contacts);
         credentials = List.copyOf(credentials);
         path = List.copyOf(path);

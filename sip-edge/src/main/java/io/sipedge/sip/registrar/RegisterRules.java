@@ -21,9 +21,6 @@ import java.util.Optional;
  * applies their decisions.
  */
 final class RegisterRules {
-    /** RFC 3261 §20.19: expires values are at most 2^32-1 seconds. */
-    private static final long MAX_EXPIRES_VALUE = 4_294_967_295L;
-
     private final RegistrarPolicy policy;
 
     RegisterRules(RegistrarPolicy policy) {
@@ -44,6 +41,10 @@ final class RegisterRules {
         }
         if (tenant.isEmpty()) {
             return Optional.of(RegisterReply.error(RegisterError.DOMAIN_NOT_SERVED, now));
+        }
+        // Step 2: a Require this registrar cannot honour (RFC 3261 §8.2.2.3), before anyone is challenged.
+        if (!req.unsupported().isEmpty()) {
+            return Optional.of(RegisterReply.badExtension(req.unsupported(), now));
         }
         if (req.toHost() == null || !req.toHost().equalsIgnoreCase(tenant.get().domain())) {
             return Optional.of(RegisterReply.error(RegisterError.TO_DOMAIN_MISMATCH, now));
@@ -97,7 +98,7 @@ final class RegisterRules {
         for (ContactSpec c : req.contacts()) {
             Long asked = c.expires() != null ? c.expires() : req.expiresHeader();
             long expires = asked != null ? asked : policy.defaultExpires();
-            if (expires < 0 || expires > MAX_EXPIRES_VALUE) {
+            if (expires < 0) {
                 return refuse(RegisterError.BAD_EXPIRES, now);
             }
             if (expires != 0 && expires < policy.minExpires()) {

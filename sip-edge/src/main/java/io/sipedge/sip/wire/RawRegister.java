@@ -111,7 +111,7 @@ public final class RawRegister {
         return new RegisterRequest(requestUriHost, toUser, toHost, branch, callId, cseq, expires, star,
                 contact == null ? List.of() : List.of(contact),
                 credentials == null ? List.of() : List.of(credentials), List.of(), userAgent, outboundSupported,
-                true, flow, null); // one Via: sent to the edge directly
+                true, flow, null, List.of()); // one Via, no Require: the fast path's shape
     }
 
     /**

@@ -72,6 +72,10 @@ public final class SipParser {
         if (at >= 0) {
             throw new ParseException("nesting deeper than " + MAX_NESTING, at);
         }
+        String twice = repeatedSingleton(msgBytes);
+        if (twice != null) {
+            throw new ParseException("more than one " + twice + " header", 0); // the RI keeps one of them
+        }
         SIPMessage m;
         try {
             m = new StringMsgParser().parseSIPMessage(msgBytes, true, false, HEADER_ERRORS);
@@ -92,6 +96,53 @@ public final class SipParser {
             }
         }
         return m;
+    }
+
+    /**
+     * The first header that may appear once (RFC 3261 §7.3: To, From, Call-ID, CSeq, Max-Forwards,
+     * Content-Length, long or compact) and appears again, or null. The RI keeps one silently, which
+     * answers a request that is not the one sent (RFC 4475 §3.3.6 and §3.3.7 expect 400).
+     */
+    static String repeatedSingleton(byte[] b) {
+        java.util.Set<String> seen = new java.util.HashSet<>(8);
+        int i = 0;
+        while (i < b.length && (b[i] & 0xff) < 0x20) {
+            i++; // CRLFs before the start line
+        }
+        i = nextLine(b, i); // past the start line
+        while (i < b.length && b[i] != '\r' && b[i] != '\n') {
+            int lineEnd = nextLine(b, i);
+            if (b[i] != ' ' && b[i] != '\t') {
+                int colon = i;
+                while (colon < lineEnd && b[colon] != ':') {
+                    colon++;
+                }
+                String name = new String(b, i, colon - i, StandardCharsets.ISO_8859_1).strip()
+                        .toLowerCase(java.util.Locale.ROOT);
+                String single = switch (name) {
+                    case "to", "t" -> "To";
+                    case "from", "f" -> "From";
+                    case "call-id", "i" -> "Call-ID";
+                    case "cseq" -> "CSeq";
+                    case "max-forwards" -> "Max-Forwards";
+                    case "content-length", "l" -> "Content-Length";
+                    default -> null;
+                };
+                if (single != null && !seen.add(single)) {
+                    return single;
+                }
+            }
+            i = lineEnd;
+        }
+        return null;
+    }
+
+    /** The index just past the line starting at {@code i} (its CRLF or LF), or the end. */
+    private static int nextLine(byte[] b, int i) {
+        while (i < b.length && b[i] != '\n') {
+            i++;
+        }
+        return Math.min(b.length, i + 1);
     }
 
     /** The last word of the request line as sent (the RI's parser reports any version as SIP/2.0). */

@@ -96,6 +96,9 @@ public final class SipResponses {
         if (reply.minExpires() > 0) {
             b.append("Min-Expires: ").append(reply.minExpires()).append("\r\n");
         }
+        if (!reply.unsupported().isEmpty()) {
+            b.append("Unsupported: ").append(String.join(", ", reply.unsupported())).append("\r\n");
+        }
         return end(b);
     }
 

@@ -63,6 +63,30 @@ public record SipUriParts(String user, String host, int port) {
         return new SipUriParts(user, uri.substring(hostStart, hostEnd), port);
     }
 
+    /**
+     * A user part with its escapes of unreserved characters decoded (RFC 3261 §19.1.4: "%61lice" is
+     * "alice"); an escaped reserved character ({@code ;/?:@&=+$,}) or a control stays escaped.
+     */
+    public static String unescape(String user) {
+        if (user.indexOf('%') < 0) {
+            return user;
+        }
+        StringBuilder out = new StringBuilder(user.length());
+        for (int i = 0; i < user.length(); i++) {
+            char c = user.charAt(i);
+            int hi = i + 2 < user.length() ? Character.digit(user.charAt(i + 1), 16) : -1;
+            int lo = hi >= 0 ? Character.digit(user.charAt(i + 2), 16) : -1;
+            char decoded = (char) (hi * 16 + lo);
+            if (c == '%' && lo >= 0 && decoded > ' ' && decoded < 0x7f && ";/?:@&=+$,%".indexOf(decoded) < 0) {
+                out.append(decoded);
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     /** True when {@code s[start, end)} is a non-empty domain name or IPv4 address: letters, digits, '.' and '-'. */
     static boolean isHostName(String s, int start, int end) {
         if (end <= start) {

@@ -27,6 +27,7 @@ final class RegisterRequestBuilder {
     private List<String> path = List.of();
     private Flow flow = Flow.of(Transport.UDP, "192.0.2.10", 5060);
     private String malformed;
+    private List<String> unsupported = List.of();
     private boolean outboundSupported;
     private boolean firstHop = true;
 
@@ -132,6 +133,12 @@ final class RegisterRequestBuilder {
         return this;
     }
 
+    /** Option tags a Require header asks for that the registrar does not support. */
+    RegisterRequestBuilder requires(String... tags) {
+        unsupported = List.of(tags);
+        return this;
+    }
+
     /** As the wire reader reports a header it could not parse. */
     RegisterRequestBuilder malformed(String header) {
         malformed = header;
@@ -141,6 +148,6 @@ final class RegisterRequestBuilder {
     RegisterRequest build() {
         return new RegisterRequest(requestUriHost, toUser, toHost, branch, callId, cseq, expiresHeader, star,
                 contacts, credentials == null ? List.of() : List.of(credentials), path, "table-test/1.0",
-                outboundSupported, firstHop, flow, malformed);
+                outboundSupported, firstHop, flow, malformed, unsupported);
     }
 }

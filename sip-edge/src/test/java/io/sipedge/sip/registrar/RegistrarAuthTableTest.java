@@ -97,6 +97,15 @@ class RegistrarAuthTableTest {
     }
 
     @Test
+    void aRequireTheRegistrarDoesNotSupportIs420NamingTheTagsBeforeAnyChallenge() {
+        RegisterReply r = rules.refusalBeforeAuth(register("alice").contact(A).requires("foo", "bar").build(),
+                java.util.Optional.of(TENANT), NOW).orElseThrow();
+        assertEquals(List.of(420, "Bad Extension", RegisterOutcome.BAD_EXTENSION, List.of("foo", "bar")),
+                List.of(r.status(), r.reason(), r.outcome(), r.unsupported()));
+        assertTrue(r.challenges().isEmpty());
+    }
+
+    @Test
     void aUserBannedFromItsSourceGetsNoAnswerOrA403() {
         RegisterRequest req = register("alice").contact(A).build();
         RegisterReply dropped = assertInstanceOf(RegisterDecision.Refuse.class,

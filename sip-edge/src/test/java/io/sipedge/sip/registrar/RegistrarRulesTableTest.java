@@ -136,8 +136,10 @@ class RegistrarRulesTableTest {
                         .tooBrief(60),
                 row("2^32-1, the largest expires (RFC 3261 §20.19): shortened to the maximum")
                         .when(alice().contact(A, 4_294_967_295L)).ok(A + ";expires=3600"),
-                row("2^32: 400").when(alice().contact(A, 4_294_967_296L))
-                        .refused(400, "Invalid expires value", RegisterOutcome.BAD_EXPIRES),
+                row("past 2^32-1 (delta-seconds is any number of digits): capped, not refused")
+                        .when(alice().contact(A, 4_294_967_296L)).ok(A + ";expires=3600"),
+                row("the largest value a reader saturates at: capped").when(alice().contact(A, Long.MAX_VALUE))
+                        .ok(A + ";expires=3600"),
                 row("negative: 400").when(alice().contact(A, -1))
                         .refused(400, "Invalid expires value", RegisterOutcome.BAD_EXPIRES),
                 row("expires=0 removes that contact and no other")

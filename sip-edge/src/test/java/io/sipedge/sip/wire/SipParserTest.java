@@ -42,6 +42,21 @@ class SipParserTest {
         return HEAD + header + "\r\nContent-Length: 0\r\n\r\n";
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "-", value = {
+        "To: <sip:b@x>\\r\\nt: <sip:c@x> | To",
+        "Call-ID: 1\\r\\ni: 2 | Call-ID",
+        "Content-Length: 0\\r\\nl: 0 | Content-Length",
+        "CSeq: 1 OPTIONS\\r\\nCSeq: 2 OPTIONS | CSeq",
+        "Max-Forwards: 70\\r\\nMax-Forwards: 69 | Max-Forwards",
+        "Via: SIP/2.0/UDP b\\r\\nRoute: <sip:x>\\r\\nRoute: <sip:y> | -",
+        "Subject: To: twice\\r\\n To: folded | -",
+    })
+    void aHeaderThatMayAppearOnceAppearingTwiceIsNamed(String headers, String repeated) {
+        String m = "OPTIONS sip:a@x SIP/2.0\r\n" + headers.replace("\\r\\n", "\r\n") + "\r\n\r\n";
+        assertEquals(repeated, SipParser.repeatedSingleton(m.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     @Test
     void seventeenNestedAnglesInAHeaderAreTooDeep() {
         String msg = withHeader("Contact: " + "<".repeat(17) + "sip:x@example.com" + ">".repeat(17));

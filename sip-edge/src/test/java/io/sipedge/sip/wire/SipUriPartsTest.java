@@ -45,4 +45,15 @@ class SipUriPartsTest {
     void theUriOfAHeaderValue(String value, String uri) {
         assertEquals(uri, SipUriParts.addrSpec(value));
     }
+
+    /** RFC 3261 §19.1.4: an escaped unreserved character is the character; a reserved one stays escaped. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "alice | alice", "%61lice | alice", "%61lic%65 | alice", "%41lice | Alice", "al%2Dice | al-ice",
+        "a%3Bb | a%3Bb", "a%40b | a%40b", "a%2C | a%2C", "a%25 | a%25", "a%0Ab | a%0Ab", "a% | a%", "a%g1 | a%g1",
+        "a%4 | a%4",
+    })
+    void unescapesWhatIsNotReserved(String user, String expected) {
+        assertEquals(expected, SipUriParts.unescape(user));
+    }
 }

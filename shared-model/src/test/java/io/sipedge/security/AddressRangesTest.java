@@ -1,4 +1,4 @@
-package io.sipedge.sip.guard;
+package io.sipedge.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
