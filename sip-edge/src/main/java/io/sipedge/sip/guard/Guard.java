@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What stands between the open internet and the SIP logic (README: "Security"). Before anything
@@ -28,6 +29,7 @@ import java.util.List;
 public final class Guard {
     /** Limits nothing, counts nothing: for parts tested without a guard. */
     public static final Guard OFF = new Guard();
+    private static final long PURGE_MILLIS = 10_000;
 
     /**
      * @param allowlist              address ranges exempt from limits and bans
@@ -61,6 +63,7 @@ public final class Guard {
     private final SecurityLog log;
     private final GuardEvents events;
     private final InstantSource clock;
+    private final AtomicLong nextPurge = new AtomicLong();
 
     public Guard(Settings settings, Bans bans, InstantSource clock, GuardEvents events) {
         this.enabled = true;
@@ -100,7 +103,7 @@ public final class Guard {
         }
         GuardEvents.Drop drop = null;
         String scanner = null;
-        if (!bans.isEmpty() && bans.addressBanned(in.sourceIp(), clock.instant())) {
+        if (!bans.isEmpty() && banned(in.sourceIp())) {
             drop = GuardEvents.Drop.BANNED;
         } else if (rates != null && !rates.take(in.source().getAddress())) {
             drop = GuardEvents.Drop.RATE_LIMITED;
@@ -115,6 +118,19 @@ public final class Guard {
             log.dropped(in.flow(), drop, scanner, null);
         }
         return drop;
+    }
+
+    /**
+     * Whether {@code ip} is banned; every {@value #PURGE_MILLIS} ms one caller also drops the bans
+     * that have ended, so that the table empties again and the checks go back to costing nothing.
+     */
+    private boolean banned(String ip) {
+        Instant now = clock.instant();
+        long next = nextPurge.get();
+        if (now.toEpochMilli() >= next && nextPurge.compareAndSet(next, now.toEpochMilli() + PURGE_MILLIS)) {
+            bans.purge(now);
+        }
+        return bans.addressBanned(ip, now);
     }
 
     /** True while any ban is held: until then, no request needs {@link #blocked} asked. */
