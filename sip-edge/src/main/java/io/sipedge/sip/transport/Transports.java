@@ -30,6 +30,7 @@ import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
 import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.TransportEvents;
+import io.sipedge.security.ConnectionCaps;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -138,7 +139,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(s.eventLoops(),
                 new DefaultThreadFactory("sip-stream", true), io);
         StreamRegistry registry = new StreamRegistry(events, flowClosed);
-        ConnectionGate gate = new ConnectionGate(s.maxConnections(), s.maxConnectionsPerIp());
+        ConnectionCaps<InetAddress> gate = new ConnectionCaps<>(s.maxConnections(), s.maxConnectionsPerIp());
         AtomicLong ids = new AtomicLong();
         InetAddress address = InetAddress.getByName(s.address());
         Channel tcp = null;
@@ -195,7 +196,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
     }
 
     private static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Settings s, InetSocketAddress at,
-                                Transport transport, SSLContext tls, ConnectionGate gate, AtomicLong ids, String edge,
+                                Transport transport, SSLContext tls, ConnectionCaps<InetAddress> gate, AtomicLong ids, String edge,
                                 InboundHandler handler, StreamRegistry registry, TransportEvents events,
                                 KeepaliveEvents keepalives) throws IOException {
         StreamConnection.Context context = new StreamConnection.Context(transport, edge, s.maxMessageSize(),

@@ -206,17 +206,10 @@ public final class RegisterMessages {
      * except an Expires of more digits than the stack's int holds ({@code hugeExpires}: it is capped).
      */
     private static String malformedVitalHeader(Request request, boolean hugeExpires) {
-        if (!(request instanceof SIPMessage m)) {
-            return null;
-        }
-        ListIterator<String> u = m.getUnrecognizedHeaders();
-        while (u.hasNext()) {
-            String h = u.next();
-            int colon = h.indexOf(':');
-            String name = (colon > 0 ? h.substring(0, colon) : h).strip();
-            if (VITAL.contains(name.toLowerCase(Locale.ROOT))
-                    && !(hugeExpires && name.equalsIgnoreCase(ExpiresHeader.NAME))) {
-                return name;
+        for (String[] h : unparsed(request)) {
+            boolean capped = hugeExpires && h[0].equalsIgnoreCase(ExpiresHeader.NAME);
+            if (VITAL.contains(h[0].toLowerCase(Locale.ROOT)) && !capped) {
+                return h[0];
             }
         }
         return null;
@@ -228,18 +221,27 @@ public final class RegisterMessages {
      * expiry past its maximum. Null when there is none.
      */
     private static Long hugeExpires(Request request) {
-        if (!(request instanceof SIPMessage m)) {
-            return null;
-        }
-        ListIterator<String> u = m.getUnrecognizedHeaders();
-        while (u.hasNext()) {
-            String h = u.next();
-            int colon = h.indexOf(':');
-            if (colon > 0 && h.substring(0, colon).strip().equalsIgnoreCase(ExpiresHeader.NAME)) {
-                return deltaSeconds(h.substring(colon + 1).strip());
+        for (String[] h : unparsed(request)) {
+            if (h[0].equalsIgnoreCase(ExpiresHeader.NAME)) {
+                return deltaSeconds(h[1]);
             }
         }
         return null;
+    }
+
+    /** The headers the stack parked as text, each as its name and value, stripped. */
+    private static List<String[]> unparsed(Request request) {
+        List<String[]> out = new ArrayList<>(1);
+        if (request instanceof SIPMessage m) {
+            ListIterator<String> u = m.getUnrecognizedHeaders();
+            while (u.hasNext()) {
+                String h = u.next();
+                int colon = h.indexOf(':');
+                out.add(colon > 0 ? new String[] {h.substring(0, colon).strip(), h.substring(colon + 1).strip()}
+                        : new String[] {h.strip(), ""});
+            }
+        }
+        return out;
     }
 
     /** delta-seconds (1*DIGIT), saturating at Long.MAX_VALUE; null when it is not digits. */

@@ -1,4 +1,4 @@
-package io.sipedge.sip.transport;
+package io.sipedge.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,14 +8,14 @@ import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
 /** The caps on connections, without sockets. */
-class ConnectionGateTest {
+class ConnectionCapsTest {
     private static InetAddress ip(int last) throws Exception {
         return InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) last});
     }
 
     @Test
     void onePerAddressPastItsCapIsRefusedAndOthersStillGetIn() throws Exception {
-        ConnectionGate gate = new ConnectionGate(10, 2);
+        ConnectionCaps<InetAddress> gate = new ConnectionCaps<>(10, 2);
         assertNull(gate.admit(ip(1)));
         assertNull(gate.admit(ip(1)));
         assertEquals(ConnectionEnd.CAP_PER_IP, gate.admit(ip(1)));
@@ -27,7 +27,7 @@ class ConnectionGateTest {
 
     @Test
     void pastTheTotalCapEveryAddressIsRefused() throws Exception {
-        ConnectionGate gate = new ConnectionGate(3, 2);
+        ConnectionCaps<InetAddress> gate = new ConnectionCaps<>(3, 2);
         assertNull(gate.admit(ip(1)));
         assertNull(gate.admit(ip(2)));
         assertNull(gate.admit(ip(3)));
