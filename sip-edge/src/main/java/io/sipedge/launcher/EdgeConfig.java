@@ -253,6 +253,9 @@ public record EdgeConfig(
             Setting.intRange("security.max-tracked-addresses", 100_000, 1000, 10_000_000);
     static final Setting<Integer> SECURITY_MAX_BANS = Setting.intRange("security.max-bans", 100_000, 1, 10_000_000);
 
+    /** SIPEDGE_ variables that are not settings: the config file's path, logback's level. */
+    static final Set<String> OTHER_VARIABLES = Set.of("SIPEDGE_CONFIG", "SIPEDGE_LOG_LEVEL");
+
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
             SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
@@ -367,6 +370,13 @@ public record EdgeConfig(
             String v = env.get(s.envName());
             if (v != null) {
                 values.put(s.key(), v);
+            }
+        }
+        for (String name : env.keySet()) {
+            if (name.startsWith("SIPEDGE_") && !OTHER_VARIABLES.contains(name)
+                    && SETTINGS.stream().noneMatch(s -> s.envName().equals(name))) {
+                // A misspelt variable would be ignored without a word, like a misspelt YAML key.
+                throw new ConfigException(name, "unknown environment variable (see --help for the settings)");
             }
         }
         for (String set : sets) {

@@ -230,6 +230,13 @@ class ConfigTest {
     }
 
     @Test
+    void anUnknownSipedgeVariableIsRefusedLikeAnUnknownKey() throws Exception {
+        assertConfigError(run(Map.of("SIPEDGE_SIP_PROT", "5060")), "SIPEDGE_SIP_PROT");
+        assertEquals(5070, EdgeConfig.load(null, Map.of("SIPEDGE_SIP_PORT", "5070", "SIPEDGE_LOG_LEVEL", "DEBUG",
+                "OTHER_VARIABLE", "x"), List.of()).sipPort(), "settings, logback's level and others pass");
+    }
+
+    @Test
     void sipPortOutOfRangeFromEnvironmentIsRefused() throws Exception {
         assertConfigError(run(Map.of("SIPEDGE_SIP_PORT", "70000")), "sip.port");
     }
