@@ -83,10 +83,6 @@ public final class AddressRanges {
         }
     }
 
-    public boolean isEmpty() {
-        return ranges.isEmpty();
-    }
-
     /** True when {@code ip} (a literal address, as a flow records it) is in one of the ranges. */
     public boolean contains(String ip) {
         if (ranges.isEmpty()) {

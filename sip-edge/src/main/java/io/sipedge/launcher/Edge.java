@@ -110,7 +110,8 @@ public final class Edge implements AutoCloseable {
                         : loadConfiguredKeystore(cfg);
             }
             Bans bans = new Bans(cfg.security().maxBans());
-            Guard guard = new Guard(cfg.security(), bans, clock, metrics == null ? GuardEvents.NONE : metrics.guardEvents());
+            Guard guard = new Guard(cfg.security(), bans, clock,
+                    metrics == null ? GuardEvents.NONE : metrics.guardEvents());
             DigestAuthenticator authenticator = new DigestAuthenticator(directory, nonces, cfg.digestAlgorithms(),
                     guard);
             Registrar registrar = new Registrar(directory, locations, authenticator,

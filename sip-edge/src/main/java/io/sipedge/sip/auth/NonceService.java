@@ -23,10 +23,11 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Layout, base64url: {@code C || HMAC-SHA256(macKey, C || realm)[0..16]} with {@code C =
  * AES(blockKey, expires(8) || index(8))}: the nonce says nothing a client could read (neither its
  * expiry nor how many nonces the edge has issued) and nothing it could change. The index counts
- * issued nonces and names a slot of the guard ({@code index mod slots}), which the issue resets. The slot holds the highest nonce-count accepted with that nonce,
- * when, and a keyed fingerprint of the request that used it. Once {@code slots} newer nonces have
- * been issued the slot belongs to another nonce and the old one is answered as stale: the client
- * retries with a fresh one without asking its user.
+ * issued nonces and names a slot of the guard ({@code index mod slots}), which the issue resets.
+ * The slot holds the highest nonce-count accepted with that nonce, when, and a keyed fingerprint
+ * of the request that used it. Once {@code slots} newer nonces have been issued the slot belongs
+ * to another nonce and the old one is answered as stale: the client retries with a fresh one
+ * without asking its user.
  *
  * <p>Retransmissions: REGISTERs are answered statelessly, so a UDP retransmission of an
  * authenticated request reaches the guard again with the same nonce-count. It is recognised by its

@@ -56,10 +56,6 @@ public final class AuthFailures {
                 .build();
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     /** A failed authentication of {@code user} in {@code realm} from {@code address} at {@code nowMs}. */
     public Verdict failed(String address, String user, String realm, long nowMs) {
         return failed(address, user + '@' + realm, nowMs);
@@ -116,11 +112,6 @@ public final class AuthFailures {
                 s.failing = !s.users.isEmpty();
             }
         }
-    }
-
-    /** Everything known of {@code address} is forgotten (its ban was lifted). */
-    public void forget(String address) {
-        sources.invalidate(address);
     }
 
     /** One source address: its users' failures, its total, its spread, its last success. */

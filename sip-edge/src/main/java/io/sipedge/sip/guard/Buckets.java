@@ -26,7 +26,8 @@ final class Buckets<K> {
     Buckets(long tokens, Duration period, long burst, int maxKeys, InstantSource clock) {
         TimeMeter meter = meter(clock);
         Duration full = period.multipliedBy(burst).dividedBy(tokens).plusSeconds(1);
-        this.buckets = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxKeys).expireAfterAccess(full).build();
+        this.buckets = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxKeys).expireAfterAccess(full)
+                .build();
         this.create = k -> single(tokens, period, burst, meter);
     }
 

@@ -72,7 +72,8 @@ public final class Guard {
         this.bans = bans;
         int sources = settings.failures().maxSources();
         this.rates = settings.ratePerSecond() > 0
-                ? new Buckets<>(settings.ratePerSecond(), Duration.ofSeconds(1), settings.burst(), sources, clock) : null;
+                ? new Buckets<>(settings.ratePerSecond(), Duration.ofSeconds(1), settings.burst(), sources, clock)
+                : null;
         this.scanners = ScannerAgents.of(settings.scannerAgents());
         this.failures = new AuthFailures(settings.failures());
         this.unknownDomains = Buckets.single(settings.unknownDomainPerSecond(), Duration.ofSeconds(1),

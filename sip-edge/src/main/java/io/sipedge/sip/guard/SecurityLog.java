@@ -44,7 +44,8 @@ final class SecurityLog {
     SecurityLog(InstantSource clock, int maxSources) {
         this.clock = clock;
         this.budget = new Buckets<>(LINES_PER_MINUTE, Duration.ofMinutes(1), LINES_PER_MINUTE, maxSources, clock);
-        this.suppressed = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxSources).expireAfterAccess(Duration.ofMinutes(10))
+        this.suppressed = Caffeine.newBuilder().executor(Runnable::run).maximumSize(maxSources)
+                .expireAfterAccess(Duration.ofMinutes(10))
                 .build();
         for (GuardEvents.Drop d : GuardEvents.Drop.values()) {
             drops.put(d, new LongAdder());
@@ -56,14 +57,14 @@ final class SecurityLog {
     void authFailure(Flow flow, String user, String method, String reason) {
         failures.increment();
         if (SecurityEvent.enabled() && allowed(flow.remoteIp())) {
-            SecurityEvent e = source("auth-failure", flow).field("method", LogText.printable(method)).quoted("user", user)
-                    .field("reason", reason.toLowerCase(Locale.ROOT));
+            SecurityEvent e = source("auth-failure", flow).field("method", LogText.printable(method))
+                    .quoted("user", user).field("reason", reason.toLowerCase(Locale.ROOT));
             suppressedSince(flow, e).info();
         }
         summarise();
     }
 
-    /** A message dropped (or refused with 403); {@code ua} the scanner name matched, {@code user} a banned user, or null. */
+    /** A message dropped (or refused 403); {@code ua} the scanner matched, {@code user} a banned one, or null. */
     void dropped(Flow flow, GuardEvents.Drop reason, String ua, String user) {
         drops.get(reason).increment();
         if (SecurityEvent.enabled() && allowed(flow.remoteIp())) {
