@@ -70,6 +70,11 @@ final class FlowToken {
         if (raw.length != 12 + 4 + MAC_BYTES && raw.length != 12 + 16 + MAC_BYTES) {
             return Optional.empty();
         }
+        if (!Base64.getUrlEncoder().withoutPadding().encodeToString(raw).equals(token)) {
+            // Another spelling of the same bytes (padding, or the unused low bits of the last
+            // character set): not the token the edge issued.
+            return Optional.empty();
+        }
         int signed = raw.length - MAC_BYTES;
         byte[] expected = sign(raw, signed);
         byte[] given = new byte[MAC_BYTES];

@@ -43,11 +43,14 @@ class FlowTokenTest {
         String token = tokens.encode(new Flow(Transport.TCP, "192.0.2.5", 5060, 42, "edge-1", true));
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         for (int i = 0; i < token.length(); i++) {
-            // +16 changes the character's high bits: the last one's low bits may be padding
-            char c = alphabet.charAt((alphabet.indexOf(token.charAt(i)) + 16) % 64);
-            String altered = token.substring(0, i) + c + token.substring(i + 1);
-            assertEquals(Optional.empty(), tokens.decode(altered, "edge-1"), "altered at " + i);
+            // +16 changes a character's high bits, +1 its lowest: in the last one, a bit no byte uses
+            for (int step : new int[] {16, 1}) {
+                char c = alphabet.charAt((alphabet.indexOf(token.charAt(i)) + step) % 64);
+                String altered = token.substring(0, i) + c + token.substring(i + 1);
+                assertEquals(Optional.empty(), tokens.decode(altered, "edge-1"), "altered at " + i + " by " + step);
+            }
         }
+        assertEquals(Optional.empty(), tokens.decode(token + "=", "edge-1"), "padded");
     }
 
     @Test
