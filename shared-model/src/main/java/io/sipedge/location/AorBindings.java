@@ -128,6 +128,30 @@ final class AorBindings {
     }
 
     /**
+     * {@code restored} (bindings read back after a restart) join these; a restored binding the AOR
+     * already holds (same contact, or same instance and reg-id) is left as it stands.
+     */
+    Step restore(List<Binding> restored) {
+        List<Event> events = new ArrayList<>(restored.size());
+        List<StoredBinding> next = new ArrayList<>(bindings);
+        List<Binding> present = new ArrayList<>(bindings.size() + restored.size());
+        for (StoredBinding s : bindings) {
+            present.add(s.value());
+        }
+        for (Binding b : restored) {
+            if (present.stream().noneMatch(p -> sameBinding(p, b))) {
+                next.add(new StoredBinding(b));
+                present.add(b);
+                events.add(new Event(null, b, null));
+            }
+        }
+        if (events.isEmpty()) {
+            return new Step(isEmpty() ? null : this, null, events);
+        }
+        return new Step(new AorBindings(next), null, events);
+    }
+
+    /**
      * Connection number {@code connection} has closed: the bindings that only it reached go with it
      * (RFC 5626 §5.2 registrations and WebSocket clients, {@link Binding#diesWithFlow()}), the
      * others stay, marked unreachable,
@@ -307,15 +331,17 @@ final class AorBindings {
      */
     private static int indexOfMatch(List<Slot> work, Binding candidate) {
         for (int i = 0; i < work.size(); i++) {
-            Binding b = work.get(i).value;
-            if (candidate.instanceId() != null) {
-                if (candidate.instanceId().equals(b.instanceId()) && candidate.regId() == b.regId()) {
-                    return i;
-                }
-            } else if (b.contact().equalsIgnoreCase(candidate.contact())) {
+            if (sameBinding(work.get(i).value, candidate)) {
                 return i;
             }
         }
         return -1;
+    }
+
+    private static boolean sameBinding(Binding b, Binding candidate) {
+        if (candidate.instanceId() != null) {
+            return candidate.instanceId().equals(b.instanceId()) && candidate.regId() == b.regId();
+        }
+        return b.contact().equalsIgnoreCase(candidate.contact());
     }
 }

@@ -6,12 +6,12 @@ import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -198,16 +198,29 @@ public final class InMemoryLocationStore implements LocationStore {
         return removed;
     }
 
+
     @Override
-    public Map<Aor, List<Binding>> snapshot(Instant now) {
-        Map<Aor, List<Binding>> out = new HashMap<>();
+    public void forEach(Instant now, BiConsumer<Aor, List<Binding>> visitor) {
         aors.forEach((aor, e) -> {
             List<Binding> live = e.bindings.live(now);
             if (!live.isEmpty()) {
-                out.put(aor, live);
+                visitor.accept(aor, live);
             }
         });
-        return out;
+    }
+
+    @Override
+    public void restore(Aor aor, List<Binding> bindings) {
+        if (bindings.isEmpty()) {
+            return;
+        }
+        Step step = update(aor, true, old -> old.restore(bindings));
+        for (Event e : step.events()) {
+            if (e.after().flow().onConnection()) {
+                byConnection.computeIfAbsent(e.after().flow().connection(), c -> new AorList()).add(storedKey(aor));
+            }
+        }
+        deliver(aor, step.events());
     }
 
     @Override

@@ -3,8 +3,10 @@ package io.sipedge.location;
 import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -31,7 +33,23 @@ public interface LocationStore {
     int reapExpired(Instant now);
 
     /** A point-in-time copy of all live bindings by AOR, for status pages and metrics. */
-    Map<Aor, List<Binding>> snapshot(Instant now);
+    default Map<Aor, List<Binding>> snapshot(Instant now) {
+        Map<Aor, List<Binding>> out = new HashMap<>();
+        forEach(now, out::put);
+        return out;
+    }
+
+    /**
+     * Calls {@code visitor} with each AOR's live bindings at {@code now}, one AOR at a time and
+     * without copying the store: what a persister walks. Weakly consistent, like the map under it.
+     */
+    void forEach(Instant now, BiConsumer<Aor, List<Binding>> visitor);
+
+    /**
+     * Puts back bindings read after a restart (listeners are told of each as added). A binding the
+     * AOR already holds (same contact, or same instance and reg-id) is kept as it stands.
+     */
+    void restore(Aor aor, List<Binding> bindings);
 
     int bindingCount();
 

@@ -15,9 +15,9 @@ import io.sipedge.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -83,8 +83,13 @@ class ExpiryReaperTest {
         }
 
         @Override
-        public Map<Aor, List<Binding>> snapshot(Instant now) {
-            return inner.snapshot(now);
+        public void forEach(Instant now, BiConsumer<Aor, List<Binding>> visitor) {
+            inner.forEach(now, visitor);
+        }
+
+        @Override
+        public void restore(Aor aor, List<Binding> bindings) {
+            inner.restore(aor, bindings);
         }
 
         @Override

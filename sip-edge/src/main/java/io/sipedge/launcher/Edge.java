@@ -11,6 +11,8 @@ import io.sipedge.http.server.HttpServer;
 import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
 import io.sipedge.location.LocationStore;
+import io.sipedge.location.file.BindingJournal;
+import io.sipedge.model.Aor;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.ProxyEvents;
@@ -34,6 +36,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -48,6 +51,7 @@ public final class Edge implements AutoCloseable {
 
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
+    private final BindingJournal journal;
     private final ExpiryReaper reaper;
     private final FlowCloser flowCloser;
     private final Qualifier qualifier;
@@ -55,14 +59,19 @@ public final class Edge implements AutoCloseable {
     private final Transports sip;
     private final HttpServer http;
     private final EdgeMetrics metrics;
-    /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
+    private final Dispatcher dispatcher;
+    private final EdgeConfig.Lifecycle lifecycle;
+    /** False from the start of shutdown: /readyz then says not ready while the edge drains and closes. */
     private final AtomicBoolean serving;
 
-    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, FlowCloser flowCloser,
-                 Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http, EdgeMetrics metrics,
-                 AtomicBoolean serving) {
+    private Edge(FileDirectory directory, InMemoryLocationStore locations, BindingJournal journal, ExpiryReaper reaper,
+                 FlowCloser flowCloser, Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http,
+                 EdgeMetrics metrics, Dispatcher dispatcher, EdgeConfig.Lifecycle lifecycle, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
+        this.journal = journal;
+        this.dispatcher = dispatcher;
+        this.lifecycle = lifecycle;
         this.reaper = reaper;
         this.flowCloser = flowCloser;
         this.qualifier = qualifier;
@@ -80,6 +89,7 @@ public final class Edge implements AutoCloseable {
         // The lock first: a start that is refused must not write anything into the data directory.
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
+        BindingJournal journal = null;
         ExpiryReaper reaper = null;
         FlowCloser flowCloser = null;
         Qualifier qualifier = null;
@@ -116,7 +126,7 @@ public final class Edge implements AutoCloseable {
                     guard);
             Registrar registrar = new Registrar(directory, locations, authenticator,
                     new RegistrarPolicy(cfg.minExpires(), cfg.maxExpires(), cfg.defaultExpires(), cfg.maxContacts(),
-                            cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds()));
+                            cfg.maxContactsPolicy(), cfg.keepalive().flowTimerSeconds(), cfg.expiresSpread()));
             EdgeConfig.Keepalive keepalive = cfg.keepalive();
             KeepaliveEvents keepaliveEvents = metrics == null ? KeepaliveEvents.NONE : metrics.keepaliveEvents();
             if (keepalive.qualifyIntervalSeconds() > 0) {
@@ -130,11 +140,24 @@ public final class Edge implements AutoCloseable {
                             cfg.proxy().lingerSeconds(), cfg.proxy().trustedPeers(), advertisedHost(cfg)));
             Dispatcher dispatcher = new Dispatcher(registrar, clock,
                     metrics == null ? EdgeEvents.NONE : metrics.sipEvents(), cfg.registerFastPath(),
-                    qualifier == null ? ResponseSink.NONE : qualifier, proxy, guard);
+                    qualifier == null ? ResponseSink.NONE : qualifier, proxy, guard,
+                    cfg.lifecycle().retryAfterSeconds());
+            // The edge's id before its flows exist: restored UDP bindings are reached by this instance.
+            String edgeId = UUID.randomUUID().toString();
+            EdgeConfig.Lifecycle lifecycle = cfg.lifecycle();
+            if (lifecycle.persistBindings()) {
+                // Before any listener opens, after every listener of the store (metrics, qualify) is on.
+                journal = BindingJournal.open(data.resolve("bindings"), locations, clock,
+                        Duration.ofMillis(lifecycle.persistIntervalMs()), edgeId, aor -> provisioned(directory, aor));
+                BindingJournal.Restored r = journal.restored();
+                log.info("bindings restored: {} of {} AORs in {} ms ({} expired, {} gone with their connection, "
+                                + "{} of devices no longer enabled, {} torn records skipped)", r.bindings(), r.aors(),
+                        r.took().toMillis(), r.expired(), r.droppedWithFlow(), r.unprovisioned(), r.tornRecords());
+            }
             EdgeConfig.Connections conn = cfg.connections();
             TransportEvents transportEvents = metrics == null ? TransportEvents.NONE : metrics.transportEvents();
             flowCloser = new FlowCloser(locations, transportEvents, conn.max());
-            sip = Transports.start(new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
+            sip = Transports.start(edgeId, new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
                     conn.eventLoops(), conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
                     conn.listenBacklog(), cfg.webSockets().port(), cfg.webSockets().tlsPort(),
@@ -167,21 +190,22 @@ public final class Edge implements AutoCloseable {
                         cfg.apiSipProxy().isEmpty() ? null : cfg.apiSipProxy(),
                         stun.isEmpty() ? null : stun.substring(0, colon),
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
-                        () -> readiness(sipRef, serving), metrics::scrape, prov, bans);
+                        () -> readiness(cfg, sipRef, serving), metrics::scrape, prov, bans);
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
                         cfg.httpMaxBodySize(), cfg.httpWorkerThreads(), cfg.httpClients()), Api.router(api), tokens,
                         metrics.httpRequests());
                 bound[0] = http;
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, reaper, flowCloser, qualifier, proxy, sip, http, metrics, serving);
+            Edge edge = new Edge(directory, locations, journal, reaper, flowCloser, qualifier, proxy, sip, http, metrics,
+                    dispatcher, lifecycle, serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
                     listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, qualifier, sip, proxy, flowCloser, reaper, metrics, directory);
+            closeAll(http, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
             throw e;
         }
     }
@@ -225,12 +249,33 @@ public final class Edge implements AutoCloseable {
         return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** The stores are loaded before anything listens; SIP is ready while its listeners are bound. */
-    private static Map<String, Boolean> readiness(Transports sip, AtomicBoolean serving) {
+    /**
+     * Ready while not draining, with every configured SIP listener bound. The stores (directory and
+     * bindings) are loaded before anything listens, so a listener that answers found them loaded.
+     */
+    private static Map<String, Boolean> readiness(EdgeConfig cfg, Transports sip, AtomicBoolean serving) {
         Map<String, Boolean> m = new LinkedHashMap<>();
-        m.put("directory", serving.get());
-        m.put("sip", serving.get() && sip.port() > 0);
+        m.put("serving", serving.get());
+        m.put("stores", true);
+        m.put("sip", sip.port() > 0);
+        if (cfg.sipTlsPort() >= 0) {
+            m.put("tls", sip.tlsPort() > 0);
+        }
+        if (cfg.webSockets().port() >= 0) {
+            m.put("ws", sip.wsPort() > 0);
+        }
+        if (cfg.webSockets().tlsPort() >= 0) {
+            m.put("wss", sip.wssPort() > 0);
+        }
         return m;
+    }
+
+    /** An AOR whose device is still there and enabled: only its bindings are restored. */
+    private static boolean provisioned(Directory directory, Aor aor) {
+        return directory.tenantByDomain(aor.domain())
+                .flatMap(t -> directory.deviceByUsername(t.id(), aor.user()))
+                .map(d -> d.enabled())
+                .orElse(false);
     }
 
     private static SSLContext loadConfiguredKeystore(EdgeConfig cfg) {
@@ -269,10 +314,44 @@ public final class Edge implements AutoCloseable {
         return http == null ? -1 : http.port();
     }
 
+    /**
+     * The start of a graceful stop (SIGTERM): /readyz says 503 at once, new out-of-dialog requests
+     * get 503 with Retry-After, and the proxy's transactions in progress get up to the drain time
+     * to finish. {@link #close} follows.
+     *
+     * @return how many transactions were still in progress when the drain ended
+     */
+    public int drain() {
+        serving.set(false);
+        dispatcher.drain();
+        long deadline = System.nanoTime() + Duration.ofSeconds(lifecycle.drainSeconds()).toNanos();
+        log.info("draining: new requests get 503 for up to {} s while {} transaction(s) finish",
+                lifecycle.drainSeconds(), proxy.activeTransactions());
+        while (proxy.activeTransactions() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return proxy.activeTransactions();
+    }
+
+    /** True until a drain or close begins. */
+    public boolean serving() {
+        return serving.get();
+    }
+
+    /** The bindings journal, or null when bindings are not persisted. */
+    public BindingJournal journal() {
+        return journal;
+    }
+
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, qualifier, sip, proxy, flowCloser, reaper, metrics, directory);
+        closeAll(http, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
     }
 
     /**
@@ -280,8 +359,8 @@ public final class Edge implements AutoCloseable {
      * timers and metrics, then the durable store. Nulls were never started.
      */
     private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, Proxy proxy,
-                                 FlowCloser flowCloser, ExpiryReaper reaper, EdgeMetrics metrics,
-                                 FileDirectory directory) {
+                                 FlowCloser flowCloser, BindingJournal journal, ExpiryReaper reaper,
+                                 EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();
         }
@@ -296,6 +375,9 @@ public final class Edge implements AutoCloseable {
         }
         if (flowCloser != null) {
             flowCloser.close(); // after the transport: the closes of its last connections still run
+        }
+        if (journal != null) {
+            journal.close(); // once nothing changes the store any more: the files hold every binding
         }
         if (reaper != null) {
             reaper.close();

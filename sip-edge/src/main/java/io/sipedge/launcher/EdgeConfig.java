@@ -42,7 +42,8 @@ public record EdgeConfig(
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
         boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy,
-        Guard.Settings security, ClientLimits httpClients, String logFormat) {
+        Guard.Settings security, ClientLimits httpClients, String logFormat, int expiresSpread,
+        Lifecycle lifecycle) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -189,6 +190,22 @@ public record EdgeConfig(
     static final Setting<Integer> MAX_CONTACTS = Setting.intRange("registrar.max-contacts", 10, 1, 1000);
     static final Setting<OverflowPolicy> MAX_CONTACTS_POLICY =
             Setting.oneOf("registrar.max-contacts-policy", OverflowPolicy.EVICT_OLDEST, OverflowPolicy.class);
+    /** Off by default, as in Kamailio: phones get the expiry they asked for unless an operator wants a spread. */
+    static final Setting<Integer> EXPIRES_SPREAD = Setting.intRange("registrar.expires-spread-percent", 0, 0, 50);
+    static final Setting<Boolean> PERSIST_BINDINGS = new Setting<>("registrar.persist-bindings", "on",
+            "must be on or off", s -> switch (s) {
+                case "on", "true" -> true;
+                case "off", "false" -> false;
+                default -> throw new IllegalArgumentException(s);
+            });
+    /**
+     * A kill -9 loses at most this long's registrations; a restart is seconds, so phones that
+     * registered in the last second are the few who find themselves unknown until their next refresh.
+     */
+    static final Setting<Integer> PERSIST_INTERVAL = Setting.intRange("registrar.persist-interval-ms", 1000, 50, 60_000);
+    /** Inside `docker stop`'s default 10 s, with time left to flush and exit. */
+    static final Setting<Integer> DRAIN_SECONDS = Setting.intRange("shutdown.drain-seconds", 5, 0, 600);
+    static final Setting<Integer> RETRY_AFTER = Setting.intRange("shutdown.retry-after-seconds", 10, 1, 3600);
     static final Setting<Integer> NONCE_TTL = Setting.intRange("registrar.nonce-ttl", 300, 10, 3600);
     static final Setting<List<DigestAlgorithm>> DIGEST_ALGORITHMS = new Setting<>("registrar.digest-algorithms",
             "MD5", "must be a list of SHA-256 and MD5, without repeats", EdgeConfig::algorithms);
@@ -270,7 +287,8 @@ public record EdgeConfig(
             PROXY_LINGER, PROXY_TRUSTED_PEERS, SECURITY_ALLOWLIST, SECURITY_RATE, SECURITY_BURST, SECURITY_SCANNERS,
             SECURITY_FAILURES_PER_USER, SECURITY_USERS_PER_ADDRESS, SECURITY_FAILURES_PER_ADDRESS,
             SECURITY_FAILURE_WINDOW, SECURITY_BAN, SECURITY_TRUST_AFTER_SUCCESS, SECURITY_BLOCKED_ANSWER,
-            SECURITY_UNKNOWN_DOMAIN_RATE, SECURITY_MAX_ADDRESSES, SECURITY_MAX_BANS, LOG_FORMAT);
+            SECURITY_UNKNOWN_DOMAIN_RATE, SECURITY_MAX_ADDRESSES, SECURITY_MAX_BANS, LOG_FORMAT, EXPIRES_SPREAD,
+            PERSIST_BINDINGS, PERSIST_INTERVAL, DRAIN_SECONDS, RETRY_AFTER);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -338,6 +356,17 @@ public record EdgeConfig(
         public ProxySettings {
             trustedPeers = List.copyOf(trustedPeers);
         }
+    }
+
+    /**
+     * Restarts and stops.
+     *
+     * @param persistBindings   keep the bindings on disk, restored at start
+     * @param persistIntervalMs how often changed bindings are written
+     * @param drainSeconds      on SIGTERM, how long transactions in progress may take to finish
+     * @param retryAfterSeconds the Retry-After of the 503 new requests get while the edge drains
+     */
+    public record Lifecycle(boolean persistBindings, int persistIntervalMs, int drainSeconds, int retryAfterSeconds) {
     }
 
     /**
@@ -427,7 +456,8 @@ public record EdgeConfig(
                         get(v, HTTP_BURST), get(v, HTTP_FAILURES), Duration.ofSeconds(get(v, HTTP_FAILURE_WINDOW)),
                         Duration.ofSeconds(get(v, HTTP_LOCKOUT)), get(v, HTTP_MAX_CONNECTIONS),
                         get(v, HTTP_MAX_CONNECTIONS_PER_IP), Duration.ofMillis(get(v, HTTP_REQUEST_TIMEOUT))),
-                get(v, LOG_FORMAT));
+                get(v, LOG_FORMAT), get(v, EXPIRES_SPREAD), new Lifecycle(get(v, PERSIST_BINDINGS),
+                get(v, PERSIST_INTERVAL), get(v, DRAIN_SECONDS), get(v, RETRY_AFTER)));
         if (c.maxExpires() < c.minExpires()) {
             throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
         }

@@ -122,8 +122,15 @@ public final class Main {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            int unfinished = edge.drain();
+            if (unfinished > 0) {
+                System.err.println("sip-edge: " + unfinished + " transaction(s) still in progress after the drain");
+            }
             edge.close();
             stopped.countDown();
+            // Only SIGTERM, SIGINT or SIGHUP end the edge, and that is its normal stop: exit 0 (a
+            // supervisor counts 143 as a failure), now that everything is flushed and closed.
+            Runtime.getRuntime().halt(0);
         }, "shutdown"));
         try {
             stopped.await();

@@ -23,7 +23,7 @@ final class ChildEdge {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern LISTENING =
-            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, ws [^,]*, wss [^,]*, http ([^;]+);");
+            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls ([^,]*), ws [^,]*, wss [^,]*, http ([^;]+);");
 
     private final String name;
     private final Process process;
@@ -101,8 +101,21 @@ final class ChildEdge {
 
     /** Waits for the startup line and returns the HTTP port it names. */
     int awaitHttpPort() throws InterruptedException {
-        String http = awaitStartLine().group(2);
-        return Integer.parseInt(http.substring(http.lastIndexOf(':') + 1));
+        return awaitPorts().http();
+    }
+
+    /** The ports a started edge listens on; -1 for one that is off. */
+    record Ports(int sip, int tls, int http) {
+    }
+
+    /** Waits for the startup line and returns the ports it names. */
+    Ports awaitPorts() throws InterruptedException {
+        Matcher m = awaitStartLine();
+        return new Ports(Integer.parseInt(m.group(1)), portOf(m.group(2)), portOf(m.group(3)));
+    }
+
+    private static int portOf(String listening) {
+        return listening.equals("off") ? -1 : Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1));
     }
 
     private Matcher awaitStartLine() throws InterruptedException {
@@ -133,10 +146,18 @@ final class ChildEdge {
         return process.exitValue();
     }
 
-    /** SIGTERM, as systemd or docker stop would send; the shutdown hook closes the edge. */
-    void stop() throws InterruptedException {
-        process.destroy();
-        waitForExit(EXIT_TIMEOUT);
+    /** SIGTERM, as systemd or docker stop would send, and waits for the exit; returns its code. */
+    int stop() throws InterruptedException {
+        terminate();
+        return waitForExit(EXIT_TIMEOUT);
+    }
+
+    /**
+     * SIGTERM, without waiting: the edge drains, then exits. Through the process handle, because
+     * {@code Process.destroy()} also closes the pipes, and the drain's output would be lost.
+     */
+    void terminate() {
+        process.toHandle().destroy();
     }
 
     /** kill -9 (destroyForcibly is SIGKILL on Linux), and wait until it is gone. */

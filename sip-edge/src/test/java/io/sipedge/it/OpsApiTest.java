@@ -24,7 +24,7 @@ class OpsApiTest {
             Reply r = api.get("/readyz", null);
             assertEquals(200, r.status(), r.toString());
             assertTrue(r.data().get("ready").asBoolean());
-            assertEquals(Map.of("directory", true, "sip", true),
+            assertEquals(Map.of("serving", true, "stores", true, "sip", true, "ws", true, "wss", true),
                     ApiClient.JSON.convertValue(r.data().get("checks"), Map.class));
             Reply o = api.get("/openapi.json", null);
             assertEquals(200, o.status());

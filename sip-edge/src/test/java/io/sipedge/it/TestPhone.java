@@ -33,23 +33,30 @@ final class TestPhone implements AutoCloseable {
     String contactParams = "";
 
     TestPhone(EdgeUnderTest edge, Via transport, String user, String domain, String password) throws Exception {
+        this(edge.sipPort(), edge.sipTlsPort(), edge.transports().wsPort(), edge.transports().wssPort(), transport,
+                user, domain, password);
+    }
+
+    /** A phone of an edge in another process, known by its ports. */
+    TestPhone(int sipPort, int tlsPort, int wsPort, int wssPort, Via transport, String user, String domain,
+              String password) throws Exception {
         this.transport = transport;
         this.user = user;
         this.domain = domain;
         this.password = password;
         switch (transport) {
             case UDP, TCP -> {
-                sip = new SipTestClient(SipTestClient.Transport.valueOf(transport.name()), edge.sipPort());
+                sip = new SipTestClient(SipTestClient.Transport.valueOf(transport.name()), sipPort);
                 ws = null;
             }
             case TLS -> {
-                sip = new SipTestClient(SipTestClient.Transport.TLS, edge.sipTlsPort());
+                sip = new SipTestClient(SipTestClient.Transport.TLS, tlsPort);
                 ws = null;
             }
             default -> {
                 sip = null;
                 boolean tls = transport == Via.WSS;
-                ws = WebSocketTestClient.open(tls ? edge.transports().wssPort() : edge.transports().wsPort(), tls);
+                ws = WebSocketTestClient.open(tls ? wssPort : wsPort, tls);
             }
         }
     }

@@ -44,7 +44,7 @@ public final class Durable {
     }
 
     /** fsync of a directory makes a create, rename or delete in it durable (POSIX). */
-    static void syncDirectory(Path dir) throws IOException {
+    public static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

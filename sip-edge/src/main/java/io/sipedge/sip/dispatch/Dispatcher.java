@@ -67,6 +67,9 @@ public final class Dispatcher implements InboundHandler {
     private final ResponseSink responses;
     private final Proxy proxy;
     private final Guard guard;
+    private final String retryAfter;
+    /** Set once a graceful stop begins: new out-of-dialog requests get 503 from then on. */
+    private volatile boolean draining;
 
     /**
      * @param fastPath  answer REGISTERs of the common shape from their bytes
@@ -74,9 +77,10 @@ public final class Dispatcher implements InboundHandler {
      * @param proxy     every request that is neither a REGISTER nor for the edge itself, and the
      *                  responses of its branches
      * @param guard     screens every message first
+     * @param retryAfterSeconds the Retry-After of the 503s while the edge drains
      */
     public Dispatcher(Registrar registrar, InstantSource clock, EdgeEvents events, boolean fastPath,
-                      ResponseSink responses, Proxy proxy, Guard guard) {
+                      ResponseSink responses, Proxy proxy, Guard guard, int retryAfterSeconds) {
         this.registrar = registrar;
         this.clock = clock;
         this.events = events;
@@ -84,6 +88,16 @@ public final class Dispatcher implements InboundHandler {
         this.responses = responses;
         this.proxy = proxy;
         this.guard = guard;
+        this.retryAfter = "Retry-After: " + retryAfterSeconds;
+    }
+
+    /**
+     * From now on, a request that would start something new (a REGISTER, an INVITE or MESSAGE
+     * outside a dialog, an OPTIONS probe) gets 503 with Retry-After, while requests within dialogs,
+     * CANCELs, ACKs and responses still go where they belong, so that what is in progress can end.
+     */
+    public void drain() {
+        draining = true;
     }
 
     @Override
@@ -95,7 +109,8 @@ public final class Dispatcher implements InboundHandler {
             }
             return false;
         }
-        RawRegister raw = fastPath ? RawRegister.scan(in.bytes()) : null;
+        boolean draining = this.draining; // while draining, requests take the parsed path, which tells them apart
+        RawRegister raw = fastPath && !draining ? RawRegister.scan(in.bytes()) : null;
         if (raw != null) {
             register(raw.request(in.flow()), raw.head(in.flow()), in);
             return true;
@@ -111,7 +126,7 @@ public final class Dispatcher implements InboundHandler {
                 return true;
             }
         }
-        if (Proxy.mayForwardAsRead(in.bytes())) {
+        if (!draining && Proxy.mayForwardAsRead(in.bytes())) {
             RawRequest request = RawRequest.scan(in.bytes());
             try {
                 if (request != null && proxy.request(request, in)) {
@@ -148,6 +163,10 @@ public final class Dispatcher implements InboundHandler {
                 reply(in, head, SipResponses.write(400, "CSeq method does not match the request", head));
                 return true;
             }
+            if (draining && startsSomething(request)) {
+                reply(in, head, SipResponses.write(503, "Service Unavailable", head, retryAfter));
+                return true;
+            }
             switch (request.getMethod()) {
                 case Request.REGISTER -> register(request, head, in);
                 case Request.OPTIONS -> {
@@ -168,6 +187,12 @@ public final class Dispatcher implements InboundHandler {
                     t.toString());
         }
         return true;
+    }
+
+    /** Outside a dialog and not the end of something in progress (RFC 3261 §12: no To tag). */
+    private static boolean startsSomething(SIPRequest request) {
+        String method = request.getMethod();
+        return request.getTo().getTag() == null && !method.equals(Request.ACK) && !method.equals(Request.CANCEL);
     }
 
     /** An answer to a branch of the proxy, to one of the edge's own requests (qualify), or to nothing. */

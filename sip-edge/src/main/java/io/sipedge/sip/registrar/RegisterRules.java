@@ -106,7 +106,7 @@ final class RegisterRules {
                         RegisterError.INTERVAL_TOO_BRIEF.reason, List.of(), List.of(), policy.minExpires(), now,
                         RegisterError.INTERVAL_TOO_BRIEF.outcome));
             }
-            expires = Math.min(expires, policy.maxExpires());
+            expires = policy.spread(Math.min(expires, policy.maxExpires()), req.callId(), req.cseq());
             float q = c.q() == null ? 1.0f : c.q();
             if (!(q >= 0f && q <= 1f)) {
                 return refuse(RegisterError.BAD_Q, now);

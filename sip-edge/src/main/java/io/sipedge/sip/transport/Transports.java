@@ -35,7 +35,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -126,11 +125,11 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
     /**
      * Binds every listener and starts serving.
      *
+     * @param edge       this edge instance's id, which its flows carry
      * @param flowClosed told of each connection that closes (on its event loop): its bindings lose their flow
      */
-    public static Transports start(Settings s, InboundHandler handler, TransportEvents events,
+    public static Transports start(String edge, Settings s, InboundHandler handler, TransportEvents events,
                                    KeepaliveEvents keepalives, Consumer<Flow> flowClosed) throws IOException {
-        String edge = UUID.randomUUID().toString();
         if (!EPOLL) {
             log.info("TCP and TLS on the JDK's selector: epoll is unavailable ({})", Epoll.unavailabilityCause().toString());
         }

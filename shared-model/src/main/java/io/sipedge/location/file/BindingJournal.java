@@ -1,0 +1,564 @@
+package io.sipedge.location.file;
+
+import io.sipedge.directory.file.Durable;
+import io.sipedge.location.BindingListener;
+import io.sipedge.location.LocationStore;
+import io.sipedge.model.Aor;
+import io.sipedge.model.Binding;
+import io.sipedge.model.Flow;
+import io.sipedge.model.Transport;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The location store on disk, so that a restart forgets no registration: restored before the SIP
+ * listeners open, written behind the REGISTER path.
+ *
+ * <p>A store change only marks its AOR dirty (one set insert, on the thread that made it); one
+ * daemon thread writes, every flush interval, the current bindings of each dirty AOR. A phone that
+ * refreshes ten times within an interval is written once, and nothing on the SIP threads waits for
+ * a disk or a lock shared with other AORs. A kill -9 loses at most the last interval's changes.
+ *
+ * <p>Files, in the bindings directory:
+ * <ul>
+ *   <li>{@code snapshot-G.bin}: every AOR's bindings as generation G began, written whole to a
+ *       temporary file, fsynced and renamed into place.</li>
+ *   <li>{@code journal-G.bin}: AOR states written since generation G began.</li>
+ * </ul>
+ * Both are a sequence of records {@code int length, int crc32c, payload}, one AOR with all its
+ * bindings per payload (none: the AOR has no bindings any more). The last record of an AOR wins,
+ * which is what lets a snapshot be written while changes go on into the next generation's journal.
+ * Loading reads the newest snapshot, then every journal of that generation or later in order; a
+ * record that is torn or fails its checksum ends that file (a kill -9 mid-append), never the start.
+ */
+public final class BindingJournal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BindingJournal.class);
+    private static final Pattern FILE = Pattern.compile("(snapshot|journal)-(\\d+)\\.bin");
+    /** No record is this large (a binding is a few hundred bytes; an AOR holds at most 1000). */
+    private static final int MAX_RECORD = 16 << 20;
+    private static final int FORMAT = 1;
+    /** The journal is compacted into a new snapshot past this size, or past the last snapshot's, whichever is larger. */
+    private static final long MIN_COMPACT_BYTES = 16L << 20;
+
+    private final Path dir;
+    private final LocationStore store;
+    private final InstantSource clock;
+    private final ScheduledExecutorService writer;
+    /** AORs changed since the writer last looked: bounded by the AORs the store holds. */
+    private final Set<Aor> dirty = ConcurrentHashMap.newKeySet();
+    private final Restored restored;
+    // The writer thread's own state.
+    private long generation;
+    private FileChannel journal;
+    private long journalBytes;
+    private long snapshotBytes;
+    private boolean compactionDue;
+    private long lastFailureLog;
+
+    /** What a start found on disk. */
+    public record Restored(int bindings, int expired, int droppedWithFlow, int unprovisioned, int aors,
+                           long tornRecords, Duration took) {
+    }
+
+    private BindingJournal(Path dir, LocationStore store, InstantSource clock, Restored restored, long generation)
+            throws IOException {
+        this.dir = dir;
+        this.store = store;
+        this.clock = clock;
+        this.restored = restored;
+        this.generation = generation;
+        this.journal = openJournal(generation);
+        this.compactionDue = true; // the files found were read; one snapshot replaces them all
+        this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "binding-journal");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Restores the bindings found in {@code dir} into {@code store} (see {@link #afterRestart} for
+     * what survives), then follows the store and writes every {@code flushInterval}.
+     *
+     * @param edge         this edge instance's id: restored UDP flows are its own
+     * @param provisioned  false for an AOR whose device is gone or disabled: its bindings are not restored
+     */
+    public static BindingJournal open(Path dir, LocationStore store, InstantSource clock, Duration flushInterval,
+                                      String edge, Predicate<Aor> provisioned) throws IOException {
+        Files.createDirectories(dir);
+        long started = System.nanoTime();
+        Instant now = clock.instant();
+        Loaded loaded = load(dir);
+        int kept = 0;
+        int expired = 0;
+        int droppedWithFlow = 0;
+        int unprovisioned = 0;
+        int aors = 0;
+        for (Map.Entry<Aor, List<Binding>> e : loaded.aors().entrySet()) {
+            if (!provisioned.test(e.getKey())) {
+                unprovisioned += e.getValue().size();
+                continue;
+            }
+            List<Binding> back = new ArrayList<>(e.getValue().size());
+            for (Binding b : e.getValue()) {
+                if (b.expiredAt(now)) {
+                    expired++;
+                    continue;
+                }
+                Binding revived = afterRestart(b, edge);
+                if (revived == null) {
+                    droppedWithFlow++;
+                } else {
+                    back.add(revived);
+                }
+            }
+            if (!back.isEmpty()) {
+                store.restore(e.getKey(), back);
+                kept += back.size();
+                aors++;
+            }
+        }
+        Restored restored = new Restored(kept, expired, droppedWithFlow, unprovisioned, aors, loaded.torn(),
+                Duration.ofNanos(System.nanoTime() - started));
+        BindingJournal j = new BindingJournal(dir, store, clock, restored, loaded.lastGeneration() + 1);
+        store.addListener(j.new MarkDirty());
+        long every = flushInterval.toMillis();
+        j.writer.scheduleWithFixedDelay(j::writeSafely, every, every, TimeUnit.MILLISECONDS);
+        return j;
+    }
+
+    /**
+     * What a binding becomes after a restart, or null when it cannot survive one. A UDP binding is
+     * reached as before: from the listening socket to the address and port it registered from, now
+     * by this edge instance. A stream connection does not survive the process: an RFC 5626
+     * registration or a WebSocket client (reachable only over its own connection) is gone; another
+     * TCP or TLS binding is kept, marked unreachable like any binding whose connection closed,
+     * until it expires or the phone registers again on a new connection.
+     */
+    public static Binding afterRestart(Binding stored, String edge) {
+        Flow f = stored.flow();
+        if (f.transport() == Transport.UDP) {
+            return stored.withFlow(new Flow(Transport.UDP, f.remoteIp(), f.remotePort(), 0, edge, true));
+        }
+        if (stored.diesWithFlow()) {
+            return null;
+        }
+        return stored.withFlow(new Flow(f.transport(), f.remoteIp(), f.remotePort(), 0, edge, false));
+    }
+
+    public Restored restored() {
+        return restored;
+    }
+
+    /** Writes what changed now, and waits for it (a graceful stop, a backup). */
+    public void flush() {
+        try {
+            writer.submit(() -> {
+                write();
+                return null;
+            }).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("bindings could not be written: {}", String.valueOf(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    /** Writes what changed and stops writing; the files hold the store as it stands. */
+    @Override
+    public void close() {
+        if (writer.isShutdown()) {
+            return;
+        }
+        flush();
+        writer.shutdown();
+        try {
+            writer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            journal.close();
+        } catch (IOException e) {
+            log.debug("closing the bindings journal: {}", e.toString());
+        }
+    }
+
+    private final class MarkDirty implements BindingListener {
+        @Override
+        public void added(Aor aor, Binding binding) {
+            dirty.add(aor);
+        }
+
+        @Override
+        public void refreshed(Aor aor, Binding before, Binding after) {
+            dirty.add(aor);
+        }
+
+        @Override
+        public void removed(Aor aor, Binding binding, Removal why) {
+            dirty.add(aor);
+        }
+    }
+
+    private void writeSafely() {
+        try {
+            write();
+        } catch (IOException | UncheckedIOException e) {
+            long now = System.currentTimeMillis();
+            if (now - lastFailureLog >= 60_000) {
+                lastFailureLog = now;
+                log.warn("bindings could not be written to {} ({}); retrying every flush interval, a restart now "
+                        + "would lose the changes since", dir, e.toString());
+            }
+        }
+    }
+
+    /** On the writer thread: the dirty AORs into the journal, then a snapshot when the journal has grown. */
+    private void write() throws IOException {
+        if (!dirty.isEmpty()) {
+            Instant now = clock.instant();
+            ByteArrayOutputStream batch = new ByteArrayOutputStream(64 * 1024);
+            RecordWriter records = new RecordWriter(batch);
+            for (Iterator<Aor> it = dirty.iterator(); it.hasNext(); ) {
+                Aor aor = it.next();
+                // Removed before it is read: a change after the read marks it again for the next turn.
+                it.remove();
+                records.write(aor, store.lookup(aor, now));
+                if (batch.size() >= 1 << 20) {
+                    append(batch);
+                }
+            }
+            append(batch);
+            journal.force(false);
+        }
+        if (compactionDue || journalBytes > Math.max(MIN_COMPACT_BYTES, snapshotBytes)) {
+            compact();
+        }
+    }
+
+    private void append(ByteArrayOutputStream batch) throws IOException {
+        if (batch.size() == 0) {
+            return;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(batch.toByteArray());
+        journalBytes += buf.remaining();
+        while (buf.hasRemaining()) {
+            journal.write(buf);
+        }
+        batch.reset();
+    }
+
+    /**
+     * Starts generation G+1: its journal first, then its snapshot from the store, then deletes the
+     * older files. Changes made while the snapshot is written go to the new journal, and replaying
+     * it over the snapshot is right because the last record of an AOR wins.
+     */
+    private void compact() throws IOException {
+        long next = generation + 1;
+        FileChannel nextJournal = openJournal(next);
+        FileChannel previous = journal;
+        journal = nextJournal;
+        journalBytes = 0;
+        generation = next;
+        previous.close();
+        Path tmp = dir.resolve("snapshot-" + next + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            Durable.restrict(tmp);
+            RecordWriter records = new RecordWriter(out);
+            Instant now = clock.instant();
+            try {
+                store.forEach(now, (aor, bindings) -> {
+                    try {
+                        records.write(aor, bindings);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        snapshotBytes = Files.size(tmp);
+        Files.move(tmp, dir.resolve("snapshot-" + next + ".bin"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        Durable.syncDirectory(dir);
+        for (Generation g : files(dir)) {
+            if (g.number() < next) {
+                Files.deleteIfExists(g.path());
+            }
+        }
+        compactionDue = false;
+    }
+
+    private FileChannel openJournal(long g) throws IOException {
+        Path p = dir.resolve("journal-" + g + ".bin");
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+        Durable.restrict(p);
+        Durable.syncDirectory(dir);
+        return ch;
+    }
+
+    // ---- reading ----
+
+    /** The AORs' bindings as the files hold them, and how many records were torn or corrupt. */
+    record Loaded(Map<Aor, List<Binding>> aors, long torn, long lastGeneration) {
+    }
+
+    record Generation(long number, boolean snapshot, Path path) {
+    }
+
+    /** The data files in {@code dir}, oldest generation first, a snapshot before its journal. */
+    static List<Generation> files(Path dir) throws IOException {
+        TreeSet<Generation> found = new TreeSet<>((a, b) -> a.number() != b.number()
+                ? Long.compare(a.number(), b.number()) : Boolean.compare(b.snapshot(), a.snapshot()));
+        try (var list = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                Matcher m = FILE.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    found.add(new Generation(Long.parseLong(m.group(2)), m.group(1).equals("snapshot"), p));
+                }
+            }
+        }
+        return new ArrayList<>(found);
+    }
+
+    /** Reads the newest snapshot and the journals from its generation on. */
+    static Loaded load(Path dir) throws IOException {
+        List<Generation> all = files(dir);
+        long from = 0;
+        long last = 0;
+        for (Generation g : all) {
+            last = Math.max(last, g.number());
+            if (g.snapshot()) {
+                from = Math.max(from, g.number());
+            }
+        }
+        Map<Aor, List<Binding>> aors = new HashMap<>();
+        long torn = 0;
+        for (Generation g : all) {
+            if (g.number() >= from) {
+                torn += read(g.path(), aors);
+            }
+        }
+        return new Loaded(aors, torn, last);
+    }
+
+    /** Applies one file's records to {@code aors}; returns 1 when it ended in a torn or corrupt record. */
+    private static int read(Path file, Map<Aor, List<Binding>> aors) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            long offset = 0;
+            while (true) {
+                int length;
+                try {
+                    length = in.readInt();
+                } catch (EOFException end) {
+                    return 0;
+                }
+                try {
+                    int crc = in.readInt();
+                    if (length < 0 || length > MAX_RECORD) {
+                        throw new IOException("a record of " + length + " bytes");
+                    }
+                    byte[] payload = in.readNBytes(length);
+                    if (payload.length < length) {
+                        throw new EOFException("the record is cut short");
+                    }
+                    CRC32C c = new CRC32C();
+                    c.update(payload);
+                    if ((int) c.getValue() != crc) {
+                        throw new IOException("checksum mismatch");
+                    }
+                    RecordReader r = new RecordReader(ByteBuffer.wrap(payload));
+                    Aor aor = r.aor();
+                    List<Binding> bindings = r.bindings();
+                    if (bindings.isEmpty()) {
+                        aors.remove(aor);
+                    } else {
+                        aors.put(aor, bindings);
+                    }
+                    offset += 8 + length;
+                } catch (IOException | RuntimeException bad) {
+                    log.warn("{}: the records from byte {} on are unreadable ({}); they are skipped, as a kill -9 "
+                            + "mid-write leaves them", file.getFileName(), offset, bad.getMessage());
+                    return 1;
+                }
+            }
+        }
+    }
+
+    // ---- the record format ----
+
+    /** Writes records: {@code int length, int crc32c, payload}. */
+    private static final class RecordWriter {
+        private final OutputStream out;
+        private final ByteArrayOutputStream payload = new ByteArrayOutputStream(512);
+        private final DataOutputStream data = new DataOutputStream(payload);
+        private final CRC32C crc = new CRC32C();
+
+        RecordWriter(OutputStream out) {
+            this.out = out;
+        }
+
+        void write(Aor aor, List<Binding> bindings) throws IOException {
+            payload.reset();
+            data.writeByte(FORMAT);
+            text(aor.user());
+            text(aor.domain());
+            data.writeInt(bindings.size());
+            for (Binding b : bindings) {
+                Flow f = b.flow();
+                text(b.contact());
+                text(f.transport().name());
+                text(f.remoteIp());
+                data.writeInt(f.remotePort());
+                data.writeBoolean(f.open());
+                Instant expires = b.expiresAt();
+                data.writeLong(expires.getEpochSecond());
+                data.writeInt(expires.getNano());
+                data.writeFloat(b.q());
+                text(b.callId());
+                data.writeLong(b.cseq());
+                optional(b.instanceId());
+                data.writeInt(b.regId());
+                data.writeInt(b.path().size());
+                for (String p : b.path()) {
+                    text(p);
+                }
+                optional(b.userAgent());
+                Instant registered = b.registeredAt();
+                data.writeLong(registered.getEpochSecond());
+                data.writeInt(registered.getNano());
+            }
+            data.flush();
+            crc.reset();
+            byte[] bytes = payload.toByteArray();
+            crc.update(bytes);
+            DataOutputStream frame = new DataOutputStream(out);
+            frame.writeInt(bytes.length);
+            frame.writeInt((int) crc.getValue());
+            frame.write(bytes);
+            frame.flush();
+        }
+
+        private void text(String s) throws IOException {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            data.writeInt(b.length);
+            data.write(b);
+        }
+
+        private void optional(String s) throws IOException {
+            data.writeBoolean(s != null);
+            if (s != null) {
+                text(s);
+            }
+        }
+    }
+
+    /** Reads one record's payload; any inconsistency is an exception, which ends the file. */
+    private static final class RecordReader {
+        private final ByteBuffer in;
+
+        RecordReader(ByteBuffer in) {
+            this.in = in;
+            int format = in.get();
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("record format " + format);
+            }
+        }
+
+        Aor aor() {
+            return new Aor(text(), text());
+        }
+
+        List<Binding> bindings() {
+            int n = count();
+            List<Binding> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String contact = text();
+                Transport transport = Transport.valueOf(text());
+                String ip = text();
+                int port = in.getInt();
+                boolean open = in.get() != 0;
+                Instant expires = Instant.ofEpochSecond(in.getLong(), in.getInt());
+                float q = in.getFloat();
+                String callId = text();
+                long cseq = in.getLong();
+                String instance = optional();
+                int regId = in.getInt();
+                int paths = count();
+                List<String> path = new ArrayList<>(paths);
+                for (int k = 0; k < paths; k++) {
+                    path.add(text());
+                }
+                String userAgent = optional();
+                Instant registered = Instant.ofEpochSecond(in.getLong(), in.getInt());
+                out.add(new Binding(contact, new Flow(transport, ip, port, 0, "", open), expires, q, callId, cseq,
+                        instance, regId, path, userAgent, registered));
+            }
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " bytes after the bindings");
+            }
+            return out;
+        }
+
+        private int count() {
+            int n = in.getInt();
+            if (n < 0 || n > in.remaining()) {
+                throw new IllegalArgumentException("a count of " + n);
+            }
+            return n;
+        }
+
+        private String text() {
+            int n = count();
+            String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
+            in.position(in.position() + n);
+            return s;
+        }
+
+        private String optional() {
+            return in.get() != 0 ? text() : null;
+        }
+    }
+}
