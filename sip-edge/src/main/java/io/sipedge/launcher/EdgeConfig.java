@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,7 +115,7 @@ public record EdgeConfig(
     /** Three probes in a row: a lost datagram or two never costs a phone its registration. */
     static final Setting<Integer> SIP_QUALIFY_MISSES = Setting.intRange("sip.qualify-misses", 3, 1, 10);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
-    static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
+    static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "").asSecret();
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
     static final Setting<Integer> HTTP_PORT = Setting.optionalPort("http.port", 8080);
     static final Setting<Integer> HTTP_MAX_BODY_SIZE =
@@ -183,7 +184,7 @@ public record EdgeConfig(
     static final Setting<Integer> PROVISIONING_AUTH_TOKEN_TTL =
             Setting.intRange("provisioning.auth-token-ttl", 600, 60, 86_400);
     static final Setting<String> DATA_DIR = Setting.text("data-dir", "./data");
-    static final Setting<String> ADMIN_KEY = Setting.text("admin-key", "");
+    static final Setting<String> ADMIN_KEY = Setting.text("admin-key", "").asSecret();
     static final Setting<Integer> MIN_EXPIRES = Setting.intRange("registrar.min-expires", 60, 1, 86_400);
     static final Setting<Integer> MAX_EXPIRES = Setting.intRange("registrar.max-expires", 3600, 1, 604_800);
     static final Setting<Integer> DEFAULT_EXPIRES = Setting.intRange("registrar.default-expires", 3600, 1, 604_800);
@@ -389,39 +390,159 @@ public record EdgeConfig(
      * @param file the YAML file, or null
      * @param env  the environment (System.getenv() in production)
      * @param sets {@code key=value} overrides from the command line
+     * @throws ConfigException carrying every problem found, not just the first
      */
     public static EdgeConfig load(Path file, Map<String, String> env, List<String> sets) {
+        return read(file, env, sets, false).config();
+    }
+
+    /**
+     * A configuration with the text every setting was given: what {@code --check-config} prints
+     * and the start-up log shows.
+     */
+    record Loaded(EdgeConfig config, Map<String, String> text) {
+        Loaded {
+            text = Map.copyOf(text);
+        }
+
+        /**
+         * Every setting's key and effective value, one line per section ({@code sip: address=…
+         * port=…}; keys outside a section first), secrets masked. A value with a space or a quote
+         * is quoted.
+         */
+        List<String> describe() {
+            Map<String, StringBuilder> lines = new LinkedHashMap<>();
+            lines.put("", new StringBuilder());
+            for (Setting<?> s : SETTINGS) {
+                int dot = s.key().indexOf('.');
+                String section = dot < 0 ? "" : s.key().substring(0, dot);
+                StringBuilder line = lines.computeIfAbsent(section, k -> new StringBuilder(k + ":"));
+                String value = s.shown(effectiveText(s));
+                if (!value.isEmpty() && !value.matches("[^\\s\"]+")) {
+                    value = '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+                }
+                line.append(line.length() == 0 ? "" : " ").append(s.key().substring(dot + 1)).append('=').append(value);
+            }
+            return lines.values().stream().filter(b -> b.length() > 0).map(StringBuilder::toString).toList();
+        }
+
+        private String effectiveText(Setting<?> s) {
+            if (s == DEFAULT_EXPIRES && !text.containsKey(s.key())) {
+                return Integer.toString(config.defaultExpires()); // unset: clamped into [min, max] by from()
+            }
+            return text.getOrDefault(s.key(), s.defaultText()).strip();
+        }
+    }
+
+    /**
+     * As {@link #load}, keeping the text of each setting for {@link Loaded#describe()}.
+     *
+     * @param check also verify what {@link ConfigCheck} does (the files the settings name), as
+     *              {@code --check-config} does, reporting its problems with all the others
+     */
+    static Loaded read(Path file, Map<String, String> env, List<String> sets, boolean check) {
+        List<ConfigException> problems = new ArrayList<>();
         Map<String, String> values = new LinkedHashMap<>();
         if (file != null) {
-            values.putAll(readYaml(file));
+            values.putAll(readYaml(file, problems));
         }
+        Set<String> known = new LinkedHashSet<>(OTHER_VARIABLES);
         for (Setting<?> s : SETTINGS) {
+            known.add(s.envName());
             String v = env.get(s.envName());
+            if (s.secret()) {
+                known.add(s.fileEnvName());
+                String fromFile = readSecretFile(s, env, problems);
+                if (fromFile != null) {
+                    v = fromFile;
+                }
+            }
             if (v != null) {
                 values.put(s.key(), v);
             }
         }
         for (String name : env.keySet()) {
-            if (name.startsWith("SIPEDGE_") && !OTHER_VARIABLES.contains(name)
-                    && SETTINGS.stream().noneMatch(s -> s.envName().equals(name))) {
+            if (name.startsWith("SIPEDGE_") && !known.contains(name)) {
                 // A misspelt variable would be ignored without a word, like a misspelt YAML key.
-                throw new ConfigException(name, "unknown environment variable (see --help for the settings)");
+                problems.add(new ConfigException(name, "unknown environment variable (see --help for the settings"
+                        + (name.endsWith("_FILE") ? "; only secrets can be read from a file: " + secretFileVariables()
+                        : "") + ")"));
             }
         }
         for (String set : sets) {
             int eq = set.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigException(set, "a --set needs key=value");
+                problems.add(new ConfigException(set, "a --set needs key=value"));
+                continue;
             }
             String key = set.substring(0, eq).strip();
-            requireKnown(key, "--set");
-            values.put(key, set.substring(eq + 1));
+            if (isKnown(key, "--set", problems)) {
+                values.put(key, set.substring(eq + 1));
+            }
         }
-        return from(values);
+        return new Loaded(from(values, problems, check), values);
+    }
+
+    /**
+     * A secret from the file its {@code _FILE} variable names (a Docker secret, a systemd
+     * credential): the file's text without its trailing newline. Null when the variable is unset.
+     */
+    private static String readSecretFile(Setting<?> s, Map<String, String> env, List<ConfigException> problems) {
+        String name = s.fileEnvName();
+        String path = env.get(name);
+        if (path == null) {
+            return null;
+        }
+        if (env.containsKey(s.envName())) {
+            problems.add(new ConfigException(name, "set either " + s.envName() + " or " + name + ", not both"));
+            return null;
+        }
+        String text;
+        try {
+            text = Files.readString(Path.of(path), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            // Never the content: a file that is almost UTF-8 may still be the secret.
+            problems.add(new ConfigException(name, "cannot read the " + s.key() + " from '" + path + "' ("
+                    + e.getClass().getSimpleName() + ")"));
+            return null;
+        }
+        if (text.endsWith("\n")) {
+            text = text.substring(0, text.length() - (text.endsWith("\r\n") ? 2 : 1));
+        }
+        if (text.isBlank()) {
+            // An empty credential file is a deployment that went wrong, not a wish for no key.
+            problems.add(new ConfigException(name, "'" + path + "' is empty"));
+            return null;
+        }
+        return text;
     }
 
     /** Builds the record from key/value text, checking every rule and the rules between keys. */
     static EdgeConfig from(Map<String, String> v) {
+        return from(v, new ArrayList<>(), false);
+    }
+
+    /**
+     * As {@link #from(Map)}, reporting the problems already found with every broken rule. A key
+     * that breaks its own rule takes its default here, and the rules between keys that involve it
+     * are skipped, so that one mistake is reported once.
+     */
+    private static EdgeConfig from(Map<String, String> given, List<ConfigException> problems, boolean check) {
+        Map<String, String> v = new LinkedHashMap<>(given);
+        Set<String> broken = new LinkedHashSet<>();
+        for (Setting<?> s : SETTINGS) {
+            String text = v.get(s.key());
+            if (text == null) {
+                continue;
+            }
+            try {
+                s.parse(text);
+            } catch (ConfigException e) {
+                problems.add(e);
+                broken.add(s.key());
+                v.remove(s.key());
+            }
+        }
         int min = get(v, MIN_EXPIRES);
         int max = get(v, MAX_EXPIRES);
         int dflt = get(v, DEFAULT_EXPIRES);
@@ -458,35 +579,50 @@ public record EdgeConfig(
                         get(v, HTTP_MAX_CONNECTIONS_PER_IP), Duration.ofMillis(get(v, HTTP_REQUEST_TIMEOUT))),
                 get(v, LOG_FORMAT), get(v, EXPIRES_SPREAD), new Lifecycle(get(v, PERSIST_BINDINGS),
                 get(v, PERSIST_INTERVAL), get(v, DRAIN_SECONDS), get(v, RETRY_AFTER)));
-        if (c.maxExpires() < c.minExpires()) {
-            throw new ConfigException(MAX_EXPIRES.key(), "must not be below registrar.min-expires");
+        Rules rules = new Rules(problems, broken);
+        boolean expiryOrder = rules.check(c.maxExpires() >= c.minExpires(), MAX_EXPIRES,
+                "must not be below registrar.min-expires", MIN_EXPIRES);
+        if (expiryOrder) {
+            rules.check(c.defaultExpires() >= c.minExpires() && c.defaultExpires() <= c.maxExpires(), DEFAULT_EXPIRES,
+                    "must lie between registrar.min-expires and registrar.max-expires", MIN_EXPIRES, MAX_EXPIRES);
         }
-        if (c.defaultExpires() < c.minExpires() || c.defaultExpires() > c.maxExpires()) {
-            throw new ConfigException(DEFAULT_EXPIRES.key(),
-                    "must lie between registrar.min-expires and registrar.max-expires");
-        }
-        if (!isIpLiteral(c.sipAddress())) {
-            throw new ConfigException(SIP_ADDRESS.key(), "must be an IP address (got '" + c.sipAddress() + "')");
-        }
-        if (!isIpLiteral(c.httpAddress())) {
-            throw new ConfigException(HTTP_ADDRESS.key(), "must be an IP address (got '" + c.httpAddress() + "')");
-        }
-        if (c.sipTlsPort() > 0 && c.sipTlsPort() == c.sipPort()) {
-            throw new ConfigException(SIP_TLS_PORT.key(), "must differ from sip.port");
-        }
+        rules.check(isIpLiteral(c.sipAddress()), SIP_ADDRESS, "must be an IP address (got '" + c.sipAddress() + "')");
+        rules.check(isIpLiteral(c.httpAddress()), HTTP_ADDRESS,
+                "must be an IP address (got '" + c.httpAddress() + "')");
+        rules.check(c.sipTlsPort() <= 0 || c.sipTlsPort() != c.sipPort(), SIP_TLS_PORT, "must differ from sip.port",
+                SIP_PORT);
         WebSockets ws = c.webSockets();
-        if (ws.port() > 0 && (ws.port() == c.sipPort() || ws.port() == c.sipTlsPort())) {
-            throw new ConfigException(SIP_WS_PORT.key(), "must differ from sip.port and sip.tls-port");
+        rules.check(ws.port() <= 0 || (ws.port() != c.sipPort() && ws.port() != c.sipTlsPort()), SIP_WS_PORT,
+                "must differ from sip.port and sip.tls-port", SIP_PORT, SIP_TLS_PORT);
+        rules.check(ws.tlsPort() <= 0 || (ws.tlsPort() != c.sipPort() && ws.tlsPort() != c.sipTlsPort()
+                        && ws.tlsPort() != ws.port()), SIP_WSS_PORT,
+                "must differ from sip.port, sip.tls-port and sip.ws-port", SIP_PORT, SIP_TLS_PORT, SIP_WS_PORT);
+        rules.check(c.tlsKeystore().isEmpty() || Files.isReadable(Path.of(c.tlsKeystore())), TLS_KEYSTORE,
+                "must name a readable PKCS#12 file (got '" + c.tlsKeystore() + "')");
+        if (check) {
+            Set<String> reported = new LinkedHashSet<>();
+            problems.forEach(p -> reported.add(p.key()));
+            problems.addAll(ConfigCheck.beyondTheRules(c, reported));
         }
-        if (ws.tlsPort() > 0 && (ws.tlsPort() == c.sipPort() || ws.tlsPort() == c.sipTlsPort()
-                || ws.tlsPort() == ws.port())) {
-            throw new ConfigException(SIP_WSS_PORT.key(), "must differ from sip.port, sip.tls-port and sip.ws-port");
-        }
-        if (!c.tlsKeystore().isEmpty() && !Files.isReadable(Path.of(c.tlsKeystore()))) {
-            throw new ConfigException(TLS_KEYSTORE.key(), "must name a readable PKCS#12 file (got '"
-                    + c.tlsKeystore() + "')");
-        }
+        ConfigException.throwIfAny(problems);
         return c;
+    }
+
+    /** Collects the rules between keys that are broken, skipping those that involve a key already reported. */
+    private record Rules(List<ConfigException> problems, Set<String> broken) {
+        /** Returns {@code holds}; records the problem under {@code key} when it does not. */
+        boolean check(boolean holds, Setting<?> key, String message, Setting<?>... involved) {
+            if (holds || broken.contains(key.key())) {
+                return holds;
+            }
+            for (Setting<?> s : involved) {
+                if (broken.contains(s.key())) {
+                    return holds;
+                }
+            }
+            problems.add(new ConfigException(key.key(), message));
+            return holds;
+        }
     }
 
     /** A dotted-quad IPv4 or an IPv6 literal; never a name (InetAddress parses a text with ':' as IPv6 only). */
@@ -564,17 +700,18 @@ public record EdgeConfig(
         return out;
     }
 
-    private static void requireKnown(String key, String where) {
+    private static boolean isKnown(String key, String where, List<ConfigException> problems) {
         for (Setting<?> s : SETTINGS) {
             if (s.key().equals(key)) {
-                return;
+                return true;
             }
         }
-        throw new ConfigException(key, "unknown key (in " + where + ")");
+        problems.add(new ConfigException(key, "unknown key (in " + where + ")"));
+        return false;
     }
 
-    /** Flattens the YAML tree to dotted keys; lists become comma-separated text. */
-    private static Map<String, String> readYaml(Path file) {
+    /** Flattens the YAML tree to dotted keys; lists become comma-separated text. Unknown keys are problems. */
+    private static Map<String, String> readYaml(Path file, List<ConfigException> problems) {
         JsonNode root;
         try {
             if (Files.size(file) == 0) {
@@ -592,19 +729,22 @@ public record EdgeConfig(
         if (!root.isObject()) {
             throw new ConfigException("--config", file + " must be a YAML mapping of keys");
         }
-        flatten("", root, out, file);
+        flatten("", root, out, file, problems);
         return out;
     }
 
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file) {
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file,
+                                List<ConfigException> problems) {
         for (Map.Entry<String, JsonNode> f : node.properties()) {
             String key = (prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey()).toLowerCase(Locale.ROOT);
             JsonNode value = f.getValue();
             if (value.isObject()) {
-                flatten(key, value, out, file);
+                flatten(key, value, out, file, problems);
                 continue;
             }
-            requireKnown(key, file.toString());
+            if (!isKnown(key, file.toString(), problems)) {
+                continue;
+            }
             if (value.isArray()) {
                 List<String> items = new ArrayList<>();
                 value.forEach(item -> items.add(item.asText()));
@@ -613,6 +753,11 @@ public record EdgeConfig(
                 out.put(key, value.asText());
             }
         }
+    }
+
+    /** The variables that read a secret from a file, for --help. */
+    static String secretFileVariables() {
+        return String.join(", ", SETTINGS.stream().filter(Setting::secret).map(Setting::fileEnvName).toList());
     }
 
     /** Keys, defaults, environment variables and rules, for --help. */

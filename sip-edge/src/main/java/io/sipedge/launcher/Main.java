@@ -16,12 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar sip-edge.jar [--config FILE] [--set key=value]... [run | import FILE [--skip-invalid]]}.
- * Exit codes: 0 done, 1 failure at run time (a port taken, bad import lines), 2 bad usage or configuration.
+ * {@code java -jar sip-edge.jar [--config FILE] [--set key=value]... [run | import FILE [--skip-invalid] |
+ * --check-config]}. Exit codes: 0 done, 1 failure at run time (a port taken, bad import lines), 2 bad
+ * usage or configuration.
  */
 public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
     static final int EXIT_FAILURE = 1;
     static final int EXIT_CONFIG = 2;
 
@@ -40,6 +44,7 @@ public final class Main {
         Path config = env.containsKey("SIPEDGE_CONFIG") ? Path.of(env.get("SIPEDGE_CONFIG")) : null;
         List<String> sets = new ArrayList<>();
         List<String> rest = new ArrayList<>();
+        boolean check = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -61,19 +66,32 @@ public final class Main {
                     }
                     sets.add(args[i]);
                 }
+                case "--check-config" -> check = true;
                 default -> rest.add(a);
             }
         }
-        EdgeConfig cfg;
+        if (check && !rest.isEmpty()) {
+            err.println("sip-edge: --check-config takes no command (got " + rest.get(0) + ")");
+            return EXIT_CONFIG;
+        }
+        EdgeConfig.Loaded loaded;
         try {
             if (config != null && !Files.isReadable(config)) {
                 throw new ConfigException("--config", "cannot read " + config);
             }
-            cfg = EdgeConfig.load(config, env, sets);
+            loaded = EdgeConfig.read(config, env, sets, check);
         } catch (ConfigException e) {
-            err.println("sip-edge: configuration error: " + e.getMessage());
+            for (ConfigException p : e.problems()) {
+                err.println("sip-edge: configuration error: " + p.getMessage());
+            }
             return EXIT_CONFIG;
         }
+        if (check) {
+            out.println("configuration OK");
+            loaded.describe().forEach(line -> out.println("  " + line));
+            return 0;
+        }
+        EdgeConfig cfg = loaded.config();
         String command = rest.isEmpty() ? "run" : rest.get(0);
         switch (command) {
             case "run" -> {
@@ -81,7 +99,7 @@ public final class Main {
                     err.println("sip-edge: unexpected argument " + rest.get(1) + " (see --help)");
                     return EXIT_CONFIG;
                 }
-                return serve(cfg, err);
+                return serve(loaded, err);
             }
             case "import" -> {
                 boolean skip = rest.remove("--skip-invalid");
@@ -99,13 +117,20 @@ public final class Main {
         }
     }
 
-    private static int serve(EdgeConfig cfg, PrintStream err) {
+    private static int serve(EdgeConfig.Loaded loaded, PrintStream err) {
+        EdgeConfig cfg = loaded.config();
         Edge edge;
         try {
             LogFormat.apply(cfg.logFormat());
+            // Once, before anything starts: what this process runs with, secrets masked.
+            for (String line : loaded.describe()) {
+                log.info("configuration {}", line);
+            }
             edge = Edge.start(cfg, InstantSource.system());
         } catch (ConfigException e) {
-            err.println("sip-edge: configuration error: " + e.getMessage());
+            for (ConfigException p : e.problems()) {
+                err.println("sip-edge: configuration error: " + p.getMessage());
+            }
             return EXIT_CONFIG;
         } catch (DirectoryException e) {
             err.println("sip-edge: " + e.getMessage());
@@ -193,13 +218,20 @@ public final class Main {
                                                                         bulk-import users, lines domain;username;password[;auth_username]
                                                                         (stop the edge first; a bad line refuses the file unless --skip-invalid;
                                                                         --md5-only makes the file's tenants offer only MD5 challenges)
+                  java -jar sip-edge.jar [options] --check-config       check the configuration and exit: 0 and "configuration OK"
+                                                                        with the effective settings (secrets masked), or 2 and one
+                                                                        line per error; binds no port and writes nothing
                   java -jar sip-edge.jar --help                         this text
 
                 Options:
                   --config FILE      read settings from a YAML file (also SIPEDGE_CONFIG); see config/edge.yaml
                   --set KEY=VALUE    override one setting (repeatable); wins over the file and the environment
 
+                Environment: SIPEDGE_<KEY> sets a setting (the variables below); a secret may instead be read
+                from a file, SIPEDGE_<KEY>_FILE=PATH (trailing newline dropped), as Docker secrets and systemd
+                credentials provide them: {secret-files}.
+
                 Settings (key, environment variable, default, rule):
-                """ + EdgeConfig.reference();
+                """.replace("{secret-files}", EdgeConfig.secretFileVariables()) + EdgeConfig.reference();
     }
 }

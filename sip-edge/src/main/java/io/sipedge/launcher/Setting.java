@@ -9,19 +9,48 @@ import java.util.function.Function;
  * One configuration key: its name (lower case, dashed, dotted by section), default, rule and
  * parser. Values arrive as text from YAML scalars, environment variables and flags alike, so each
  * key is parsed and checked in exactly one place.
+ *
+ * <p>A {@code secret} key (a password, a key) is declared so, not recognised by its name: its value
+ * is masked wherever the configuration is shown, including its own error messages, and it may be
+ * read from a file named by {@link #fileEnvName()}.
  */
-record Setting<T>(String key, String defaultText, String rule, Function<String, T> parser) {
+record Setting<T>(String key, String defaultText, String rule, Function<String, T> parser, boolean secret) {
+
+    /** What the configuration shows instead of a secret that is set; an unset one shows as empty. */
+    static final String MASK = "***";
+
+    Setting(String key, String defaultText, String rule, Function<String, T> parser) {
+        this(key, defaultText, rule, parser, false);
+    }
+
+    /** The same key, declared secret. */
+    Setting<T> asSecret() {
+        return new Setting<>(key, defaultText, rule, parser, true);
+    }
 
     /** The environment variable that overrides this key: SIPEDGE_ + key, upper case, '.' and '-' as '_'. */
     String envName() {
         return "SIPEDGE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
+    /**
+     * The variable naming a file that holds this secret's value ({@code SIPEDGE_ADMIN_KEY_FILE}), as
+     * Docker secrets and systemd credentials provide them; null for a key that is not secret.
+     */
+    String fileEnvName() {
+        return secret ? envName() + "_FILE" : null;
+    }
+
+    /** The value as the configuration may show it: a secret as {@link #MASK}, or empty when unset. */
+    String shown(String text) {
+        return secret && !text.isEmpty() ? MASK : text;
+    }
+
     T parse(String text) {
         try {
             return parser.apply(text.strip());
         } catch (RuntimeException e) {
-            throw new ConfigException(key, rule + " (got '" + text.strip() + "')");
+            throw new ConfigException(key, rule + " (got '" + shown(text.strip()) + "')");
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +50,19 @@ final class ChildEdge {
      * ({@code ulimit -n}; 0 for the inherited limit).
      */
     static ChildEdge spawn(int openFiles, Path dataDir, String adminKey, String... args) throws IOException {
+        return spawn(openFiles, Map.of("SIPEDGE_ADMIN_KEY", adminKey), dataDir, args);
+    }
+
+    /**
+     * As {@link #spawn(Path, String, String...)}, with these {@code SIPEDGE_*} variables instead of
+     * just the admin key (say, {@code SIPEDGE_ADMIN_KEY_FILE}).
+     */
+    static ChildEdge spawn(Map<String, String> env, Path dataDir, String... args) throws IOException {
+        return spawn(0, env, dataDir, args);
+    }
+
+    private static ChildEdge spawn(int openFiles, Map<String, String> env, Path dataDir, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         if (openFiles > 0) {
             cmd.addAll(List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$0\" \"$@\""));
@@ -66,7 +80,7 @@ final class ChildEdge {
         // Only this test's settings: nothing inherited from the developer's or CI's environment.
         pb.environment().keySet().removeIf(k -> k.startsWith("SIPEDGE_"));
         pb.environment().put("SIPEDGE_DATA_DIR", dataDir.toString());
-        pb.environment().put("SIPEDGE_ADMIN_KEY", adminKey);
+        pb.environment().putAll(env);
         return new ChildEdge(String.join(" ", args.length == 0 ? List.of("run") : List.of(args)), pb.start());
     }
 
