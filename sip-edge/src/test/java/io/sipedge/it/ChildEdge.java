@@ -23,7 +23,8 @@ final class ChildEdge {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern LISTENING =
-            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, ws [^,]*, wss [^,]*, http ([^;]+);");
+            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, ws [^,]*, wss [^,]*, http ([^;,]+)"
+                    + "(?:, admin ([^;]+))?;");
 
     private final String name;
     private final Process process;
@@ -60,7 +61,7 @@ final class ChildEdge {
                 "io.sipedge.launcher.Main",
                 "--set", "sip.address=127.0.0.1", "--set", "sip.port=0", "--set", "sip.tls-port=0",
                 "--set", "sip.ws-port=0", "--set", "sip.wss-port=0",
-                "--set", "http.port=0", "--set", "http.address=127.0.0.1"));
+                "--set", "http.port=0", "--set", "http.address=127.0.0.1", "--set", "http.admin-port=-1"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         // Only this test's settings: nothing inherited from the developer's or CI's environment.
@@ -103,6 +104,12 @@ final class ChildEdge {
     int awaitHttpPort() throws InterruptedException {
         String http = awaitStartLine().group(2);
         return Integer.parseInt(http.substring(http.lastIndexOf(':') + 1));
+    }
+
+    /** Waits for the startup line and returns the admin listener's port it names, or -1 for none. */
+    int awaitAdminPort() throws InterruptedException {
+        String admin = awaitStartLine().group(3);
+        return admin == null ? -1 : Integer.parseInt(admin.substring(admin.lastIndexOf(':') + 1));
     }
 
     private Matcher awaitStartLine() throws InterruptedException {
