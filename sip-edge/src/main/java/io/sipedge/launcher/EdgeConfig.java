@@ -472,7 +472,8 @@ public record EdgeConfig(
             throw new ConfigException(HTTP_ADMIN_ADDRESS.key(), "must be an IP address (got '" + c.httpAdminAddress()
                     + "')");
         }
-        if (c.httpPort() > 0 && c.httpAdminPort() == c.httpPort() && sameSockets(c.httpAddress(), c.httpAdminAddress())) {
+        if (c.httpPort() > 0 && c.httpAdminPort() == c.httpPort()
+                && sameSockets(c.httpAddress(), c.httpAdminAddress())) {
             throw new ConfigException(HTTP_ADMIN_PORT.key(), "must differ from http.port when http.address and "
                     + "http.admin-address are the same or either is a wildcard (got " + c.httpAdminPort() + ")");
         }

@@ -52,7 +52,8 @@ class AdminListenerApiTest {
             assertEquals(201, issued.status(), issued.toString());
             String url = issued.data().get("url").asText();
             assertTrue(url.startsWith("http://"), url);
-            assertTrue(url.contains(":" + edge.httpPort() + "/provisioning/"), "links point at the public port: " + url);
+            assertTrue(url.contains(":" + edge.httpPort() + "/provisioning/"),
+                    "links point at the public port: " + url);
             ProvisioningClient phone = new ProvisioningClient(edge.httpPort());
             HttpResponse<byte[]> qr = phone.get(ProvisioningClient.pathOf(issued.data().get("qrcode_url").asText()));
             assertEquals(200, qr.statusCode(), "the QR image is for the user, on the public port");

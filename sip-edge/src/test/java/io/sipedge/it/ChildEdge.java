@@ -23,8 +23,8 @@ final class ChildEdge {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern LISTENING =
-            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, ws [^,]*, wss [^,]*, http ([^;,]+)"
-                    + "(?:, admin ([^;]+))?;");
+            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls [^,]*, ws [^,]*, wss [^,]*, "
+                    + "http ([^;,]+)(?:, admin ([^;]+))?;");
 
     private final String name;
     private final Process process;

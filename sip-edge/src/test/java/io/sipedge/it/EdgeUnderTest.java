@@ -50,7 +50,8 @@ public final class EdgeUnderTest implements AutoCloseable {
         Path data = Files.createTempDirectory("sip-edge-it");
         List<String> all = new ArrayList<>(List.of("sip.address=127.0.0.1", "sip.port=0", "sip.tls-port=0",
                 "sip.ws-port=0", "sip.wss-port=0",
-                "http.address=127.0.0.1", "http.port=0", "http.admin-port=-1", "data-dir=" + data, "admin-key=" + ADMIN_KEY,
+                "http.address=127.0.0.1", "http.port=0", "http.admin-port=-1", "data-dir=" + data,
+                "admin-key=" + ADMIN_KEY,
                 "security.allowlist=127.0.0.1"));
         all.addAll(List.of(sets));
         EdgeConfig cfg = EdgeConfig.load(null, Map.of(), all);
