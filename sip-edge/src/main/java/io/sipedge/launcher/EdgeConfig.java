@@ -119,14 +119,16 @@ public record EdgeConfig(
      * Empty: sip.address. Phones fetch provisioning where they register, and an edge whose SIP is
      * bound to loopback or to one interface should not serve HTTP on every other one.
      */
-    static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "");
+    static final Setting<String> HTTP_ADDRESS = new Setting<>("http.address", "",
+            "must be empty (the sip.address) or an IP address", s -> s); // checked in from(), after the default
     static final Setting<Integer> HTTP_PORT = Setting.optionalPort("http.port", 8080);
     /**
      * The operator API's own listener. Loopback by default: /v2 (every account, device and
      * password), /metrics and /openapi.json never face the network phones reach unless the
      * operator chooses an address for them.
      */
-    static final Setting<String> HTTP_ADMIN_ADDRESS = Setting.text("http.admin-address", "127.0.0.1");
+    static final Setting<String> HTTP_ADMIN_ADDRESS = new Setting<>("http.admin-address", "127.0.0.1",
+            "must be an IP address", s -> s); // checked in from(), only when the admin listener is on
     /** -1 (or off, or empty): no admin listener; the whole API is on http.port, as before it existed. */
     static final Setting<Integer> HTTP_ADMIN_PORT = new Setting<>("http.admin-port", "8081",
             "must be a port from 0 (ephemeral) to 65535, or -1, off or empty for no admin listener", s -> {
