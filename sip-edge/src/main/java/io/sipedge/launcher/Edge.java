@@ -4,9 +4,11 @@ import io.sipedge.directory.Directory;
 import io.sipedge.directory.file.FileDirectory;
 import io.sipedge.http.api.Api;
 import io.sipedge.http.api.ApiContext;
+import io.sipedge.http.api.Handler;
 import io.sipedge.http.api.ProvisioningSettings;
 import io.sipedge.http.auth.TokenService;
 import io.sipedge.http.metrics.EdgeMetrics;
+import io.sipedge.http.routing.Router;
 import io.sipedge.http.server.HttpServer;
 import io.sipedge.location.ExpiryReaper;
 import io.sipedge.location.InMemoryLocationStore;
@@ -58,6 +60,8 @@ public final class Edge implements AutoCloseable {
     private final Proxy proxy;
     private final Transports sip;
     private final HttpServer http;
+    /** The operator API's own listener, or null when it shares {@link #http}. */
+    private final HttpServer admin;
     private final EdgeMetrics metrics;
     private final Dispatcher dispatcher;
     private final EdgeConfig.Lifecycle lifecycle;
@@ -66,7 +70,8 @@ public final class Edge implements AutoCloseable {
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, BindingJournal journal, ExpiryReaper reaper,
                  FlowCloser flowCloser, Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http,
-                 EdgeMetrics metrics, Dispatcher dispatcher, EdgeConfig.Lifecycle lifecycle, AtomicBoolean serving) {
+                 HttpServer admin, EdgeMetrics metrics, Dispatcher dispatcher, EdgeConfig.Lifecycle lifecycle,
+                 AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.journal = journal;
@@ -78,6 +83,7 @@ public final class Edge implements AutoCloseable {
         this.proxy = proxy;
         this.sip = sip;
         this.http = http;
+        this.admin = admin;
         this.metrics = metrics;
         this.serving = serving;
     }
@@ -96,6 +102,7 @@ public final class Edge implements AutoCloseable {
         Proxy proxy = null;
         Transports sip = null;
         HttpServer http = null;
+        HttpServer admin = null;
         EdgeMetrics metrics = null;
         try {
             byte[] adminKeyHash = AdminKey.ensure(data, cfg.adminKey());
@@ -191,21 +198,34 @@ public final class Edge implements AutoCloseable {
                         stun.isEmpty() ? null : stun.substring(0, colon),
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
                         () -> readiness(cfg, sipRef, serving), metrics::scrape, prov, bans);
+                // With an admin listener, the public one serves only what phones and their users fetch;
+                // each listener has its own connection caps and client guard, and both share the
+                // tokens and the stores (README, "A separate admin listener").
+                Router<Handler> all = Api.router(api);
+                boolean split = cfg.httpAdminPort() >= 0;
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
-                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads(), cfg.httpClients()), Api.router(api), tokens,
-                        metrics.httpRequests());
+                        cfg.httpMaxBodySize(), cfg.httpWorkerThreads(), cfg.httpClients()),
+                        split ? Api.publicRoutes(all) : all, tokens, metrics.httpRequests());
                 bound[0] = http;
+                if (split) {
+                    admin = HttpServer.start(new HttpServer.Settings(cfg.httpAdminAddress(), cfg.httpAdminPort(),
+                            cfg.httpMaxBodySize(), cfg.httpWorkerThreads(), cfg.httpClients()), all, tokens,
+                            metrics.httpRequests());
+                }
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, journal, reaper, flowCloser, qualifier, proxy, sip, http, metrics,
-                    dispatcher, lifecycle, serving);
-            log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
+            Edge edge = new Edge(directory, locations, journal, reaper, flowCloser, qualifier, proxy, sip, http, admin,
+                    metrics, dispatcher, lifecycle, serving);
+            // Tests parse this line (ChildEdge): the admin listener is appended only when there is one.
+            log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}{}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
                     listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
-                    http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
+                    http != null ? cfg.httpAddress() + ":" + http.port() : "off",
+                    admin != null ? ", admin " + cfg.httpAdminAddress() + ":" + admin.port() : "",
+                    data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
+            closeAll(http, admin, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
             throw e;
         }
     }
@@ -309,7 +329,7 @@ public final class Edge implements AutoCloseable {
         return sip.tlsPort();
     }
 
-    /** The HTTP port bound, or -1. */
+    /** The (public) HTTP port bound, or -1. */
     public int httpPort() {
         return http == null ? -1 : http.port();
     }
@@ -348,21 +368,29 @@ public final class Edge implements AutoCloseable {
         return journal;
     }
 
+    /** The admin listener's port bound, or -1 when the operator API is on {@link #httpPort()}. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
+        closeAll(http, admin, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
     }
 
     /**
      * Shutdown order: front doors first (qualify sends through SIP, so it stops before it), then
      * timers and metrics, then the durable store. Nulls were never started.
      */
-    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, Proxy proxy,
+    private static void closeAll(HttpServer http, HttpServer admin, Qualifier qualifier, Transports sip, Proxy proxy,
                                  FlowCloser flowCloser, BindingJournal journal, ExpiryReaper reaper,
                                  EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
         if (qualifier != null) {
             qualifier.close();

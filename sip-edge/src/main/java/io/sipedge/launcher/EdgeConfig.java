@@ -34,7 +34,8 @@ import java.util.Set;
  * keys. An unknown key or a broken rule is a {@link ConfigException} naming the key and the rule.
  */
 public record EdgeConfig(
-        String sipAddress, int sipPort, int sipTlsPort, int httpPort, String httpAddress, Path dataDir,
+        String sipAddress, int sipPort, int sipTlsPort, int httpPort, String httpAddress, String httpAdminAddress,
+        int httpAdminPort, Path dataDir,
         String adminKey, String tlsKeystore, String tlsKeystorePassword,
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
@@ -116,8 +117,32 @@ public record EdgeConfig(
     static final Setting<Integer> SIP_QUALIFY_MISSES = Setting.intRange("sip.qualify-misses", 3, 1, 10);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "").asSecret();
-    static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
+    /**
+     * Empty: sip.address. Phones fetch provisioning where they register, and an edge whose SIP is
+     * bound to loopback or to one interface should not serve HTTP on every other one.
+     */
+    static final Setting<String> HTTP_ADDRESS = new Setting<>("http.address", "",
+            "must be empty (the sip.address) or an IP address", s -> s); // checked in from(), after the default
     static final Setting<Integer> HTTP_PORT = Setting.optionalPort("http.port", 8080);
+    /**
+     * The operator API's own listener. Loopback by default: /v2 (every account, device and
+     * password), /metrics and /openapi.json never face the network phones reach unless the
+     * operator chooses an address for them.
+     */
+    static final Setting<String> HTTP_ADMIN_ADDRESS = new Setting<>("http.admin-address", "127.0.0.1",
+            "must be an IP address", s -> s); // checked in from(), only when the admin listener is on
+    /** -1 (or off, or empty): no admin listener; the whole API is on http.port, as before it existed. */
+    static final Setting<Integer> HTTP_ADMIN_PORT = new Setting<>("http.admin-port", "8081",
+            "must be a port from 0 (ephemeral) to 65535, or -1, off or empty for no admin listener", s -> {
+                if (s.isEmpty() || s.equals("off") || s.equals("false")) { // YAML 1.1 reads off as false
+                    return -1;
+                }
+                int v = Integer.parseInt(s);
+                if (v < -1 || v > 65535) {
+                    throw new IllegalArgumentException();
+                }
+                return v;
+            });
     static final Setting<Integer> HTTP_MAX_BODY_SIZE =
             Setting.intRange("http.max-body-size", 65_536, 1024, 16 * 1024 * 1024);
     static final Setting<Integer> HTTP_WORKER_THREADS = Setting.intRange("http.worker-threads", 4, 1, 64);
@@ -278,7 +303,8 @@ public record EdgeConfig(
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
             SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
             SIP_WRITE_TIMEOUT, SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
-            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT,
+            HTTP_ADMIN_ADDRESS, HTTP_ADMIN_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, HTTP_TRUSTED_PROXIES, HTTP_RATE, HTTP_BURST, HTTP_FAILURES, HTTP_FAILURE_WINDOW,
             HTTP_LOCKOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP, HTTP_REQUEST_TIMEOUT, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
@@ -549,8 +575,11 @@ public record EdgeConfig(
         if (!v.containsKey(DEFAULT_EXPIRES.key()) && max >= min) {
             dflt = Math.max(min, Math.min(max, dflt)); // unset: the built-in default, clamped into [min, max]
         }
-        EdgeConfig c = new EdgeConfig(get(v, SIP_ADDRESS), get(v, SIP_PORT), get(v, SIP_TLS_PORT), get(v, HTTP_PORT),
-                get(v, HTTP_ADDRESS), Path.of(get(v, DATA_DIR)), get(v, ADMIN_KEY), get(v, TLS_KEYSTORE),
+        String sipAddress = get(v, SIP_ADDRESS);
+        String httpAddress = get(v, HTTP_ADDRESS);
+        EdgeConfig c = new EdgeConfig(sipAddress, get(v, SIP_PORT), get(v, SIP_TLS_PORT), get(v, HTTP_PORT),
+                httpAddress.isEmpty() ? sipAddress : httpAddress, get(v, HTTP_ADMIN_ADDRESS), get(v, HTTP_ADMIN_PORT),
+                Path.of(get(v, DATA_DIR)), get(v, ADMIN_KEY), get(v, TLS_KEYSTORE),
                 get(v, TLS_KEYSTORE_PASSWORD), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
@@ -586,9 +615,17 @@ public record EdgeConfig(
             rules.check(c.defaultExpires() >= c.minExpires() && c.defaultExpires() <= c.maxExpires(), DEFAULT_EXPIRES,
                     "must lie between registrar.min-expires and registrar.max-expires", MIN_EXPIRES, MAX_EXPIRES);
         }
+        rules.check(c.httpAdminPort() < 0 || isIpLiteral(c.httpAdminAddress()), HTTP_ADMIN_ADDRESS,
+                "must be an IP address (got '" + c.httpAdminAddress() + "')");
+        rules.check(!(c.httpPort() > 0 && c.httpAdminPort() == c.httpPort() && isIpLiteral(c.httpAddress())
+                        && isIpLiteral(c.httpAdminAddress()) && sameSockets(c.httpAddress(), c.httpAdminAddress())),
+                HTTP_ADMIN_PORT,
+                "must differ from http.port when http.address and http.admin-address are the same or either is a "
+                        + "wildcard (got " + c.httpAdminPort() + ")", HTTP_PORT, HTTP_ADDRESS, HTTP_ADMIN_ADDRESS);
         rules.check(isIpLiteral(c.sipAddress()), SIP_ADDRESS, "must be an IP address (got '" + c.sipAddress() + "')");
-        rules.check(isIpLiteral(c.httpAddress()), HTTP_ADDRESS,
-                "must be an IP address (got '" + c.httpAddress() + "')");
+        // An empty http.address is the sip.address: a bad one is reported once, under its own key.
+        rules.check(httpAddress.isEmpty() || isIpLiteral(httpAddress), HTTP_ADDRESS,
+                "must be an IP address (got '" + httpAddress + "')");
         rules.check(c.sipTlsPort() <= 0 || c.sipTlsPort() != c.sipPort(), SIP_TLS_PORT, "must differ from sip.port",
                 SIP_PORT);
         WebSockets ws = c.webSockets();
@@ -622,6 +659,20 @@ public record EdgeConfig(
             }
             problems.add(new ConfigException(key.key(), message));
             return holds;
+        }
+    }
+
+    /**
+     * Whether two listeners on these addresses and one port would collide: the same address, or
+     * either a wildcard (on Linux {@code ::} takes IPv4 too, so any wildcard is treated as taking all).
+     */
+    private static boolean sameSockets(String a, String b) {
+        try {
+            InetAddress x = InetAddress.getByName(a); // IP literals only (checked above): no DNS
+            InetAddress y = InetAddress.getByName(b);
+            return x.equals(y) || x.isAnyLocalAddress() || y.isAnyLocalAddress();
+        } catch (UnknownHostException e) {
+            return false;
         }
     }
 
@@ -774,6 +825,7 @@ public record EdgeConfig(
     @Override
     public String toString() {
         return "EdgeConfig[sip=" + sipAddress + ":" + sipPort + " tls=" + sipTlsPort + " http=" + httpAddress + ":"
-                + httpPort + " data=" + dataDir + "]";
+                + httpPort + " admin=" + (httpAdminPort < 0 ? "off" : httpAdminAddress + ":" + httpAdminPort)
+                + " data=" + dataDir + "]";
     }
 }

@@ -141,7 +141,7 @@ public final class Main {
                 root = root.getCause();
             }
             String hint = root instanceof BindException ? " (is a port already in use? see sip.port, sip.tls-port, "
-                    + "http.port)" : "";
+                    + "http.port, http.admin-port)" : "";
             err.println("sip-edge: cannot start: " + root + hint);
             return EXIT_FAILURE;
         }

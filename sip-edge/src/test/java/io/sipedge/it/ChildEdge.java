@@ -24,7 +24,8 @@ final class ChildEdge {
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern LISTENING =
-            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls ([^,]*), ws [^,]*, wss [^,]*, http ([^;]+);");
+            Pattern.compile("sip-edge listening: SIP udp\\+tcp 127\\.0\\.0\\.1:(\\d+), tls ([^,]*), ws [^,]*, wss [^,]*, "
+                    + "http ([^;,]+)(?:, admin ([^;]+))?;");
 
     private final String name;
     private final Process process;
@@ -74,7 +75,7 @@ final class ChildEdge {
                 "io.sipedge.launcher.Main",
                 "--set", "sip.address=127.0.0.1", "--set", "sip.port=0", "--set", "sip.tls-port=0",
                 "--set", "sip.ws-port=0", "--set", "sip.wss-port=0",
-                "--set", "http.port=0", "--set", "http.address=127.0.0.1"));
+                "--set", "http.port=0", "--set", "http.address=127.0.0.1", "--set", "http.admin-port=-1"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         // Only this test's settings: nothing inherited from the developer's or CI's environment.
@@ -118,18 +119,24 @@ final class ChildEdge {
         return awaitPorts().http();
     }
 
-    /** The ports a started edge listens on; -1 for one that is off. */
-    record Ports(int sip, int tls, int http) {
+    /** The ports a started edge listens on; -1 for one that is off (no admin listener: the API is on http). */
+    record Ports(int sip, int tls, int http, int admin) {
     }
 
     /** Waits for the startup line and returns the ports it names. */
     Ports awaitPorts() throws InterruptedException {
         Matcher m = awaitStartLine();
-        return new Ports(Integer.parseInt(m.group(1)), portOf(m.group(2)), portOf(m.group(3)));
+        return new Ports(Integer.parseInt(m.group(1)), portOf(m.group(2)), portOf(m.group(3)), portOf(m.group(4)));
     }
 
     private static int portOf(String listening) {
-        return listening.equals("off") ? -1 : Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1));
+        return listening == null || listening.equals("off") ? -1
+                : Integer.parseInt(listening.substring(listening.lastIndexOf(':') + 1));
+    }
+
+    /** Waits for the startup line and returns the admin listener's port it names, or -1 for none. */
+    int awaitAdminPort() throws InterruptedException {
+        return awaitPorts().admin();
     }
 
     private Matcher awaitStartLine() throws InterruptedException {

@@ -43,13 +43,15 @@ public final class EdgeUnderTest implements AutoCloseable {
      * Starts with defaults plus {@code --set} style overrides, e.g. "registrar.max-contacts=2". The
      * guard's allowlist holds 127.0.0.1, where every test client but the guard's own sends from: the
      * tests' wrong passwords and bursts must not ban each other. Tests of the guard send from other
-     * loopback addresses (127.0.0.2 and up), or override the allowlist.
+     * loopback addresses (127.0.0.2 and up), or override the allowlist. The whole API is on
+     * {@link #httpPort()} (no admin listener) unless a test sets {@code http.admin-port}.
      */
     public static EdgeUnderTest start(String... sets) throws Exception {
         Path data = Files.createTempDirectory("sip-edge-it");
         List<String> all = new ArrayList<>(List.of("sip.address=127.0.0.1", "sip.port=0", "sip.tls-port=0",
                 "sip.ws-port=0", "sip.wss-port=0",
-                "http.address=127.0.0.1", "http.port=0", "data-dir=" + data, "admin-key=" + ADMIN_KEY,
+                "http.address=127.0.0.1", "http.port=0", "http.admin-port=-1", "data-dir=" + data,
+                "admin-key=" + ADMIN_KEY,
                 "security.allowlist=127.0.0.1"));
         all.addAll(List.of(sets));
         EdgeConfig cfg = EdgeConfig.load(null, Map.of(), all);
@@ -115,6 +117,11 @@ public final class EdgeUnderTest implements AutoCloseable {
 
     public int httpPort() {
         return edge.httpPort();
+    }
+
+    /** The admin listener's port, or -1 when the operator API is on {@link #httpPort()}. */
+    public int adminPort() {
+        return edge.adminPort();
     }
 
     public Path dataDir() {

@@ -194,6 +194,7 @@ class ConfigTest {
         addSafe(all, envKeys, "SIPEDGE_SIP_WSS_PORT", "sip.wss-port=0");
         addSafe(all, envKeys, "SIPEDGE_HTTP_ADDRESS", "http.address=127.0.0.1");
         addSafe(all, envKeys, "SIPEDGE_HTTP_PORT", "http.port=0");
+        addSafe(all, envKeys, "SIPEDGE_HTTP_ADMIN_PORT", "http.admin-port=0");
         addSafe(all, envKeys, "SIPEDGE_DATA_DIR", "data-dir=" + tmp.resolve("data"));
         addSafe(all, envKeys, "SIPEDGE_ADMIN_KEY", "admin-key=test-admin-key");
         all.addAll(List.of(args));
@@ -286,7 +287,7 @@ class ConfigTest {
         // Each of these passes the check today and is then handed to InetAddress.getByName at start,
         // which for all but ':' means a name lookup (and exit 1 "cannot start" instead of exit 2).
         for (String bad : List.of("cafe", "...", "999.1.1.1", "1.2", ":")) {
-            for (String key : List.of("sip.address", "http.address")) {
+            for (String key : List.of("sip.address", "http.address", "http.admin-address")) {
                 ConfigException e = assertThrows(ConfigException.class,
                         () -> EdgeConfig.load(null, Map.of(), List.of(key + "=" + bad)), key + "=" + bad);
                 assertEquals(key, e.key());

@@ -19,6 +19,10 @@ public final class Api {
     private Api() {
     }
 
+    /**
+     * Every route: what one listener serves when the operator API has no listener of its own, and
+     * what the admin listener serves when it has.
+     */
     public static Router<Handler> router(ApiContext ctx) {
         AuthResource auth = new AuthResource(ctx);
         AccountsResource accounts = new AccountsResource(ctx);
@@ -32,9 +36,9 @@ public final class Api {
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
-                        Access.PUBLIC, null, "Health"))
+                        Access.PUBLIC, null, "Health").onPublicListener())
                 .add("GET", "/readyz", ops::readyz, doc("Readiness: SIP listeners bound and stores loaded; 503 until then",
-                        "operations", Access.PUBLIC, null, "Ready"))
+                        "operations", Access.PUBLIC, null, "Ready").onPublicListener())
                 .add("GET", "/openapi.json", r -> ApiResponse.raw(openapi[0]), doc("This OpenAPI 3 document (not enveloped)",
                         "operations", Access.PUBLIC, null, null).producing("application/json"))
                 // Public like /healthz: Prometheus scrapes without credentials, and the text holds only
@@ -108,22 +112,33 @@ public final class Api {
                         + "of an owner (format=scloc)", "provisioning", Access.TOKEN, null, null)
                         .producing("image/png, text/plain"))
                 .add("GET", "/provisioning", prov::server, doc("Server-level Linphone configuration, no credentials",
-                        "provisioning", Access.PUBLIC, null, null).producing("application/xml"))
+                        "provisioning", Access.PUBLIC, null, null).producing("application/xml").onPublicListener())
                 .add("GET", "/provisioning/me", prov::me, doc("The device's Linphone configuration, by HTTP Digest "
                         + "with its own SIP credentials", "provisioning", Access.DEVICE, null, null)
-                        .producing("application/xml"))
+                        .producing("application/xml").onPublicListener())
                 .add("GET", "/provisioning/{token}", prov::byToken, doc("Linphone remote provisioning: needs the "
                         + "x-linphone-provisioning header unless the account turned it off", "provisioning",
-                        Access.PUBLIC, null, null).producing("application/xml").withSecretPath())
+                        Access.PUBLIC, null, null).producing("application/xml").withSecretPath().onPublicListener())
                 .add("GET", "/provisioning/qrcode/{token}", prov::qrcode, doc("QR code (PNG) of the provisioning URL; "
                         + "the URL is in X-Qrcode-URL", "provisioning", Access.PUBLIC, null, null)
-                        .producing("image/png").withSecretPath())
+                        .producing("image/png").withSecretPath().onPublicListener())
                 .add("GET", "/provisioning/auth_token/{auth_token}", prov::byAuthToken, doc("Linphone remote "
                         + "provisioning with a one-use auth token", "provisioning", Access.PUBLIC, null, null)
-                        .producing("application/xml").withSecretPath());
+                        .producing("application/xml").withSecretPath().onPublicListener());
         Router<Handler> router = serialiseWrites(table.build());
         openapi[0] = OpenApi.document(router);
         return router;
+    }
+
+    /**
+     * What the public listener serves when the operator API has a listener of its own: what phones
+     * and their users fetch (provisioning by token or by the device's own Digest, the QR image of
+     * a provisioning link) and health for load balancers. {@code /v2/...}, {@code /metrics} and
+     * {@code /openapi.json} are not there at all: a 404, as for a path that never existed, so the
+     * public side does not even reveal that an operator API exists.
+     */
+    public static Router<Handler> publicRoutes(Router<Handler> all) {
+        return all.only(r -> r.doc().publicListener());
     }
 
     /**

@@ -30,7 +30,9 @@ public final class OpenApi {
         info.put("title", "sip-edge operator API");
         info.put("version", "2");
         info.put("description", "Accounts, devices, tokens, live registration status and SIP settings. Every "
-                + "response except this document is the envelope {auth_token, data, status, request_id}.");
+                + "response except this document is the envelope {auth_token, data, status, request_id}. When the "
+                + "operator API has a listener of its own (http.admin-port), only operations marked "
+                + "x-listener: public are served on the public listener; every operation is served on the admin one.");
         ObjectNode paths = root.putObject("paths");
         for (Route<Handler> r : router.routes()) {
             ObjectNode item = paths.has(r.pattern().template()) ? (ObjectNode) paths.get(r.pattern().template())
@@ -48,6 +50,7 @@ public final class OpenApi {
         op.putArray("tags").add(doc.tag());
         op.put("operationId", r.method().toLowerCase(Locale.ROOT) + r.pattern().template()
                 .replaceAll("[{}]", "").replaceAll("[^A-Za-z0-9]+", "_"));
+        op.put("x-listener", doc.publicListener() ? "public" : "admin");
         ArrayNode security = op.putArray("security");
         if (doc.access() != RouteDoc.Access.PUBLIC) {
             security.addObject().putArray(doc.access() == RouteDoc.Access.DEVICE ? "sipDigest" : "authToken");

@@ -6,10 +6,11 @@ import static java.util.Objects.requireNonNull;
  * How a route is described and guarded: an OpenAPI summary and tag, who may call it, whether it
  * takes a {@code {"data": …}} body, and the component schemas of its request and response data
  * (null for none), the {@code error} value of its 401 (null: the code, "401"), and the media type
- * of a response sent without the envelope (null: the JSON envelope).
+ * of a response sent without the envelope (null: the JSON envelope), and whether it is also served on
+ * the public listener when the operator API has a listener of its own ({@code http.admin-port}).
  */
 public record RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
-                       String unauthorizedError, String produces, boolean secretPath) {
+                       String unauthorizedError, String produces, boolean secretPath, boolean publicListener) {
     public RouteDoc {
         requireNonNull(summary, "summary");
         requireNonNull(tag, "tag");
@@ -17,23 +18,34 @@ public record RouteDoc(String summary, String tag, Access access, String request
     }
 
     public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema) {
-        this(summary, tag, access, requestSchema, responseSchema, null, null, false);
+        this(summary, tag, access, requestSchema, responseSchema, null, null, false, false);
     }
 
     public RouteDoc(String summary, String tag, Access access, String requestSchema, String responseSchema,
                     String unauthorizedError) {
-        this(summary, tag, access, requestSchema, responseSchema, unauthorizedError, null, false);
+        this(summary, tag, access, requestSchema, responseSchema, unauthorizedError, null, false, false);
     }
 
     /** The route answers {@code contentType} (XML, PNG, text) as it is, not the JSON envelope. */
     public RouteDoc producing(String contentType) {
         return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, contentType,
-                secretPath);
+                secretPath, publicListener);
     }
 
     /** The path carries a secret (a provisioning token): the access log shows the template instead. */
     public RouteDoc withSecretPath() {
-        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, produces, true);
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, produces, true,
+                publicListener);
+    }
+
+    /**
+     * Phones and their users need the route (provisioning, health): it is served on the public
+     * listener too when the operator API has its own. A route is on the admin listener only unless
+     * it says so, so a new operator route can never face the internet by omission.
+     */
+    public RouteDoc onPublicListener() {
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, unauthorizedError, produces,
+                secretPath, true);
     }
 
     /**
@@ -41,7 +53,8 @@ public record RouteDoc(String summary, String tag, Access access, String request
      * {@code "401"} (the sip-settings seed's {@code {"error":"Log In"}}).
      */
     public RouteDoc withUnauthorizedError(String value) {
-        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value, produces, secretPath);
+        return new RouteDoc(summary, tag, access, requestSchema, responseSchema, value, produces, secretPath,
+                publicListener);
     }
 
     /** Who may call a route. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The route table, built once and immutable. A linear scan over a few dozen precompiled patterns
@@ -28,6 +29,14 @@ public final class Router<H> {
     /** Every route, in the order they were added. */
     public List<Route<H>> routes() {
         return routes;
+    }
+
+    /**
+     * The routes {@code keep} accepts, with the same handlers (so wrappers such as a shared lock
+     * stay shared). A path left out is a 404, exactly like a path that never existed.
+     */
+    public Router<H> only(Predicate<Route<H>> keep) {
+        return new Router<>(routes.stream().filter(keep).toList());
     }
 
     /** Looks up {@code method} (upper case) and a raw path (no query, still percent-encoded). */

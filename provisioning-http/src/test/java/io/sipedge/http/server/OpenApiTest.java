@@ -70,6 +70,7 @@ class OpenApiTest {
                 boolean guarded = route.doc().access() != RouteDoc.Access.PUBLIC;
                 assertEquals(guarded, op.get("security").size() > 0, where);
                 assertEquals(guarded, op.get("responses").has("401"), where);
+                assertEquals(route.doc().publicListener() ? "public" : "admin", op.get("x-listener").asText(), where);
                 if (route.doc().produces() != null) {
                     assertTrue(op.at("/responses/200/content").has(route.doc().produces().split(",")[0].split(";")[0].strip()),
                             where + " documents the media type it is sent with");
