@@ -106,7 +106,7 @@ public final class Edge implements AutoCloseable {
 
             SSLContext tls = null;
             if (cfg.sipTlsPort() >= 0 || cfg.webSockets().tlsPort() >= 0) { // WSS serves the TLS certificate
-                tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
+                tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data).context()
                         : loadConfiguredKeystore(cfg);
             }
             Bans bans = new Bans(cfg.security().maxBans());
@@ -235,7 +235,7 @@ public final class Edge implements AutoCloseable {
 
     private static SSLContext loadConfiguredKeystore(EdgeConfig cfg) {
         try {
-            return TlsMaterial.load(Path.of(cfg.tlsKeystore()), cfg.tlsKeystorePassword().toCharArray());
+            return TlsMaterial.load(Path.of(cfg.tlsKeystore()), cfg.tlsKeystorePassword().toCharArray()).context();
         } catch (TlsMaterial.TlsException e) {
             throw new ConfigException(EdgeConfig.TLS_KEYSTORE.key(), e.getMessage());
         }
