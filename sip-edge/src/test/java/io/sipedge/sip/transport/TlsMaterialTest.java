@@ -184,15 +184,15 @@ class TlsMaterialTest {
             });
             SSLContext client = SSLContext.getInstance("TLS");
             client.init(null, new TrustManager[] {TRUST_ALL}, new SecureRandom());
+            Certificate[] chain;
             try (SSLSocket c = (SSLSocket) client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
                     ss.getLocalPort())) {
                 c.setSoTimeout(5000);
                 c.startHandshake();
-                Certificate[] chain = c.getSession().getPeerCertificates();
-                c.close();
-                accepted.get(10, TimeUnit.SECONDS);
-                return chain;
+                chain = c.getSession().getPeerCertificates();
             }
+            accepted.get(10, TimeUnit.SECONDS); // the server side ends once the client has closed
+            return chain;
         }
     }
 
