@@ -15,6 +15,7 @@ import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.observe.KeepaliveEvents;
+import io.sipedge.observe.TlsEvents;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.security.Bans;
 import io.sipedge.sip.auth.DigestAuthenticator;
@@ -26,6 +27,7 @@ import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.proxy.Proxy;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
+import io.sipedge.sip.transport.ReloadingTls;
 import io.sipedge.sip.transport.TlsMaterial;
 import io.sipedge.sip.transport.Transports;
 import java.nio.file.Files;
@@ -33,8 +35,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +53,8 @@ public final class Edge implements AutoCloseable {
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
     private final ExpiryReaper reaper;
+    /** The configured certificate files, followed for changes; null with the self-signed default or no TLS. */
+    private final ReloadingTls tlsFiles;
     private final FlowCloser flowCloser;
     private final Qualifier qualifier;
     private final Proxy proxy;
@@ -58,12 +64,13 @@ public final class Edge implements AutoCloseable {
     /** False from the start of shutdown: /readyz then says not ready while the listeners close. */
     private final AtomicBoolean serving;
 
-    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, FlowCloser flowCloser,
-                 Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http, EdgeMetrics metrics,
-                 AtomicBoolean serving) {
+    private Edge(FileDirectory directory, InMemoryLocationStore locations, ExpiryReaper reaper, ReloadingTls tlsFiles,
+                 FlowCloser flowCloser, Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http,
+                 EdgeMetrics metrics, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.reaper = reaper;
+        this.tlsFiles = tlsFiles;
         this.flowCloser = flowCloser;
         this.qualifier = qualifier;
         this.proxy = proxy;
@@ -81,6 +88,7 @@ public final class Edge implements AutoCloseable {
         FileDirectory directory = FileDirectory.open(data, clock);
         InMemoryLocationStore locations = new InMemoryLocationStore();
         ExpiryReaper reaper = null;
+        ReloadingTls tlsFiles = null;
         FlowCloser flowCloser = null;
         Qualifier qualifier = null;
         Proxy proxy = null;
@@ -104,10 +112,16 @@ public final class Edge implements AutoCloseable {
                 metrics = new EdgeMetrics(locations);
             }
 
-            SSLContext tls = null;
+            Supplier<SSLContext> tls = null;
             if (cfg.sipTlsPort() >= 0 || cfg.webSockets().tlsPort() >= 0) { // WSS serves the TLS certificate
-                tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data).context()
-                        : loadConfiguredKeystore(cfg);
+                if (cfg.tlsKeystore().isEmpty() && cfg.tlsCertificate().isEmpty()) {
+                    SSLContext selfSigned = TlsMaterial.selfSigned(data).context();
+                    tls = () -> selfSigned;
+                } else {
+                    tlsFiles = followConfiguredTls(cfg, clock,
+                            metrics == null ? TlsEvents.NONE : metrics.tlsEvents());
+                    tls = tlsFiles;
+                }
             }
             Bans bans = new Bans(cfg.security().maxBans());
             Guard guard = new Guard(cfg.security(), bans, clock,
@@ -174,14 +188,15 @@ public final class Edge implements AutoCloseable {
                 bound[0] = http;
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, reaper, flowCloser, qualifier, proxy, sip, http, metrics, serving);
+            Edge edge = new Edge(directory, locations, reaper, tlsFiles, flowCloser, qualifier, proxy, sip, http, metrics,
+                    serving);
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
                     listening(cfg.sipAddress(), sip.wsPort()), listening(cfg.sipAddress(), sip.wssPort()),
                     http != null ? cfg.httpAddress() + ":" + http.port() : "off", data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, qualifier, sip, proxy, flowCloser, reaper, metrics, directory);
+            closeAll(http, qualifier, sip, tlsFiles, proxy, flowCloser, reaper, metrics, directory);
             throw e;
         }
     }
@@ -233,11 +248,32 @@ public final class Edge implements AutoCloseable {
         return m;
     }
 
-    private static SSLContext loadConfiguredKeystore(EdgeConfig cfg) {
+    /**
+     * The configured keystore or PEM pair, loaded now (a failure stops the start, naming the key at
+     * fault) and then reloaded when the files change or on SIGHUP.
+     */
+    private static ReloadingTls followConfiguredTls(EdgeConfig cfg, InstantSource clock, TlsEvents events) {
+        List<Path> files;
+        Supplier<TlsMaterial.Loaded> loader;
+        if (!cfg.tlsKeystore().isEmpty()) {
+            Path keystore = Path.of(cfg.tlsKeystore());
+            String password = cfg.tlsKeystorePassword();
+            files = List.of(keystore);
+            loader = () -> TlsMaterial.load(keystore, password.toCharArray());
+        } else {
+            Path certificate = Path.of(cfg.tlsCertificate());
+            Path key = Path.of(cfg.tlsPrivateKey());
+            files = List.of(certificate, key);
+            loader = () -> TlsMaterial.pem(certificate, key);
+        }
         try {
-            return TlsMaterial.load(Path.of(cfg.tlsKeystore()), cfg.tlsKeystorePassword().toCharArray()).context();
+            return ReloadingTls.start(loader, files, Duration.ofSeconds(cfg.tlsReloadSeconds()), true, clock, events);
         } catch (TlsMaterial.TlsException e) {
-            throw new ConfigException(EdgeConfig.TLS_KEYSTORE.key(), e.getMessage());
+            Path at = e.file();
+            String key = !cfg.tlsKeystore().isEmpty() ? EdgeConfig.TLS_KEYSTORE.key()
+                    : at != null && at.equals(Path.of(cfg.tlsCertificate())) ? EdgeConfig.TLS_CERTIFICATE.key()
+                    : EdgeConfig.TLS_PRIVATE_KEY.key();
+            throw new ConfigException(key, e.getMessage());
         }
     }
 
@@ -272,14 +308,14 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, qualifier, sip, proxy, flowCloser, reaper, metrics, directory);
+        closeAll(http, qualifier, sip, tlsFiles, proxy, flowCloser, reaper, metrics, directory);
     }
 
     /**
      * Shutdown order: front doors first (qualify sends through SIP, so it stops before it), then
      * timers and metrics, then the durable store. Nulls were never started.
      */
-    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, Proxy proxy,
+    private static void closeAll(HttpServer http, Qualifier qualifier, Transports sip, ReloadingTls tlsFiles, Proxy proxy,
                                  FlowCloser flowCloser, ExpiryReaper reaper, EdgeMetrics metrics,
                                  FileDirectory directory) {
         if (http != null) {
@@ -290,6 +326,9 @@ public final class Edge implements AutoCloseable {
         }
         if (sip != null) {
             sip.close();
+        }
+        if (tlsFiles != null) {
+            tlsFiles.close();
         }
         if (proxy != null) {
             proxy.close(); // its timers send through SIP: no further message goes out once it is closed

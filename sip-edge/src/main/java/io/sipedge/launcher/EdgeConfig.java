@@ -34,7 +34,8 @@ import java.util.Set;
  */
 public record EdgeConfig(
         String sipAddress, int sipPort, int sipTlsPort, int httpPort, String httpAddress, Path dataDir,
-        String adminKey, String tlsKeystore, String tlsKeystorePassword,
+        String adminKey, String tlsKeystore, String tlsKeystorePassword, String tlsCertificate, String tlsPrivateKey,
+        int tlsReloadSeconds,
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
@@ -114,6 +115,15 @@ public record EdgeConfig(
     static final Setting<Integer> SIP_QUALIFY_MISSES = Setting.intRange("sip.qualify-misses", 3, 1, 10);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "");
+    /** PEM chain, the server's certificate first (certbot's fullchain.pem); with tls.private-key, instead of a keystore. */
+    static final Setting<String> TLS_CERTIFICATE = Setting.text("tls.certificate", "");
+    /** The unencrypted PEM private key of tls.certificate (certbot's privkey.pem). */
+    static final Setting<String> TLS_PRIVATE_KEY = Setting.text("tls.private-key", "");
+    /**
+     * How often the configured certificate files are checked for a change. A renewal comes weeks before
+     * expiry, so seconds are plenty; hashing two small files this often costs nothing. 0 = only on SIGHUP.
+     */
+    static final Setting<Integer> TLS_RELOAD_INTERVAL = Setting.intRange("tls.reload-interval-seconds", 5, 0, 86_400);
     static final Setting<String> HTTP_ADDRESS = Setting.text("http.address", "0.0.0.0");
     static final Setting<Integer> HTTP_PORT = Setting.optionalPort("http.port", 8080);
     static final Setting<Integer> HTTP_MAX_BODY_SIZE =
@@ -260,7 +270,8 @@ public record EdgeConfig(
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
             SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
             SIP_WRITE_TIMEOUT, SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
-            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, TLS_CERTIFICATE,
+            TLS_PRIVATE_KEY, TLS_RELOAD_INTERVAL, HTTP_ADDRESS, HTTP_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, HTTP_TRUSTED_PROXIES, HTTP_RATE, HTTP_BURST, HTTP_FAILURES, HTTP_FAILURE_WINDOW,
             HTTP_LOCKOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP, HTTP_REQUEST_TIMEOUT, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
@@ -401,7 +412,8 @@ public record EdgeConfig(
         }
         EdgeConfig c = new EdgeConfig(get(v, SIP_ADDRESS), get(v, SIP_PORT), get(v, SIP_TLS_PORT), get(v, HTTP_PORT),
                 get(v, HTTP_ADDRESS), Path.of(get(v, DATA_DIR)), get(v, ADMIN_KEY), get(v, TLS_KEYSTORE),
-                get(v, TLS_KEYSTORE_PASSWORD), min, max, dflt,
+                get(v, TLS_KEYSTORE_PASSWORD), get(v, TLS_CERTIFICATE), get(v, TLS_PRIVATE_KEY),
+                get(v, TLS_RELOAD_INTERVAL), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
                 get(v, SIP_WORKER_THREADS), new Connections(get(v, SIP_MAX_CONNECTIONS),
@@ -452,11 +464,38 @@ public record EdgeConfig(
                 || ws.tlsPort() == ws.port())) {
             throw new ConfigException(SIP_WSS_PORT.key(), "must differ from sip.port, sip.tls-port and sip.ws-port");
         }
+        checkTlsFiles(c);
+        return c;
+    }
+
+    /** One source of the certificate, and its files readable (by this user: the edge may run as another). */
+    private static void checkTlsFiles(EdgeConfig c) {
+        boolean pem = !c.tlsCertificate().isEmpty() || !c.tlsPrivateKey().isEmpty();
+        if (pem && !c.tlsKeystore().isEmpty()) {
+            throw new ConfigException(TLS_KEYSTORE.key(), "cannot be set together with " + TLS_CERTIFICATE.key()
+                    + " and " + TLS_PRIVATE_KEY.key() + ": configure the certificate either as a PKCS#12 keystore"
+                    + " or as PEM files");
+        }
+        if (c.tlsCertificate().isEmpty() && pem) {
+            throw new ConfigException(TLS_CERTIFICATE.key(), "must be set with " + TLS_PRIVATE_KEY.key()
+                    + " (the PEM certificate chain of that key)");
+        }
+        if (c.tlsPrivateKey().isEmpty() && pem) {
+            throw new ConfigException(TLS_PRIVATE_KEY.key(), "must be set with " + TLS_CERTIFICATE.key()
+                    + " (the PEM private key of that certificate)");
+        }
         if (!c.tlsKeystore().isEmpty() && !Files.isReadable(Path.of(c.tlsKeystore()))) {
             throw new ConfigException(TLS_KEYSTORE.key(), "must name a readable PKCS#12 file (got '"
                     + c.tlsKeystore() + "')");
         }
-        return c;
+        if (pem && !Files.isReadable(Path.of(c.tlsCertificate()))) {
+            throw new ConfigException(TLS_CERTIFICATE.key(), "must name a readable PEM file (got '"
+                    + c.tlsCertificate() + "')");
+        }
+        if (pem && !Files.isReadable(Path.of(c.tlsPrivateKey()))) {
+            throw new ConfigException(TLS_PRIVATE_KEY.key(), "must name a PEM file this user can read (got '"
+                    + c.tlsPrivateKey() + "')");
+        }
     }
 
     /** A dotted-quad IPv4 or an IPv6 literal; never a name (InetAddress parses a text with ':' as IPv6 only). */
