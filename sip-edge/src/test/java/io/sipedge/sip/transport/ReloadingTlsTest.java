@@ -8,10 +8,13 @@ import io.sipedge.observe.TlsEvents;
 import io.sipedge.sip.transport.TestCertificates.Kind;
 import io.sipedge.sip.transport.TestCertificates.Pair;
 import io.sipedge.testing.MutableClock;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -159,6 +162,35 @@ class ReloadingTlsTest {
         tls.poll();
         assertEquals(BigInteger.ONE, serial());
         assertEquals(1, results[0]);
+    }
+
+    /** A PKCS#12 keystore is followed the same way: two generated ones, the second copied over the first. */
+    @Test
+    void aReplacedKeystoreIsLoadedToo() throws Exception {
+        TlsMaterial.Loaded a = TlsMaterial.selfSigned(dir.resolve("a"));
+        TlsMaterial.Loaded b = TlsMaterial.selfSigned(dir.resolve("b"));
+        Path keystore = dir.resolve("edge.p12");
+        Files.copy(dir.resolve("a/tls/edge.p12"), keystore);
+        // One password for both, as an operator renewing a keystore keeps tls.keystore-password.
+        char[] password = Files.readString(dir.resolve("a/tls/edge.p12.password")).strip().toCharArray();
+        Path bWithA = dir.resolve("b-renewed.p12");
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        char[] bPassword = Files.readString(dir.resolve("b/tls/edge.p12.password")).strip().toCharArray();
+        try (InputStream in = Files.newInputStream(dir.resolve("b/tls/edge.p12"))) {
+            ks.load(in, bPassword);
+        }
+        ks.setKeyEntry("sip-edge", ks.getKey("sip-edge", bPassword), password, ks.getCertificateChain("sip-edge"));
+        try (OutputStream out = Files.newOutputStream(bWithA)) {
+            ks.store(out, password);
+        }
+        try (ReloadingTls p12 = ReloadingTls.start(() -> TlsMaterial.load(keystore, password), List.of(keystore),
+                Duration.ZERO, false, clock, TlsEvents.NONE)) {
+            assertEquals(a.leaf().getSerialNumber(), p12.current().leaf().getSerialNumber());
+            Files.copy(bWithA, keystore, StandardCopyOption.REPLACE_EXISTING);
+            p12.poll();
+            p12.poll();
+            assertEquals(b.leaf().getSerialNumber(), p12.current().leaf().getSerialNumber());
+        }
     }
 
     @Test
