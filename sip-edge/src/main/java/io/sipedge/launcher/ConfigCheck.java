@@ -37,6 +37,17 @@ final class ConfigCheck {
                 problems.add(new ConfigException(EdgeConfig.TLS_KEYSTORE.key(), e.getMessage()));
             }
         }
+        if (tlsUsed && !cfg.tlsCertificate().isEmpty() && !cfg.tlsPrivateKey().isEmpty()
+                && !among(EdgeConfig.TLS_CERTIFICATE, reported) && !among(EdgeConfig.TLS_PRIVATE_KEY, reported)) {
+            Path certificate = Path.of(cfg.tlsCertificate());
+            try {
+                TlsMaterial.pem(certificate, Path.of(cfg.tlsPrivateKey()));
+            } catch (TlsMaterial.TlsException e) {
+                boolean theChain = certificate.equals(e.file());
+                problems.add(new ConfigException(
+                        (theChain ? EdgeConfig.TLS_CERTIFICATE : EdgeConfig.TLS_PRIVATE_KEY).key(), e.getMessage()));
+            }
+        }
         return problems;
     }
 

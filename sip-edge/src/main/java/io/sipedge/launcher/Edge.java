@@ -19,6 +19,7 @@ import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.observe.KeepaliveEvents;
+import io.sipedge.observe.TlsEvents;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.security.Bans;
 import io.sipedge.sip.auth.DigestAuthenticator;
@@ -30,6 +31,7 @@ import io.sipedge.sip.keepalive.ResponseSink;
 import io.sipedge.sip.proxy.Proxy;
 import io.sipedge.sip.registrar.Registrar;
 import io.sipedge.sip.registrar.RegistrarPolicy;
+import io.sipedge.sip.transport.ReloadingTls;
 import io.sipedge.sip.transport.TlsMaterial;
 import io.sipedge.sip.transport.Transports;
 import java.nio.file.Files;
@@ -37,9 +39,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,8 @@ public final class Edge implements AutoCloseable {
     private final InMemoryLocationStore locations;
     private final BindingJournal journal;
     private final ExpiryReaper reaper;
+    /** The configured certificate files, followed for changes; null with the self-signed default or no TLS. */
+    private final ReloadingTls tlsFiles;
     private final FlowCloser flowCloser;
     private final Qualifier qualifier;
     private final Proxy proxy;
@@ -69,15 +75,16 @@ public final class Edge implements AutoCloseable {
     private final AtomicBoolean serving;
 
     private Edge(FileDirectory directory, InMemoryLocationStore locations, BindingJournal journal, ExpiryReaper reaper,
-                 FlowCloser flowCloser, Qualifier qualifier, Proxy proxy, Transports sip, HttpServer http,
-                 HttpServer admin, EdgeMetrics metrics, Dispatcher dispatcher, EdgeConfig.Lifecycle lifecycle,
-                 AtomicBoolean serving) {
+                 ReloadingTls tlsFiles, FlowCloser flowCloser, Qualifier qualifier, Proxy proxy, Transports sip,
+                 HttpServer http, HttpServer admin, EdgeMetrics metrics, Dispatcher dispatcher,
+                 EdgeConfig.Lifecycle lifecycle, AtomicBoolean serving) {
         this.directory = directory;
         this.locations = locations;
         this.journal = journal;
         this.dispatcher = dispatcher;
         this.lifecycle = lifecycle;
         this.reaper = reaper;
+        this.tlsFiles = tlsFiles;
         this.flowCloser = flowCloser;
         this.qualifier = qualifier;
         this.proxy = proxy;
@@ -97,6 +104,7 @@ public final class Edge implements AutoCloseable {
         InMemoryLocationStore locations = new InMemoryLocationStore();
         BindingJournal journal = null;
         ExpiryReaper reaper = null;
+        ReloadingTls tlsFiles = null;
         FlowCloser flowCloser = null;
         Qualifier qualifier = null;
         Proxy proxy = null;
@@ -121,10 +129,16 @@ public final class Edge implements AutoCloseable {
                 metrics = new EdgeMetrics(locations);
             }
 
-            SSLContext tls = null;
+            Supplier<SSLContext> tls = null;
             if (cfg.sipTlsPort() >= 0 || cfg.webSockets().tlsPort() >= 0) { // WSS serves the TLS certificate
-                tls = cfg.tlsKeystore().isEmpty() ? TlsMaterial.selfSigned(data)
-                        : loadConfiguredKeystore(cfg);
+                if (cfg.tlsKeystore().isEmpty() && cfg.tlsCertificate().isEmpty()) {
+                    SSLContext selfSigned = TlsMaterial.selfSigned(data).context();
+                    tls = () -> selfSigned;
+                } else {
+                    tlsFiles = followConfiguredTls(cfg, clock,
+                            metrics == null ? TlsEvents.NONE : metrics.tlsEvents());
+                    tls = tlsFiles;
+                }
             }
             Bans bans = new Bans(cfg.security().maxBans());
             Guard guard = new Guard(cfg.security(), bans, clock,
@@ -214,8 +228,8 @@ public final class Edge implements AutoCloseable {
                 }
                 log.info("provisioning links start with {}", prov.baseUrl());
             }
-            Edge edge = new Edge(directory, locations, journal, reaper, flowCloser, qualifier, proxy, sip, http, admin,
-                    metrics, dispatcher, lifecycle, serving);
+            Edge edge = new Edge(directory, locations, journal, reaper, tlsFiles, flowCloser, qualifier, proxy, sip, http,
+                    admin, metrics, dispatcher, lifecycle, serving);
             // Tests parse this line (ChildEdge): the admin listener is appended only when there is one.
             log.info("sip-edge listening: SIP udp+tcp {}:{}, tls {}, ws {}, wss {}, http {}{}; data in {}",
                     cfg.sipAddress(), sip.port(), listening(cfg.sipAddress(), sip.tlsPort()),
@@ -225,7 +239,7 @@ public final class Edge implements AutoCloseable {
                     data.toAbsolutePath());
             return edge;
         } catch (Exception | Error e) {
-            closeAll(http, admin, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
+            closeAll(http, admin, qualifier, sip, tlsFiles, proxy, flowCloser, journal, reaper, metrics, directory);
             throw e;
         }
     }
@@ -298,11 +312,32 @@ public final class Edge implements AutoCloseable {
                 .orElse(false);
     }
 
-    private static SSLContext loadConfiguredKeystore(EdgeConfig cfg) {
+    /**
+     * The configured keystore or PEM pair, loaded now (a failure stops the start, naming the key at
+     * fault) and then reloaded when the files change or on SIGHUP.
+     */
+    private static ReloadingTls followConfiguredTls(EdgeConfig cfg, InstantSource clock, TlsEvents events) {
+        List<Path> files;
+        Supplier<TlsMaterial.Loaded> loader;
+        if (!cfg.tlsKeystore().isEmpty()) {
+            Path keystore = Path.of(cfg.tlsKeystore());
+            String password = cfg.tlsKeystorePassword();
+            files = List.of(keystore);
+            loader = () -> TlsMaterial.load(keystore, password.toCharArray());
+        } else {
+            Path certificate = Path.of(cfg.tlsCertificate());
+            Path key = Path.of(cfg.tlsPrivateKey());
+            files = List.of(certificate, key);
+            loader = () -> TlsMaterial.pem(certificate, key);
+        }
         try {
-            return TlsMaterial.load(Path.of(cfg.tlsKeystore()), cfg.tlsKeystorePassword().toCharArray());
+            return ReloadingTls.start(loader, files, Duration.ofSeconds(cfg.tlsReloadSeconds()), true, clock, events);
         } catch (TlsMaterial.TlsException e) {
-            throw new ConfigException(EdgeConfig.TLS_KEYSTORE.key(), e.getMessage());
+            Path at = e.file();
+            String key = !cfg.tlsKeystore().isEmpty() ? EdgeConfig.TLS_KEYSTORE.key()
+                    : at != null && at.equals(Path.of(cfg.tlsCertificate())) ? EdgeConfig.TLS_CERTIFICATE.key()
+                    : EdgeConfig.TLS_PRIVATE_KEY.key();
+            throw new ConfigException(key, e.getMessage());
         }
     }
 
@@ -376,16 +411,16 @@ public final class Edge implements AutoCloseable {
     @Override
     public void close() {
         serving.set(false);
-        closeAll(http, admin, qualifier, sip, proxy, flowCloser, journal, reaper, metrics, directory);
+        closeAll(http, admin, qualifier, sip, tlsFiles, proxy, flowCloser, journal, reaper, metrics, directory);
     }
 
     /**
      * Shutdown order: front doors first (qualify sends through SIP, so it stops before it), then
      * timers and metrics, then the durable store. Nulls were never started.
      */
-    private static void closeAll(HttpServer http, HttpServer admin, Qualifier qualifier, Transports sip, Proxy proxy,
-                                 FlowCloser flowCloser, BindingJournal journal, ExpiryReaper reaper,
-                                 EdgeMetrics metrics, FileDirectory directory) {
+    private static void closeAll(HttpServer http, HttpServer admin, Qualifier qualifier, Transports sip,
+                                 ReloadingTls tlsFiles, Proxy proxy, FlowCloser flowCloser, BindingJournal journal,
+                                 ExpiryReaper reaper, EdgeMetrics metrics, FileDirectory directory) {
         if (http != null) {
             http.close();
         }
@@ -397,6 +432,9 @@ public final class Edge implements AutoCloseable {
         }
         if (sip != null) {
             sip.close();
+        }
+        if (tlsFiles != null) {
+            tlsFiles.close();
         }
         if (proxy != null) {
             proxy.close(); // its timers send through SIP: no further message goes out once it is closed

@@ -36,7 +36,8 @@ import java.util.Set;
 public record EdgeConfig(
         String sipAddress, int sipPort, int sipTlsPort, int httpPort, String httpAddress, String httpAdminAddress,
         int httpAdminPort, Path dataDir,
-        String adminKey, String tlsKeystore, String tlsKeystorePassword,
+        String adminKey, String tlsKeystore, String tlsKeystorePassword, String tlsCertificate, String tlsPrivateKey,
+        int tlsReloadSeconds,
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
@@ -117,6 +118,15 @@ public record EdgeConfig(
     static final Setting<Integer> SIP_QUALIFY_MISSES = Setting.intRange("sip.qualify-misses", 3, 1, 10);
     static final Setting<String> TLS_KEYSTORE = Setting.text("tls.keystore", "");
     static final Setting<String> TLS_KEYSTORE_PASSWORD = Setting.text("tls.keystore-password", "").asSecret();
+    /** PEM chain, the server's certificate first (certbot's fullchain.pem); with tls.private-key, instead of a keystore. */
+    static final Setting<String> TLS_CERTIFICATE = Setting.text("tls.certificate", "");
+    /** The unencrypted PEM private key of tls.certificate (certbot's privkey.pem). */
+    static final Setting<String> TLS_PRIVATE_KEY = Setting.text("tls.private-key", "");
+    /**
+     * How often the configured certificate files are checked for a change. A renewal comes weeks before
+     * expiry, so seconds are plenty; hashing two small files this often costs nothing. 0 = only on SIGHUP.
+     */
+    static final Setting<Integer> TLS_RELOAD_INTERVAL = Setting.intRange("tls.reload-interval-seconds", 5, 0, 86_400);
     /**
      * Empty: sip.address. Phones fetch provisioning where they register, and an edge whose SIP is
      * bound to loopback or to one interface should not serve HTTP on every other one.
@@ -303,8 +313,9 @@ public record EdgeConfig(
             SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
             SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
             SIP_WRITE_TIMEOUT, SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
-            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, HTTP_ADDRESS, HTTP_PORT,
-            HTTP_ADMIN_ADDRESS, HTTP_ADMIN_PORT, DATA_DIR, ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
+            SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, TLS_CERTIFICATE,
+            TLS_PRIVATE_KEY, TLS_RELOAD_INTERVAL, HTTP_ADDRESS, HTTP_PORT, HTTP_ADMIN_ADDRESS, HTTP_ADMIN_PORT, DATA_DIR,
+            ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, HTTP_TRUSTED_PROXIES, HTTP_RATE, HTTP_BURST, HTTP_FAILURES, HTTP_FAILURE_WINDOW,
             HTTP_LOCKOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP, HTTP_REQUEST_TIMEOUT, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
@@ -580,7 +591,8 @@ public record EdgeConfig(
         EdgeConfig c = new EdgeConfig(sipAddress, get(v, SIP_PORT), get(v, SIP_TLS_PORT), get(v, HTTP_PORT),
                 httpAddress.isEmpty() ? sipAddress : httpAddress, get(v, HTTP_ADMIN_ADDRESS), get(v, HTTP_ADMIN_PORT),
                 Path.of(get(v, DATA_DIR)), get(v, ADMIN_KEY), get(v, TLS_KEYSTORE),
-                get(v, TLS_KEYSTORE_PASSWORD), min, max, dflt,
+                get(v, TLS_KEYSTORE_PASSWORD), get(v, TLS_CERTIFICATE), get(v, TLS_PRIVATE_KEY),
+                get(v, TLS_RELOAD_INTERVAL), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
                 get(v, SIP_WORKER_THREADS), new Connections(get(v, SIP_MAX_CONNECTIONS),
@@ -634,8 +646,7 @@ public record EdgeConfig(
         rules.check(ws.tlsPort() <= 0 || (ws.tlsPort() != c.sipPort() && ws.tlsPort() != c.sipTlsPort()
                         && ws.tlsPort() != ws.port()), SIP_WSS_PORT,
                 "must differ from sip.port, sip.tls-port and sip.ws-port", SIP_PORT, SIP_TLS_PORT, SIP_WS_PORT);
-        rules.check(c.tlsKeystore().isEmpty() || Files.isReadable(Path.of(c.tlsKeystore())), TLS_KEYSTORE,
-                "must name a readable PKCS#12 file (got '" + c.tlsKeystore() + "')");
+        checkTlsFiles(c, rules);
         if (check) {
             Set<String> reported = new LinkedHashSet<>();
             problems.forEach(p -> reported.add(p.key()));
@@ -643,6 +654,27 @@ public record EdgeConfig(
         }
         ConfigException.throwIfAny(problems);
         return c;
+    }
+
+    /** One source of the certificate, and its files readable (by this user: the edge may run as another). */
+    private static void checkTlsFiles(EdgeConfig c, Rules rules) {
+        boolean pem = !c.tlsCertificate().isEmpty() || !c.tlsPrivateKey().isEmpty();
+        boolean oneSource = rules.check(!pem || c.tlsKeystore().isEmpty(), TLS_KEYSTORE, "cannot be set together with "
+                + TLS_CERTIFICATE.key() + " and " + TLS_PRIVATE_KEY.key() + ": configure the certificate either as a "
+                + "PKCS#12 keystore or as PEM files");
+        rules.check(!pem || !c.tlsCertificate().isEmpty(), TLS_CERTIFICATE, "must be set with "
+                + TLS_PRIVATE_KEY.key() + " (the PEM certificate chain of that key)");
+        rules.check(!pem || !c.tlsPrivateKey().isEmpty(), TLS_PRIVATE_KEY, "must be set with "
+                + TLS_CERTIFICATE.key() + " (the PEM private key of that certificate)");
+        if (!oneSource) {
+            return;
+        }
+        rules.check(c.tlsKeystore().isEmpty() || Files.isReadable(Path.of(c.tlsKeystore())), TLS_KEYSTORE,
+                "must name a readable PKCS#12 file (got '" + c.tlsKeystore() + "')");
+        rules.check(c.tlsCertificate().isEmpty() || Files.isReadable(Path.of(c.tlsCertificate())), TLS_CERTIFICATE,
+                "must name a readable PEM file (got '" + c.tlsCertificate() + "')");
+        rules.check(c.tlsPrivateKey().isEmpty() || Files.isReadable(Path.of(c.tlsPrivateKey())), TLS_PRIVATE_KEY,
+                "must name a PEM file this user can read (got '" + c.tlsPrivateKey() + "')");
     }
 
     /** Collects the rules between keys that are broken, skipping those that involve a key already reported. */

@@ -159,6 +159,41 @@ final class ChildEdge {
         }
     }
 
+    /** Waits for the startup line and returns the SIP TLS port it names. */
+    int awaitTlsPort() throws InterruptedException {
+        Matcher m = Pattern.compile("tls 127\\.0\\.0\\.1:(\\d+),").matcher(awaitStartLine().group());
+        if (!m.find()) {
+            fail("TLS is off:\n" + output());
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Waits until the output has a line containing {@code text} after its first {@code skip} characters. */
+    int awaitOutput(String text, int skip, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (true) {
+                int at = output.indexOf(text, skip);
+                if (at >= 0) {
+                    return at + text.length();
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (eof || left <= 0) {
+                    fail("no '" + text + "' in the output within " + timeout + ":\n" + output());
+                }
+                wait(left);
+            }
+        }
+    }
+
+    /** SIGHUP, as certbot's deploy hook or systemctl reload would send. */
+    void hangup() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            fail("kill -HUP failed");
+        }
+    }
+
     int waitForExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             fail(name + " did not exit within " + timeout + ":\n" + output());

@@ -100,6 +100,11 @@ public final class SipTestClient implements AutoCloseable {
         return ctx;
     }
 
+    /** The certificate the edge presented in this TLS connection's handshake. */
+    public X509Certificate peerCertificate() throws javax.net.ssl.SSLPeerUnverifiedException {
+        return (X509Certificate) ((SSLSocket) stream).getSession().getPeerCertificates()[0];
+    }
+
     public int localPort() {
         return udp != null ? udp.getLocalPort() : stream.getLocalPort();
     }

@@ -112,7 +112,7 @@ class CheckConfigTest {
         assertTrue(registrar.contains(" max-expires=1800 "), registrar);
         assertTrue(registrar.contains(" default-expires=1800 "), "clamped, as the edge runs it\n" + registrar);
         String tls = lines.stream().filter(x -> x.startsWith("tls:")).findFirst().orElseThrow();
-        assertEquals("tls: keystore= keystore-password=", tls);
+        assertEquals("tls: keystore= keystore-password= certificate= private-key= reload-interval-seconds=5", tls);
     }
 
     @Test

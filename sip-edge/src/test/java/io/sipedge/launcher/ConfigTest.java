@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sipedge.directory.file.FileDirectory;
+import io.sipedge.sip.transport.TestCertificates;
+import io.sipedge.sip.transport.TestCertificates.Kind;
+import io.sipedge.sip.transport.TestCertificates.Pair;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
 import java.io.ByteArrayOutputStream;
@@ -269,6 +272,45 @@ class ConfigTest {
         try (FileDirectory dir = FileDirectory.open(tmp.resolve("data"), InstantSource.system())) {
             assertEquals(0, dir.deviceCount());
         }
+    }
+
+    // ------------------------------------------------------------------ PEM certificate files
+
+    @Test
+    void aCertificateWithoutItsKeyIsRefused() throws Exception {
+        Pair p = TestCertificates.selfSigned(tmp, "edge", Kind.EC, "sip.example.com", 1);
+        assertConfigError(run(Map.of(), "--set", "tls.certificate=" + p.certificate()), "tls.private-key");
+        assertConfigError(run(Map.of(), "--set", "tls.private-key=" + p.key()), "tls.certificate");
+    }
+
+    @Test
+    void aKeystoreAndPemFilesTogetherAreRefusedNamingBoth() throws Exception {
+        Pair p = TestCertificates.selfSigned(tmp, "edge", Kind.EC, "sip.example.com", 1);
+        Path keystore = tmp.resolve("edge.p12");
+        Files.writeString(keystore, "never read\n", StandardCharsets.UTF_8);
+        Outcome o = run(Map.of(), "--set", "tls.keystore=" + keystore, "--set", "tls.certificate=" + p.certificate(),
+                "--set", "tls.private-key=" + p.key());
+        assertConfigError(o, "tls.keystore");
+        assertTrue(o.err().contains("tls.certificate") && o.err().contains("tls.private-key"), o.describe());
+    }
+
+    @Test
+    void missingPemFilesAreRefused() throws Exception {
+        Pair p = TestCertificates.selfSigned(tmp, "edge", Kind.EC, "sip.example.com", 1);
+        assertConfigError(run(Map.of(), "--set", "tls.certificate=" + tmp.resolve("no-such.pem"),
+                "--set", "tls.private-key=" + p.key()), "tls.certificate");
+        assertConfigError(run(Map.of(), "--set", "tls.certificate=" + p.certificate(),
+                "--set", "tls.private-key=" + tmp.resolve("no-such.key")), "tls.private-key");
+    }
+
+    @Test
+    void pemFilesThatCannotServeAreRefusedAtStartNamingTheKeyAtFault() throws Exception {
+        Pair a = TestCertificates.selfSigned(tmp, "a", Kind.EC, "a.example.com", 1);
+        Pair b = TestCertificates.selfSigned(tmp, "b", Kind.RSA, "b.example.com", 2);
+        assertConfigError(run(Map.of(), "--set", "tls.certificate=" + a.certificate(),
+                "--set", "tls.private-key=" + b.key()), "tls.private-key");
+        assertConfigError(run(Map.of(), "--set", "tls.certificate=" + a.key(),
+                "--set", "tls.private-key=" + a.key()), "tls.certificate");
     }
 
     @Test

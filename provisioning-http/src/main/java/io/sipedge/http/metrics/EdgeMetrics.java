@@ -28,6 +28,7 @@ import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.ProxyEvents;
 import io.sipedge.observe.ProxyEvents.BranchOutcome;
 import io.sipedge.observe.RegisterOutcome;
+import io.sipedge.observe.TlsEvents;
 import io.sipedge.observe.TransportEvents;
 import io.sipedge.observe.WebSocketRefusal;
 import io.sipedge.security.Bans;
@@ -72,6 +73,7 @@ public final class EdgeMetrics implements AutoCloseable {
     private final KeepaliveMeters keepalives;
     private final ProxyMeters proxy;
     private final GuardMeters guard = new GuardMeters();
+    private final TlsMeters tls = new TlsMeters();
 
     /**
      * Registers everything. Call it before SIP starts: it attaches a listener to {@code locations}
@@ -160,6 +162,11 @@ public final class EdgeMetrics implements AutoCloseable {
         return guard;
     }
 
+    /** The TLS certificate's reloading: reloads loaded and refused. */
+    public TlsEvents tlsEvents() {
+        return tls;
+    }
+
     /** The gauge of bans in force, read from the store at scrape time. */
     public void watch(Bans bans, InstantSource clock) {
         Gauge.builder("sip.guard.bans.active", bans, b -> b.count(clock.instant()))
@@ -224,6 +231,21 @@ public final class EdgeMetrics implements AutoCloseable {
         @Override
         public void banned(boolean wholeAddress) {
             (wholeAddress ? bansOfAddresses : bansOfUsers).increment();
+        }
+    }
+
+    /** TLS certificate reloads by result; {@code failed} means the old certificate was kept. */
+    private final class TlsMeters implements TlsEvents {
+        private final Counter ok = Counter.builder("sip.tls.reloads")
+                .description("Reloads of the TLS certificate files, by result (failed: the current one was kept)")
+                .tag("result", "ok").register(registry);
+        private final Counter failed = Counter.builder("sip.tls.reloads")
+                .description("Reloads of the TLS certificate files, by result (failed: the current one was kept)")
+                .tag("result", "failed").register(registry);
+
+        @Override
+        public void tlsReloaded(boolean success) {
+            (success ? ok : failed).increment();
         }
     }
 

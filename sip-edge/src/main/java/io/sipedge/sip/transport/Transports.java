@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
@@ -68,7 +69,9 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param address               bind address (0.0.0.0 for all)
      * @param port                  UDP and TCP port; 0 picks one free for both
      * @param tlsPort               TLS port; 0 picks a free one, -1 disables TLS
-     * @param tls                   the TLS context, or null when TLS is disabled
+     * @param tls                   the TLS context for a connection opening now (read once per connection,
+     *                              so a reloaded certificate serves new handshakes only), or null when
+     *                              TLS and WSS are disabled
      * @param maxMessageSize        largest message accepted, bytes
      * @param readTimeoutMs         a stream message must arrive whole within this time of its first byte
      * @param tlsHandshakeTimeoutMs longest TLS handshake
@@ -88,7 +91,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param wsPingIntervalMs      a WebSocket connection is PINGed this often; 0 never
      * @param wsPingMisses          unanswered PINGs in a row that close a WebSocket connection
      */
-    public record Settings(String address, int port, int tlsPort, SSLContext tls, int maxMessageSize,
+    public record Settings(String address, int port, int tlsPort, Supplier<SSLContext> tls, int maxMessageSize,
                            int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int eventLoops,
                            int maxConnections,
                            int maxConnectionsPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
@@ -195,7 +198,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
     }
 
     private static Channel bind(EventLoopGroup boss, EventLoopGroup workers, Settings s, InetSocketAddress at,
-                                Transport transport, SSLContext tls, ConnectionCaps<InetAddress> gate, AtomicLong ids, String edge,
+                                Transport transport, Supplier<SSLContext> tls, ConnectionCaps<InetAddress> gate,
+                                AtomicLong ids, String edge,
                                 InboundHandler handler, StreamRegistry registry, TransportEvents events,
                                 KeepaliveEvents keepalives) throws IOException {
         StreamConnection.Context context = new StreamConnection.Context(transport, edge, s.maxMessageSize(),
@@ -228,7 +232,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                         // connections take turns fairly.
                         ch.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1));
                         if (tls != null) {
-                            SSLEngine engine = tls.createSSLEngine();
+                            SSLEngine engine = tls.get().createSSLEngine();
                             TlsPolicy.apply(engine);
                             SslHandler ssl = new SslHandler(engine);
                             ssl.setHandshakeTimeoutMillis(s.tlsHandshakeTimeoutMs());
