@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Edge implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Edge.class);
+    /** The subdirectory of the data directory that holds the bindings. */
+    static final String BINDINGS = "bindings";
 
     private final FileDirectory directory;
     private final InMemoryLocationStore locations;
@@ -168,7 +170,7 @@ public final class Edge implements AutoCloseable {
             EdgeConfig.Lifecycle lifecycle = cfg.lifecycle();
             if (lifecycle.persistBindings()) {
                 // Before any listener opens, after every listener of the store (metrics, qualify) is on.
-                journal = BindingJournal.open(data.resolve("bindings"), locations, clock,
+                journal = BindingJournal.open(bindingsDir(data), locations, clock,
                         Duration.ofMillis(lifecycle.persistIntervalMs()), edgeId, aor -> provisioned(directory, aor));
                 BindingJournal.Restored r = journal.restored();
                 log.info("bindings restored: {} of {} AORs in {} ms ({} expired, {} gone with their connection, "
@@ -302,6 +304,10 @@ public final class Edge implements AutoCloseable {
             m.put("wss", sip.wssPort() > 0);
         }
         return m;
+    }
+
+    static Path bindingsDir(Path dataDir) {
+        return dataDir.resolve(BINDINGS);
     }
 
     /** An AOR whose device is still there and enabled: only its bindings are restored. */

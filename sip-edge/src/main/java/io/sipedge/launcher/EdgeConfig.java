@@ -235,10 +235,11 @@ public record EdgeConfig(
                 default -> throw new IllegalArgumentException(s);
             });
     /**
-     * A kill -9 loses at most this long's registrations; a restart is seconds, so phones that
-     * registered in the last second are the few who find themselves unknown until their next refresh.
+     * A kill -9 loses at most this long's new registrations: during a storm of 13 000 a second,
+     * 0.2 s is 2 600 phones, under 0.5 % of a fleet of 500 000. Shorter costs nothing per phone (a
+     * binding changed twice in an interval is written once either way), only more fsyncs.
      */
-    static final Setting<Integer> PERSIST_INTERVAL = Setting.intRange("registrar.persist-interval-ms", 1000, 50, 60_000);
+    static final Setting<Integer> PERSIST_INTERVAL = Setting.intRange("registrar.persist-interval-ms", 200, 50, 60_000);
     /** Inside `docker stop`'s default 10 s, with time left to flush and exit. */
     static final Setting<Integer> DRAIN_SECONDS = Setting.intRange("shutdown.drain-seconds", 5, 0, 600);
     static final Setting<Integer> RETRY_AFTER = Setting.intRange("shutdown.retry-after-seconds", 10, 1, 3600);

@@ -110,6 +110,13 @@ public final class Main {
                 }
                 return importFile(cfg, Path.of(rest.get(1)), skip, md5Only, out, err);
             }
+            case "backup", "restore" -> {
+                if (rest.size() != 2) {
+                    err.println("sip-edge: usage: " + command + " DIR");
+                    return EXIT_CONFIG;
+                }
+                return copy(command, cfg.dataDir(), Path.of(rest.get(1)), out, err);
+            }
             default -> {
                 err.println("sip-edge: unknown command or option " + command + " (see --help)");
                 return EXIT_CONFIG;
@@ -208,6 +215,24 @@ public final class Main {
         }
     }
 
+    /**
+     * {@code backup DIR} copies the data directory while the edge runs; {@code restore DIR} copies a
+     * backup into an empty data directory, with the edge stopped.
+     */
+    static int copy(String command, Path dataDir, Path dir, PrintStream out, PrintStream err) {
+        try {
+            boolean backup = command.equals("backup");
+            Backup.Summary s = backup ? Backup.backup(dataDir, dir) : Backup.restore(dir, dataDir);
+            out.printf("%s %s: %d tenant(s), %d device(s), %d binding(s); loaded back to check it%n",
+                    backup ? "backed up " + dataDir + " into" : "restored into " + dataDir + " from", dir,
+                    s.tenants(), s.devices(), s.bindings());
+            return 0;
+        } catch (IOException | DirectoryException e) {
+            err.println("sip-edge: " + command + " failed: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
     static String usage() {
         return """
                 sip-edge: SIP registrar edge with a provisioning sidecar
@@ -218,6 +243,10 @@ public final class Main {
                                                                         bulk-import users, lines domain;username;password[;auth_username]
                                                                         (stop the edge first; a bad line refuses the file unless --skip-invalid;
                                                                         --md5-only makes the file's tenants offer only MD5 challenges)
+                  java -jar sip-edge.jar [options] backup DIR           copy the data directory (users, bindings, keys) into DIR, which
+                                                                        must not exist or be empty; while the edge runs
+                  java -jar sip-edge.jar [options] restore DIR          copy the backup DIR into the data directory, which must hold no
+                                                                        data yet (stop the edge first)
                   java -jar sip-edge.jar [options] --check-config       check the configuration and exit: 0 and "configuration OK"
                                                                         with the effective settings (secrets masked), or 2 and one
                                                                         line per error; binds no port and writes nothing

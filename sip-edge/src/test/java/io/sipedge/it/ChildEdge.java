@@ -68,7 +68,9 @@ final class ChildEdge {
         if (openFiles > 0) {
             cmd.addAll(List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$0\" \"$@\""));
         }
-        cmd.addAll(List.of(
+        // The signals a test sends act as they would under systemd or docker even when this JVM was
+        // started with them ignored (nohup ignores SIGHUP, and the JVM then never handles it).
+        cmd.addAll(List.of("env", "--default-signal=HUP,INT,TERM",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
@@ -161,11 +163,11 @@ final class ChildEdge {
 
     /** Waits for the startup line and returns the SIP TLS port it names. */
     int awaitTlsPort() throws InterruptedException {
-        Matcher m = Pattern.compile("tls 127\\.0\\.0\\.1:(\\d+),").matcher(awaitStartLine().group());
-        if (!m.find()) {
+        int tls = awaitPorts().tls();
+        if (tls < 0) {
             fail("TLS is off:\n" + output());
         }
-        return Integer.parseInt(m.group(1));
+        return tls;
     }
 
     /** Waits until the output has a line containing {@code text} after its first {@code skip} characters. */

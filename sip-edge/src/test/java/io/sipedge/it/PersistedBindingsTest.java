@@ -3,6 +3,7 @@ package io.sipedge.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +19,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +171,72 @@ class PersistedBindingsTest {
         assertTrue(tookMs < 30_000, "the drain ends: " + tookMs + " ms");
     }
 
+    @Test
+    void aBackupTakenUnderLoadRestoresToAWorkingEdge() throws Exception {
+        importUsers();
+        ChildEdge edge = spawn("--set", "registrar.persist-interval-ms=100");
+        ChildEdge.Ports ports = edge.awaitPorts();
+        TestPhone alice = phone(ports, Via.UDP, "alice").register();
+        TestPhone bob = phone(ports, Via.UDP, "bob").register();
+        Thread.sleep(500); // written out
+        // Load while the backup runs: bob refreshes fifty times a second (within the guard's rate for one
+        // address), and devices are added.
+        AtomicBoolean loading = new AtomicBoolean(true);
+        AtomicInteger refreshes = new AtomicInteger();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread load = new Thread(() -> {
+            try {
+                while (loading.get()) {
+                    bob.register();
+                    refreshes.incrementAndGet();
+                    Thread.sleep(20);
+                }
+            } catch (Exception | AssertionError e) {
+                failed.set(e);
+            }
+        });
+        load.start();
+        ApiClient api = new ApiClient(ports.http());
+        String token = api.call("PUT", "/v2/api_auth", null, Map.of("api_key", ADMIN_KEY)).json()
+                .get("auth_token").asText();
+        String account = api.get("/v2/accounts", token).data().get(0).get("id").asText();
+        for (int i = 0; i < 20; i++) {
+            Reply created = api.call("PUT", "/v2/accounts/" + account + "/devices", token, Map.of("sip",
+                    Map.of("username", "extra" + i, "password", "extra-secret-" + i)));
+            assertEquals(201, created.status(), created.toString());
+        }
+        Path backup = tmp.resolve("backup");
+        ChildEdge copy = spawn("backup", backup.toString());
+        assertEquals(0, copy.waitForExit(ChildEdge.EXIT_TIMEOUT), copy.output());
+        loading.set(false);
+        load.join(10_000);
+        assertNull(failed.get(), () -> "bob's refreshes during the backup: " + failed.get());
+        assertTrue(refreshes.get() > 0, "bob kept registering during the backup: " + refreshes.get());
+        assertTrue(copy.output().contains("backed up"), copy.output());
+        assertEquals(0, edge.stop(), edge.output());
+
+        // The backup goes into an empty data directory, never over one that holds data.
+        ChildEdge over = spawn("restore", backup.toString());
+        assertEquals(1, over.waitForExit(ChildEdge.EXIT_TIMEOUT), over.output());
+        assertTrue(over.output().contains("not empty"), over.output());
+        Path fresh = tmp.resolve("restored");
+        ChildEdge restore = spawnOn(fresh, "restore", backup.toString());
+        assertEquals(0, restore.waitForExit(ChildEdge.EXIT_TIMEOUT), restore.output());
+
+        ChildEdge again = spawnOn(fresh, "--set", "sip.port=" + ports.sip());
+        ChildEdge.Ports ports2 = again.awaitPorts();
+        Map<String, JsonNode> after = registrations(ports2.http());
+        assertEquals(alice.localPort(), after.get("alice").get("contact_port").asInt(), after.toString());
+        assertEquals(bob.localPort(), after.get("bob").get("contact_port").asInt(), after.toString());
+        // Users authenticate: one imported, and the devices the API created before the backup.
+        phone(ports2, Via.UDP, "carol").register();
+        try (SipTestClient extra = new SipTestClient(SipTestClient.Transport.UDP, ports2.sip())) {
+            SipResponse ok = extra.registerWithAuth("extra19", DOMAIN, "extra-secret-19", extra.contact("extra19"),
+                    "MD5");
+            assertEquals(200, ok.status(), ok.raw());
+        }
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private static long generation(Path file) {
@@ -220,7 +290,11 @@ class PersistedBindingsTest {
     }
 
     private ChildEdge spawn(String... args) throws IOException {
-        ChildEdge c = ChildEdge.spawn(tmp.resolve("data"), ADMIN_KEY, args);
+        return spawnOn(tmp.resolve("data"), args);
+    }
+
+    private ChildEdge spawnOn(Path dataDir, String... args) throws IOException {
+        ChildEdge c = ChildEdge.spawn(dataDir, ADMIN_KEY, args);
         children.add(c);
         return c;
     }

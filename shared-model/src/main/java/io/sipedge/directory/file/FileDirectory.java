@@ -31,6 +31,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -38,6 +39,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -75,6 +77,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileDirectory implements Directory {
     private static final Logger log = LoggerFactory.getLogger(FileDirectory.class);
+    /** The subdirectory of the data directory that holds these files. */
+    public static final String DIRECTORY = "directory";
     /** API keys: 256 random bits, base64url (43 characters). */
     private static final int API_KEY_BYTES = 32;
     /** Past this many journal lines the next write compacts, bounding start-up replay time. */
@@ -203,7 +207,7 @@ public final class FileDirectory implements Directory {
      * @throws DirectoryException of kind IO when another process holds it or it cannot be read
      */
     public static FileDirectory open(Path dataDir, InstantSource clock) {
-        Path dir = dataDir.resolve("directory").toAbsolutePath().normalize();
+        Path dir = dataDir.resolve(DIRECTORY).toAbsolutePath().normalize();
         if (!OPEN_IN_THIS_JVM.add(dir)) {
             throw new DirectoryException(DirectoryException.Kind.IO, "the directory " + dir
                     + " is already in use in this process", List.of(), null);
@@ -894,6 +898,45 @@ public final class FileDirectory implements Directory {
         if (td != null) {
             td.remove(d);
         }
+    }
+
+    /**
+     * Copies the directory under {@code dataDir} into {@code targetDataDir} as it stood at one
+     * moment, while an edge may be writing it: the snapshot, then its generation's journal (a
+     * prefix of it if an append is under way: loading drops a torn last line), then the snapshot
+     * again, and it starts over if a compaction came in between. Takes no lock.
+     *
+     * @throws IOException when the files cannot be read, or kept changing under ten attempts
+     */
+    public static void backup(Path dataDir, Path targetDataDir) throws IOException {
+        Path from = dataDir.resolve(DIRECTORY);
+        Path to = targetDataDir.resolve(DIRECTORY);
+        Files.createDirectories(to);
+        Durable.restrictDirectory(to);
+        ObjectMapper reader = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Path snapshot = from.resolve("snapshot.json");
+            byte[] snap = Files.exists(snapshot) ? Files.readAllBytes(snapshot) : null;
+            long generation = snap == null ? 0 : reader.readTree(snap).path("generation").asLong();
+            Path journal = from.resolve("journal-" + generation + ".log");
+            byte[] lines;
+            try {
+                lines = Files.exists(journal) ? Files.readAllBytes(journal) : new byte[0];
+            } catch (NoSuchFileException compacted) {
+                continue;
+            }
+            byte[] after = Files.exists(snapshot) ? Files.readAllBytes(snapshot) : null;
+            if (!java.util.Arrays.equals(snap, after)) {
+                continue; // compacted meanwhile: the journal read may belong to another snapshot
+            }
+            Durable.writeAtomically(to.resolve("seal.key"), Files.readAllBytes(from.resolve("seal.key")), true);
+            if (snap != null) {
+                Durable.writeAtomically(to.resolve("snapshot.json"), snap, true);
+            }
+            Durable.writeAtomically(to.resolve("journal-" + generation + ".log"), lines, true);
+            return;
+        }
+        throw new IOException("the directory in " + from + " kept changing; try again");
     }
 
     private void load() throws IOException {

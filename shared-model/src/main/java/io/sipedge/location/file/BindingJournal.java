@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -29,6 +30,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -339,7 +341,50 @@ public final class BindingJournal implements AutoCloseable {
         return ch;
     }
 
+    /**
+     * Copies the bindings files of {@code dir} into {@code target} as they stood at one moment,
+     * while an edge may be writing them: the newest snapshot and the journals from its generation
+     * on (a record being appended is torn in the copy, which loading skips), starting over if a
+     * compaction deleted one meanwhile. Takes no lock.
+     *
+     * @return how many bindings the copy holds
+     * @throws IOException when the files cannot be read, or kept changing under ten attempts
+     */
+    public static int backup(Path dir, Path target) throws IOException {
+        Files.createDirectories(target);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        for (int attempt = 0; attempt < 10; attempt++) {
+            List<Generation> all = files(dir);
+            long from = all.stream().filter(Generation::snapshot).mapToLong(Generation::number).max().orElse(0);
+            Map<Path, byte[]> copy = new LinkedHashMap<>();
+            try {
+                for (Generation g : all) {
+                    if (g.number() >= from) {
+                        copy.put(g.path().getFileName(), Files.readAllBytes(g.path()));
+                    }
+                }
+            } catch (NoSuchFileException compacted) {
+                continue;
+            }
+            for (Map.Entry<Path, byte[]> f : copy.entrySet()) {
+                Durable.writeAtomically(target.resolve(f.getKey()), f.getValue(), true);
+            }
+            return bindingsIn(target);
+        }
+        throw new IOException("the bindings in " + dir + " kept changing; try again");
+    }
+
     // ---- reading ----
+
+    /** How many bindings the files in {@code dir} hold (expired ones included). */
+    public static int bindingsIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        return load(dir).aors().values().stream().mapToInt(List::size).sum();
+    }
 
     /** The AORs' bindings as the files hold them, and how many records were torn or corrupt. */
     record Loaded(Map<Aor, List<Binding>> aors, long torn, long lastGeneration) {
