@@ -4,7 +4,8 @@
 # For A/B comparisons of two builds on a quiet machine (BENCHMARKS.md, "The guard in the path"):
 # imports 20 000 users into a fresh data directory, starts JAR with the benchmark's JVM options and
 # the given settings, warms up for 20 s at RATE, then prints 3 rounds of 15 s each: CPU (utime+stime
-# from /proc) and context switches (all threads) per successful registration. Run the builds
+# from /proc) and context switches (all threads) per successful registration, and the p99 of a
+# registration (REGISTER to 200, both legs). Run the builds
 # alternately and compare medians; compare.sh is the side-by-side with Kamailio.
 set -euo pipefail
 JAR=$1; T=$2; RATE=$3; shift 3
@@ -34,5 +35,6 @@ load 20
 for r in 1 2 3; do
   c0=$(cpu); s0=$(switches); load 15; c1=$(cpu); s1=$(switches)
   ok=$(python3 -c "import json; d = json.load(open('$W/r.json')); print(d.get('succeeded', d.get('ok', 0)))")
-  python3 -c "print('round $r: ok=$ok cpu_us_per_reg=%.1f switches_per_reg=%.3f' % (($c1 - $c0) * 1e6 / 100 / max(1, $ok), ($s1 - $s0) / max(1, $ok)))"
+  p99=$(python3 -c "import json; print(json.load(open('$W/r.json'))['latency_ms']['registration']['p99'])")
+  python3 -c "print('round $r: ok=$ok cpu_us_per_reg=%.1f switches_per_reg=%.3f p99_ms=$p99' % (($c1 - $c0) * 1e6 / 100 / max(1, $ok), ($s1 - $s0) / max(1, $ok)))"
 done

@@ -50,6 +50,8 @@ public final class InMemoryLocationStore implements LocationStore {
         private volatile AorBindings bindings;
         /** Out of the map: a writer that finds it so starts over with the map's current entry. */
         private boolean gone;
+        /** See {@link LocationStore#persistedUntil}: a primitive, so the persister's write marks no card. */
+        private volatile long persistedUntil = Long.MIN_VALUE;
 
         Entry(Aor key, AorBindings bindings) {
             this.key = key;
@@ -221,6 +223,20 @@ public final class InMemoryLocationStore implements LocationStore {
             }
         }
         deliver(aor, step.events());
+    }
+
+    @Override
+    public void persisted(Aor aor, long until) {
+        Entry e = aors.get(aor);
+        if (e != null) {
+            e.persistedUntil = until;
+        }
+    }
+
+    @Override
+    public long persistedUntil(Aor aor) {
+        Entry e = aors.get(aor);
+        return e == null ? Long.MIN_VALUE : e.persistedUntil;
     }
 
     @Override

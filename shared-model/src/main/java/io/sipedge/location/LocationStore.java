@@ -51,6 +51,21 @@ public interface LocationStore {
      */
     void restore(Aor aor, List<Binding> bindings);
 
+    /**
+     * A persister wrote {@code aor}'s bindings as they stood: that copy stays good until
+     * {@code until}, the first of their expiries (epoch second). Kept with the AOR, in memory only.
+     */
+    default void persisted(Aor aor, long until) {
+    }
+
+    /**
+     * What {@link #persisted} last said of {@code aor}: until when its bindings as last written
+     * stay unexpired; {@link Long#MIN_VALUE} when they were not written since this process started.
+     */
+    default long persistedUntil(Aor aor) {
+        return Long.MIN_VALUE;
+    }
+
     int bindingCount();
 
     /**

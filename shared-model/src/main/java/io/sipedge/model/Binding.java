@@ -143,6 +143,18 @@ public final class Binding {
         return Instant.ofEpochSecond(registeredSecond, registeredNano);
     }
 
+    /**
+     * True when this is {@code earlier} renewed by the same phone and nothing else: the same
+     * contact, flow, Call-ID, q, instance, reg-id, Path and User-Agent; only the expiry, the CSeq
+     * and the registration time may have moved (most re-registrations).
+     */
+    public boolean renews(Binding earlier) {
+        return contact.equals(earlier.contact) && flow.equals(earlier.flow) && callId.equals(earlier.callId)
+                && Float.compare(q, earlier.q) == 0 && regId == earlier.regId
+                && Objects.equals(instanceId, earlier.instanceId) && path.equals(earlier.path)
+                && Objects.equals(userAgent, earlier.userAgent);
+    }
+
     /** True once {@code now} reaches the expiry time. */
     public boolean expiredAt(Instant now) {
         long s = now.getEpochSecond();

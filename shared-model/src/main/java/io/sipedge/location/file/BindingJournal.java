@@ -11,14 +11,12 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -44,7 +42,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +51,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A store change only marks its AOR dirty (one set insert, on the thread that made it); one
  * daemon thread writes, every flush interval, the current bindings of each dirty AOR. A phone that
- * refreshes ten times within an interval is written once, and nothing on the SIP threads waits for
- * a disk or a lock shared with other AORs. A kill -9 loses at most the last interval's changes.
+ * refreshes several times within an interval is written once, and nothing on the SIP threads waits
+ * for a disk or a lock shared with other AORs. A kill -9 loses at most the last interval's changes.
+ *
+ * <p>A plain renewal (only the expiry, CSeq and registration time moved: {@link Binding#renews}) is
+ * not written while the copy on disk stays good long enough: until at least two of the phone's
+ * refresh intervals (as the two registrations show it) past this one. Whenever the edge stops, the
+ * copy on disk then outlives the phone's next refresh, which renews it again; and the phones that
+ * re-register every few seconds or minutes (to keep a NAT open) cost a write per expiry interval,
+ * not one per refresh. Restored, such a binding shows the registration before: its expiry, CSeq
+ * and time are a refresh or more behind, never past the phone's next one.
  *
  * <p>Files, in the bindings directory:
  * <ul>
@@ -74,7 +79,6 @@ public final class BindingJournal implements AutoCloseable {
     private static final Pattern FILE = Pattern.compile("(snapshot|journal)-(\\d+)\\.bin");
     /** No record is this large (a binding is a few hundred bytes; an AOR holds at most 1000). */
     private static final int MAX_RECORD = 16 << 20;
-    private static final int FORMAT = 1;
     /** The journal is compacted into a new snapshot past this size, or past the last snapshot's, whichever is larger. */
     private static final long MIN_COMPACT_BYTES = 16L << 20;
 
@@ -91,6 +95,8 @@ public final class BindingJournal implements AutoCloseable {
     private long journalBytes;
     private long snapshotBytes;
     private boolean compactionDue;
+    /** The flush interval, rounded up to whole seconds. */
+    private long flushSeconds;
     private long lastFailureLog;
 
     /** What a start found on disk. */
@@ -159,8 +165,9 @@ public final class BindingJournal implements AutoCloseable {
         Restored restored = new Restored(kept, expired, droppedWithFlow, unprovisioned, aors, loaded.torn(),
                 Duration.ofNanos(System.nanoTime() - started));
         BindingJournal j = new BindingJournal(dir, store, clock, restored, loaded.lastGeneration() + 1);
-        store.addListener(j.new MarkDirty());
         long every = flushInterval.toMillis();
+        j.flushSeconds = (every + 999) / 1000;
+        store.addListener(j.new MarkDirty());
         j.writer.scheduleWithFixedDelay(j::writeSafely, every, every, TimeUnit.MILLISECONDS);
         return j;
     }
@@ -230,13 +237,22 @@ public final class BindingJournal implements AutoCloseable {
 
         @Override
         public void refreshed(Aor aor, Binding before, Binding after) {
-            dirty.add(aor);
+            if (!after.renews(before) || !onDiskLongEnough(aor, before, after)) {
+                dirty.add(aor);
+            }
         }
 
         @Override
         public void removed(Aor aor, Binding binding, Removal why) {
             dirty.add(aor);
         }
+    }
+
+    /** True when the AOR's copy on disk outlives two of the phone's refresh intervals from this one. */
+    private boolean onDiskLongEnough(Aor aor, Binding before, Binding after) {
+        long at = after.registeredAt().getEpochSecond();
+        long interval = Math.max(1, at - before.registeredAt().getEpochSecond());
+        return store.persistedUntil(aor) >= at + 2 * interval + flushSeconds;
     }
 
     private void writeSafely() {
@@ -257,18 +273,26 @@ public final class BindingJournal implements AutoCloseable {
         if (!dirty.isEmpty()) {
             Instant now = clock.instant();
             ByteArrayOutputStream batch = new ByteArrayOutputStream(64 * 1024);
-            RecordWriter records = new RecordWriter(batch);
+            BindingRecords.Writer records = new BindingRecords.Writer(batch);
+            List<Aor> written = new ArrayList<>();
+            List<Long> until = new ArrayList<>();
             for (Iterator<Aor> it = dirty.iterator(); it.hasNext(); ) {
                 Aor aor = it.next();
                 // Removed before it is read: a change after the read marks it again for the next turn.
                 it.remove();
-                records.write(aor, store.lookup(aor, now));
+                List<Binding> bindings = store.lookup(aor, now);
+                records.write(aor, bindings);
+                written.add(aor);
+                until.add(bindings.stream().mapToLong(b -> b.expiresAt().getEpochSecond()).min().orElse(Long.MAX_VALUE));
                 if (batch.size() >= 1 << 20) {
                     append(batch);
                 }
             }
             append(batch);
             journal.force(false);
+            for (int i = 0; i < written.size(); i++) { // on disk now
+                store.persisted(written.get(i), until.get(i));
+            }
         }
         if (compactionDue || journalBytes > Math.max(MIN_COMPACT_BYTES, snapshotBytes)) {
             compact();
@@ -303,7 +327,7 @@ public final class BindingJournal implements AutoCloseable {
         Path tmp = dir.resolve("snapshot-" + next + ".tmp");
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
             Durable.restrict(tmp);
-            RecordWriter records = new RecordWriter(out);
+            BindingRecords.Writer records = new BindingRecords.Writer(out);
             Instant now = clock.instant();
             try {
                 store.forEach(now, (aor, bindings) -> {
@@ -449,12 +473,10 @@ public final class BindingJournal implements AutoCloseable {
                     if (payload.length < length) {
                         throw new EOFException("the record is cut short");
                     }
-                    CRC32C c = new CRC32C();
-                    c.update(payload);
-                    if ((int) c.getValue() != crc) {
+                    if (BindingRecords.crc(payload) != crc) {
                         throw new IOException("checksum mismatch");
                     }
-                    RecordReader r = new RecordReader(ByteBuffer.wrap(payload));
+                    BindingRecords.Reader r = new BindingRecords.Reader(ByteBuffer.wrap(payload));
                     Aor aor = r.aor();
                     List<Binding> bindings = r.bindings();
                     if (bindings.isEmpty()) {
@@ -469,141 +491,6 @@ public final class BindingJournal implements AutoCloseable {
                     return 1;
                 }
             }
-        }
-    }
-
-    // ---- the record format ----
-
-    /** Writes records: {@code int length, int crc32c, payload}. */
-    private static final class RecordWriter {
-        private final OutputStream out;
-        private final ByteArrayOutputStream payload = new ByteArrayOutputStream(512);
-        private final DataOutputStream data = new DataOutputStream(payload);
-        private final CRC32C crc = new CRC32C();
-
-        RecordWriter(OutputStream out) {
-            this.out = out;
-        }
-
-        void write(Aor aor, List<Binding> bindings) throws IOException {
-            payload.reset();
-            data.writeByte(FORMAT);
-            text(aor.user());
-            text(aor.domain());
-            data.writeInt(bindings.size());
-            for (Binding b : bindings) {
-                Flow f = b.flow();
-                text(b.contact());
-                text(f.transport().name());
-                text(f.remoteIp());
-                data.writeInt(f.remotePort());
-                data.writeBoolean(f.open());
-                Instant expires = b.expiresAt();
-                data.writeLong(expires.getEpochSecond());
-                data.writeInt(expires.getNano());
-                data.writeFloat(b.q());
-                text(b.callId());
-                data.writeLong(b.cseq());
-                optional(b.instanceId());
-                data.writeInt(b.regId());
-                data.writeInt(b.path().size());
-                for (String p : b.path()) {
-                    text(p);
-                }
-                optional(b.userAgent());
-                Instant registered = b.registeredAt();
-                data.writeLong(registered.getEpochSecond());
-                data.writeInt(registered.getNano());
-            }
-            data.flush();
-            crc.reset();
-            byte[] bytes = payload.toByteArray();
-            crc.update(bytes);
-            DataOutputStream frame = new DataOutputStream(out);
-            frame.writeInt(bytes.length);
-            frame.writeInt((int) crc.getValue());
-            frame.write(bytes);
-            frame.flush();
-        }
-
-        private void text(String s) throws IOException {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            data.writeInt(b.length);
-            data.write(b);
-        }
-
-        private void optional(String s) throws IOException {
-            data.writeBoolean(s != null);
-            if (s != null) {
-                text(s);
-            }
-        }
-    }
-
-    /** Reads one record's payload; any inconsistency is an exception, which ends the file. */
-    private static final class RecordReader {
-        private final ByteBuffer in;
-
-        RecordReader(ByteBuffer in) {
-            this.in = in;
-            int format = in.get();
-            if (format != FORMAT) {
-                throw new IllegalArgumentException("record format " + format);
-            }
-        }
-
-        Aor aor() {
-            return new Aor(text(), text());
-        }
-
-        List<Binding> bindings() {
-            int n = count();
-            List<Binding> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                String contact = text();
-                Transport transport = Transport.valueOf(text());
-                String ip = text();
-                int port = in.getInt();
-                boolean open = in.get() != 0;
-                Instant expires = Instant.ofEpochSecond(in.getLong(), in.getInt());
-                float q = in.getFloat();
-                String callId = text();
-                long cseq = in.getLong();
-                String instance = optional();
-                int regId = in.getInt();
-                int paths = count();
-                List<String> path = new ArrayList<>(paths);
-                for (int k = 0; k < paths; k++) {
-                    path.add(text());
-                }
-                String userAgent = optional();
-                Instant registered = Instant.ofEpochSecond(in.getLong(), in.getInt());
-                out.add(new Binding(contact, new Flow(transport, ip, port, 0, "", open), expires, q, callId, cseq,
-                        instance, regId, path, userAgent, registered));
-            }
-            if (in.hasRemaining()) {
-                throw new IllegalArgumentException(in.remaining() + " bytes after the bindings");
-            }
-            return out;
-        }
-
-        private int count() {
-            int n = in.getInt();
-            if (n < 0 || n > in.remaining()) {
-                throw new IllegalArgumentException("a count of " + n);
-            }
-            return n;
-        }
-
-        private String text() {
-            int n = count();
-            String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
-            in.position(in.position() + n);
-            return s;
-        }
-
-        private String optional() {
-            return in.get() != 0 ? text() : null;
         }
     }
 }

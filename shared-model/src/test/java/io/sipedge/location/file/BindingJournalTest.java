@@ -141,6 +141,47 @@ class BindingJournalTest {
     }
 
     @Test
+    void aPlainRenewalWaitsWhileTheCopyOnDiskOutlivesTwoRefreshesAndAnythingElseIsWritten() throws IOException {
+        // The flush interval here is an hour: the copy on disk must outlive two refreshes and that hour.
+        Duration ttl = Duration.ofSeconds(20_000);
+        Flow flow = Flow.of(Transport.UDP, "192.0.2.1", 5060);
+        InMemoryLocationStore first = new InMemoryLocationStore();
+        BindingJournal j = openOn(first, "e");
+        Instant t0 = clock.instant();
+        register(first, ALICE, binding("sip:alice@10.0.0.1", flow, ttl, null, 0, "c1", 1));
+        register(first, BOB, binding("sip:bob@10.0.0.2", flow, ttl, null, 0, "c2", 1));
+        j.flush();
+        assertEquals(t0.plus(ttl).getEpochSecond(), first.persistedUntil(ALICE));
+
+        clock.advance(Duration.ofSeconds(10));
+        register(first, ALICE, binding("sip:alice@10.0.0.1", flow, ttl, null, 0, "c1", 2)); // renewal: waits
+        register(first, BOB, binding("sip:bob@10.0.0.2", Flow.of(Transport.UDP, "192.0.2.1", 5070), ttl, null, 0,
+                "c2", 2)); // a new source port: written
+        j.close();
+        InMemoryLocationStore second = new InMemoryLocationStore();
+        BindingJournal again = openOn(second, "e");
+        Binding alice = second.lookup(ALICE, clock.instant()).get(0);
+        assertEquals(t0.plus(ttl), alice.expiresAt(), "the renewal 10 s in was not written");
+        assertEquals(1, alice.cseq());
+        Binding bob = second.lookup(BOB, clock.instant()).get(0);
+        assertEquals(5070, bob.sourcePort());
+        assertEquals(2, bob.cseq());
+
+        // Nothing was written since this start: the first renewal is written, whatever its interval.
+        clock.advance(Duration.ofSeconds(10));
+        register(second, ALICE, binding("sip:alice@10.0.0.1", flow, ttl, null, 0, "c1", 3));
+        again.flush();
+        assertEquals(clock.instant().plus(ttl).getEpochSecond(), second.persistedUntil(ALICE));
+        // A renewal 8 000 s later: two such intervals and the flush hour reach past the copy on disk.
+        clock.advance(Duration.ofSeconds(8000));
+        register(second, ALICE, binding("sip:alice@10.0.0.1", flow, ttl, null, 0, "c1", 4));
+        again.close();
+        InMemoryLocationStore third = new InMemoryLocationStore();
+        openOn(third, "e");
+        assertEquals(4, third.lookup(ALICE, clock.instant()).get(0).cseq());
+    }
+
+    @Test
     void startingCompactsIntoOneSnapshotAndTheNextStartReadsIt() throws IOException {
         InMemoryLocationStore first = new InMemoryLocationStore();
         BindingJournal j = openOn(first, "e");
