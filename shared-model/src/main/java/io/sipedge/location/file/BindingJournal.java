@@ -130,6 +130,7 @@ public final class BindingJournal implements AutoCloseable {
     public static BindingJournal open(Path dir, LocationStore store, InstantSource clock, Duration flushInterval,
                                       String edge, Predicate<Aor> provisioned) throws IOException {
         Files.createDirectories(dir);
+        deleteUnfinishedSnapshots(dir);
         long started = System.nanoTime();
         Instant now = clock.instant();
         Loaded loaded = load(dir);
@@ -170,6 +171,18 @@ public final class BindingJournal implements AutoCloseable {
         store.addListener(j.new MarkDirty());
         j.writer.scheduleWithFixedDelay(j::writeSafely, every, every, TimeUnit.MILLISECONDS);
         return j;
+    }
+
+    /** A snapshot being written when the process stopped never replaced anything: it is dropped. */
+    private static void deleteUnfinishedSnapshots(Path dir) throws IOException {
+        try (var list = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("snapshot-") && name.endsWith(".tmp")) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     /**

@@ -222,7 +222,8 @@ class BindingJournalTest {
         Path journal = BindingJournal.files(dir).stream().filter(g -> !g.snapshot()).reduce((a, b) -> b)
                 .orElseThrow().path();
         long size = Files.size(journal);
-        // kill -9 mid-append: bob's record loses its last 5 bytes.
+        // kill -9 mid-append: bob's record loses its last 5 bytes; and a snapshot was being written.
+        Files.write(dir.resolve("snapshot-99.tmp"), new byte[] {1, 2, 3});
         try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.WRITE)) {
             ch.truncate(size - 5);
         }
@@ -231,6 +232,7 @@ class BindingJournalTest {
         assertEquals(1, again.restored().bindings());
         assertEquals(1, again.restored().tornRecords());
         assertEquals(1, second.lookup(ALICE, clock.instant()).size());
+        assertFalse(Files.exists(dir.resolve("snapshot-99.tmp")), "an unfinished snapshot is dropped");
         again.close();
 
         // Garbage after the records (a corrupt block) is skipped the same way.
