@@ -5,11 +5,13 @@ import io.sipedge.model.Provisioned;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.Tenant;
 import io.sipedge.model.TenantProvisioning;
+import io.sipedge.model.User;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Provisioned data: tenants and their devices with SIP credentials.
+ * Provisioned data: tenants, their devices with SIP credentials, and their users (who sign in to
+ * the API; a user's devices are those whose {@code owner_id} is the user's id).
  *
  * <p>Reads are served from memory and are safe from any thread without blocking: the registrar
  * calls them on every authentication. Writes are durable when they return (the record is on disk
@@ -80,7 +82,7 @@ public interface Directory extends AutoCloseable {
 
     void deleteDevice(String deviceId);
 
-    /** Deletes the tenant and all its devices. */
+    /** Deletes the tenant, all its devices and all its users. */
     void deleteTenant(String tenantId);
 
     /**
@@ -93,6 +95,42 @@ public interface Directory extends AutoCloseable {
     String revealPassword(Device device);
 
     void addListener(DirectoryListener listener);
+
+    // ---------------------------------------------------------------- users
+
+    Optional<User> user(String userId);
+
+    /**
+     * The user signing in as {@code username} in the tenant (compared exactly, as device usernames
+     * are). Users and devices are looked up apart: a user may share a device's username.
+     */
+    Optional<User> userByUsername(String tenantId, String username);
+
+    /** The tenant's users, oldest first. */
+    List<User> users(String tenantId);
+
+    /**
+     * Creates a user; the password is hashed ({@link PasswordHash}) and never kept. Throws
+     * {@link DirectoryException}: INVALID on a rule, CONFLICT on a username (or Microsoft binding)
+     * another user of the tenant has, NOT_FOUND for an unknown tenant.
+     */
+    User createUser(String tenantId, UserSpec spec);
+
+    /** Replaces a user's fields; a null password keeps the stored hash. */
+    User updateUser(String userId, UserSpec spec);
+
+    void deleteUser(String userId);
+
+    /**
+     * The enabled user of the tenant whose password this is, else empty. An unknown user costs
+     * the same hash as a known one, so the time taken does not tell which usernames exist.
+     */
+    default Optional<User> checkUserPassword(String tenantId, String username, String password) {
+        Optional<User> u = username == null ? Optional.empty() : userByUsername(tenantId, username);
+        boolean ok = PasswordHash.verify(password == null ? "" : password,
+                u.map(User::passwordHash).orElse(PasswordHash.DUMMY));
+        return ok && u.isPresent() && u.get().enabled() ? u : Optional.empty();
+    }
 
     // ---------------------------------------------------------------- provisioning
 

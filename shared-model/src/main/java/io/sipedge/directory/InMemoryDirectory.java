@@ -9,6 +9,7 @@ import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
 import io.sipedge.model.TenantProvisioning;
+import io.sipedge.model.User;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ public final class InMemoryDirectory implements Directory {
     private final PasswordSealer sealer = PasswordSealer.withRandomKey();
     private final SecureRandom random = new SecureRandom();
     private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile State state = new State(Map.of(), Map.of(), Map.of());
+    private volatile State state = new State(Map.of(), Map.of(), Map.of(), Map.of());
 
     /** @param clock stamps created and updated times */
     public InMemoryDirectory(InstantSource clock) {
@@ -59,7 +60,18 @@ public final class InMemoryDirectory implements Directory {
 
     /** Records by id, tokens by the SHA-256 of the token; never changed once published. */
     private record State(Map<String, Tenant> tenants, Map<String, Device> devices,
-                         Map<String, ProvisioningToken> tokens) {
+                         Map<String, ProvisioningToken> tokens, Map<String, User> users) {
+
+        User userByUsername(String tenantId, String username) {
+            return users.values().stream()
+                    .filter(u -> u.tenantId().equals(tenantId) && u.username().equals(username))
+                    .findFirst().orElse(null);
+        }
+
+        List<User> usersOf(String tenantId) {
+            return users.values().stream().filter(u -> u.tenantId().equals(tenantId))
+                    .sorted(Comparator.comparing(User::createdAt).thenComparing(User::id)).toList();
+        }
 
         Tenant tenantByDomain(String domain) {
             String lower = domain.toLowerCase(Locale.ROOT);
@@ -95,7 +107,7 @@ public final class InMemoryDirectory implements Directory {
 
         Draft(State current) {
             next = new State(new HashMap<>(current.tenants()), new HashMap<>(current.devices()),
-                    new HashMap<>(current.tokens()));
+                    new HashMap<>(current.tokens()), new HashMap<>(current.users()));
         }
 
         Tenant tenant(String tenantId) {
@@ -122,6 +134,25 @@ public final class InMemoryDirectory implements Directory {
             Device byDigest = next.byDigestUsername(tenantId, spec.digestUsername());
             if (byDigest != null && !byDigest.id().equals(selfId)) {
                 throw DirectoryException.conflict("auth_username", "is already used in this tenant");
+            }
+        }
+
+        User user(String userId) {
+            User u = next.users().get(userId);
+            if (u == null) {
+                throw DirectoryException.notFound("user " + userId);
+            }
+            return u;
+        }
+
+        void checkUniqueUser(String tenantId, String selfId, UserSpec spec) {
+            User byName = next.userByUsername(tenantId, spec.username());
+            if (byName != null && !byName.id().equals(selfId)) {
+                throw DirectoryException.conflict("username", "is already used by another user in this tenant");
+            }
+            if (spec.ms365Binding() != null && next.usersOf(tenantId).stream().anyMatch(u -> !u.id().equals(selfId)
+                    && spec.ms365Binding().equalsIgnoreCase(u.ms365Binding()))) {
+                throw DirectoryException.conflict("ms365_binding", "is already bound to another user in this tenant");
             }
         }
 
@@ -326,6 +357,7 @@ public final class InMemoryDirectory implements Directory {
         write(d -> {
             Tenant t = d.tenant(tenantId);
             d.next.devicesOf(tenantId).forEach(d::removeDevice);
+            d.next.users().values().removeIf(u -> u.tenantId().equals(tenantId));
             d.removeTenant(t);
             return null;
         });
@@ -366,6 +398,58 @@ public final class InMemoryDirectory implements Directory {
             }
             return new ImportSummary(tenantsCreated, created, updated);
         });
+    }
+
+    // ---------------------------------------------------------------- users
+
+    @Override
+    public Optional<User> user(String userId) {
+        return Optional.ofNullable(state.users().get(userId));
+    }
+
+    @Override
+    public Optional<User> userByUsername(String tenantId, String username) {
+        return Optional.ofNullable(state.userByUsername(tenantId, username));
+    }
+
+    @Override
+    public List<User> users(String tenantId) {
+        return state.usersOf(tenantId);
+    }
+
+    @Override
+    public User createUser(String tenantId, UserSpec spec) {
+        validate(spec, true);
+        String hash = PasswordHash.hash(spec.password()); // slow: before the write lock, as FileDirectory does
+        return write(d -> {
+            d.tenant(tenantId);
+            d.checkUniqueUser(tenantId, null, spec);
+            Instant now = clock.instant();
+            User u = new User(newId(), tenantId, spec.username(), spec.firstName(), spec.lastName(), spec.email(),
+                    hash, spec.role(), spec.enabled(), spec.ms365Binding(), now, now);
+            d.next.users().put(u.id(), u);
+            return u;
+        });
+    }
+
+    @Override
+    public User updateUser(String userId, UserSpec spec) {
+        validate(spec, false);
+        String hash = spec.password() == null ? null : PasswordHash.hash(spec.password());
+        return write(d -> {
+            User old = d.user(userId);
+            d.checkUniqueUser(old.tenantId(), userId, spec);
+            User u = new User(old.id(), old.tenantId(), spec.username(), spec.firstName(), spec.lastName(),
+                    spec.email(), hash != null ? hash : old.passwordHash(), spec.role(), spec.enabled(),
+                    spec.ms365Binding(), old.createdAt(), clock.instant());
+            d.next.users().put(u.id(), u);
+            return u;
+        });
+    }
+
+    @Override
+    public void deleteUser(String userId) {
+        write(d -> d.next.users().remove(d.user(userId).id()));
     }
 
     // ---------------------------------------------------------------- provisioning
@@ -502,6 +586,13 @@ public final class InMemoryDirectory implements Directory {
             return null;
         }
         return t;
+    }
+
+    private static void validate(UserSpec spec, boolean passwordRequired) {
+        List<Violation> v = spec.violations(passwordRequired);
+        if (!v.isEmpty()) {
+            throw DirectoryException.invalid(v);
+        }
     }
 
     private static void validate(DeviceSpec spec, boolean passwordRequired) {

@@ -41,6 +41,8 @@ public final class PasswordHash {
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A hash of nothing anyone knows, checked against for unknown users so they cost the same time. */
+    public static final String DUMMY = hash(Long.toHexString(RANDOM.nextLong()) + Long.toHexString(RANDOM.nextLong()));
 
     private PasswordHash() {
     }

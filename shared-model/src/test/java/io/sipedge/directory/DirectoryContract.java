@@ -13,6 +13,7 @@ import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Provisioned;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.User;
 import io.sipedge.model.rules.Violation;
 import io.sipedge.testing.MutableClock;
 import java.time.Duration;
@@ -35,6 +36,11 @@ abstract class DirectoryContract {
     Directory dir;
 
     abstract Directory open(InstantSource clock) throws Exception;
+
+    /** The same records after a restart where there is one to survive; the in-memory one has none. */
+    Directory reopen(Directory current, InstantSource clock) throws Exception {
+        return current;
+    }
 
     @BeforeEach
     void openDirectory() throws Exception {
@@ -267,6 +273,111 @@ abstract class DirectoryContract {
         assertNotEquals(sealed, dir.sealSecret("xmpp-Secret-77"), "no fresh IV per seal");
         assertEquals("xmpp-Secret-77", dir.revealSecret(sealed));
         assertEquals(Kind.IO, kindOf(() -> dir.revealSecret(PasswordSealer.withRandomKey().seal("x"))));
+    }
+
+    // ---------------------------------------------------------------- users
+
+    static final String USER_PW = "sign-in Pw 2024";
+
+    private User user(Tenant t, String username) {
+        clock.advance(Duration.ofSeconds(1));
+        return dir.createUser(t.id(), new UserSpec(username, "Alice", "Liddell", username + "@example.com", USER_PW,
+                User.Role.USER, true, null));
+    }
+
+    @Test
+    void aUserIsCreatedReadUpdatedAndDeletedWithItsPasswordHashedNeverKept() throws Exception {
+        Tenant t = tenant("example.com");
+        User alice = dir.createUser(t.id(), new UserSpec("alice", "Alice", "Liddell", "alice@example.com", USER_PW,
+                User.Role.ADMIN, true, "alice@contoso.onmicrosoft.com"));
+        assertEquals(alice, dir.user(alice.id()).orElseThrow());
+        assertEquals(alice, dir.userByUsername(t.id(), "alice").orElseThrow());
+        assertTrue(dir.userByUsername(t.id(), "Alice").isEmpty(), "usernames compare exactly, as devices' do");
+        assertTrue(alice.passwordHash().startsWith("$argon2id$v=19$m=19456,t=2,p=1$"), alice.passwordHash());
+        assertFalse(alice.passwordHash().contains(USER_PW));
+        assertFalse(alice.toString().contains(alice.passwordHash()), "the hash is printed");
+        assertTrue(PasswordHash.verify(USER_PW, alice.passwordHash()));
+        assertEquals(alice, dir.checkUserPassword(t.id(), "alice", USER_PW).orElseThrow());
+        assertTrue(dir.checkUserPassword(t.id(), "alice", "wrong password").isEmpty());
+        assertTrue(dir.checkUserPassword(t.id(), "nobody", USER_PW).isEmpty());
+
+        clock.advance(Duration.ofSeconds(5));
+        User renamed = dir.updateUser(alice.id(), new UserSpec("alice.l", null, null, null, null, User.Role.USER,
+                false, null));
+        assertEquals(alice.passwordHash(), renamed.passwordHash(), "an update without a password re-hashed it");
+        assertEquals(alice.createdAt(), renamed.createdAt());
+        assertEquals(clock.instant(), renamed.updatedAt());
+        assertTrue(dir.userByUsername(t.id(), "alice").isEmpty(), "the old username still finds the user");
+        assertEquals(renamed, dir.userByUsername(t.id(), "alice.l").orElseThrow());
+        assertTrue(dir.checkUserPassword(t.id(), "alice.l", USER_PW).isEmpty(), "a disabled user signs in");
+
+        User newPw = dir.updateUser(alice.id(), new UserSpec("alice.l", null, null, null, "another Pw 99",
+                User.Role.USER, true, null));
+        assertTrue(dir.checkUserPassword(t.id(), "alice.l", "another Pw 99").isPresent());
+        assertTrue(dir.checkUserPassword(t.id(), "alice.l", USER_PW).isEmpty());
+
+        dir = reopen(dir, clock);
+        assertEquals(newPw, dir.user(alice.id()).orElseThrow(), "a user did not survive a restart");
+        assertEquals(List.of(newPw), dir.users(t.id()));
+
+        dir.deleteUser(alice.id());
+        assertTrue(dir.user(alice.id()).isEmpty());
+        assertTrue(dir.users(t.id()).isEmpty());
+        assertEquals(Kind.NOT_FOUND, kindOf(() -> dir.deleteUser(alice.id())));
+        dir = reopen(dir, clock);
+        assertTrue(dir.user(alice.id()).isEmpty(), "a deleted user came back after a restart");
+    }
+
+    @Test
+    void usernamesAreUniqueAmongATenantsUsersButMayMatchADevice() {
+        Tenant t = tenant("example.com");
+        Tenant other = tenant("other.example");
+        User bob = user(t, "bob");
+        DirectoryException taken = assertThrows(DirectoryException.class, () -> user(t, "bob"));
+        assertEquals(Kind.CONFLICT, taken.kind());
+        assertEquals("username", taken.violations().get(0).field());
+        user(other, "bob");
+        device(t, "bob", null); // a device is not a user
+        user(t, "carol");
+        assertEquals(Kind.CONFLICT, kindOf(() -> dir.updateUser(bob.id(), new UserSpec("carol", null, null, null,
+                null, User.Role.USER, true, null))));
+        dir.createUser(t.id(), new UserSpec("dan", null, null, null, USER_PW, User.Role.USER, true,
+                "0b7e2c4a-1d2f-4e5a-9b8c-7d6e5f4a3b2c"));
+        DirectoryException bound = assertThrows(DirectoryException.class, () -> dir.createUser(t.id(),
+                new UserSpec("erin", null, null, null, USER_PW, User.Role.USER, true,
+                        "0B7E2C4A-1D2F-4E5A-9B8C-7D6E5F4A3B2C")));
+        assertEquals("ms365_binding", bound.violations().get(0).field());
+        assertEquals(3, dir.users(t.id()).size());
+        assertEquals(Kind.NOT_FOUND, kindOf(() -> dir.createUser("nope", new UserSpec("x", null, null, null, USER_PW,
+                User.Role.USER, true, null))));
+    }
+
+    @Test
+    void aUserSpecBreakingRulesIsInvalidWithEveryViolation() {
+        Tenant t = tenant("example.com");
+        DirectoryException e = assertThrows(DirectoryException.class, () -> dir.createUser(t.id(),
+                new UserSpec("Root", null, null, "not-an-email", "short", null, true, "neither")));
+        assertEquals(Kind.INVALID, e.kind());
+        assertEquals(List.of("username reserved", "email email", "password min_length", "role enum",
+                "ms365_binding ms365_binding"), e.violations().stream().map(v -> v.field() + " " + v.rule()).toList());
+        assertEquals(List.of("username period_edge"), assertThrows(DirectoryException.class, () -> dir.createUser(
+                t.id(), new UserSpec(".bob", null, null, null, USER_PW, User.Role.USER, true, null))).violations()
+                .stream().map(v -> v.field() + " " + v.rule()).toList());
+        assertTrue(dir.users(t.id()).isEmpty());
+    }
+
+    @Test
+    void deletingATenantDeletesItsUsers() throws Exception {
+        Tenant t = tenant("example.com");
+        Tenant kept = tenant("kept.example");
+        User gone = user(t, "alice");
+        User stays = user(kept, "alice");
+        dir.deleteTenant(t.id());
+        assertTrue(dir.user(gone.id()).isEmpty());
+        assertTrue(dir.users(t.id()).isEmpty());
+        dir = reopen(dir, clock);
+        assertTrue(dir.user(gone.id()).isEmpty());
+        assertEquals(List.of(stays), dir.users(kept.id()));
     }
 
     /** A token of the kind its reuse says: single-use ones provision, reusable ones authenticate. */

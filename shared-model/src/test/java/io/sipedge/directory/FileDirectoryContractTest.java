@@ -1,8 +1,17 @@
 package io.sipedge.directory;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.sipedge.directory.file.FileDirectory;
+import io.sipedge.model.Tenant;
+import io.sipedge.model.User;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.time.InstantSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Directory contract against the file-backed directory: the reference {@link InMemoryDirectory} is held to. */
@@ -13,5 +22,28 @@ class FileDirectoryContractTest extends DirectoryContract {
     @Override
     Directory open(InstantSource clock) {
         return FileDirectory.open(data, clock);
+    }
+
+    @Override
+    Directory reopen(Directory current, InstantSource clock) {
+        current.close();
+        return FileDirectory.open(data, clock);
+    }
+
+    @Test
+    void theRecordsOnDiskHoldTheUsersHashAndNeverThePassword() throws Exception {
+        Tenant t = dir.createTenant("", "example.com", false);
+        User u = dir.createUser(t.id(), new UserSpec("alice", null, null, null, USER_PW, User.Role.USER, true, null));
+        dir = reopen(dir, clock); // compacts: the user is in the snapshot too
+        dir.updateUser(u.id(), new UserSpec("alice", null, null, null, "second Pw 123", User.Role.USER, true, null));
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.list(data.resolve(FileDirectory.DIRECTORY))) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".json") || p.toString().endsWith(".log")).toList()) {
+                all.append(Files.readString(p, StandardCharsets.UTF_8));
+            }
+        }
+        assertTrue(all.toString().contains(u.passwordHash()), "the hash is not on disk");
+        assertFalse(all.toString().contains(USER_PW));
+        assertFalse(all.toString().contains("second Pw 123"));
     }
 }

@@ -11,7 +11,9 @@ import io.sipedge.directory.DirectoryException;
 import io.sipedge.directory.DirectoryListener;
 import io.sipedge.directory.ImportLine;
 import io.sipedge.directory.ImportSummary;
+import io.sipedge.directory.PasswordHash;
 import io.sipedge.directory.PasswordSealer;
+import io.sipedge.directory.UserSpec;
 import io.sipedge.model.ApiKey;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Device;
@@ -21,6 +23,7 @@ import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.TenantProvisioning;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.User;
 import io.sipedge.model.rules.TenantRules;
 import io.sipedge.model.rules.Violation;
 import java.io.IOException;
@@ -67,6 +70,8 @@ import org.slf4j.LoggerFactory;
  *       {@code <crc32c hex> <json>\n}. A kill -9 can only tear the last line (appends are
  *       sequential and each acknowledged write was fsynced); loading drops such a torn tail, which
  *       by construction was never acknowledged, and truncates it away;</li>
+ *   <li>users (issue 17) travel in the same snapshot and journal; they carry an Argon2id hash of
+ *       their sign-in password, never the password and never a sealed copy of it;</li>
  *   <li>{@code seal.key}: the key that seals passwords (see {@link PasswordSealer});</li>
  *   <li>{@code lock}: held while a process has the directory open, so the edge and an offline
  *       import never write the same journal at once.</li>
@@ -111,6 +116,9 @@ public final class FileDirectory implements Directory {
     private final Map<String, TenantDevices> devicesByTenant = new ConcurrentHashMap<>();
     /** Provisioning and auth tokens by the SHA-256 of the token. */
     private final Map<String, ProvisioningToken> tokensByHash = new ConcurrentHashMap<>();
+    private final Map<String, User> usersById = new ConcurrentHashMap<>();
+    /** Users by tenant, then by username (there are few users beside the devices; one map each). */
+    private final Map<String, Map<String, User>> usersByTenant = new ConcurrentHashMap<>();
 
     private long generation;
     private FileChannel journal;
@@ -118,23 +126,32 @@ public final class FileDirectory implements Directory {
     /** The last instant {@link #shared(Device)} saw, to share equal ones. */
     private Instant lastInstant;
 
-    /** One journal line: an upsert of a tenant or a device, or a deletion by id. */
+    /** One journal line: an upsert of a tenant, a device, a token or a user, or a deletion by id. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries, ProvisioningToken token) {
+    record Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries, ProvisioningToken token,
+                 User user) {
         Entry(String op, Tenant tenant, Device device, String id) {
-            this(op, tenant, device, id, null, null);
+            this(op, tenant, device, id, null, null, null);
         }
 
         Entry(String op, Tenant tenant, Device device, String id, List<Entry> entries) {
-            this(op, tenant, device, id, entries, null);
+            this(op, tenant, device, id, entries, null, null);
         }
 
         static Entry token(ProvisioningToken t) {
-            return new Entry(TOKEN, null, null, null, null, t);
+            return new Entry(TOKEN, null, null, null, null, t, null);
         }
 
         static Entry deleteToken(String sha256) {
-            return new Entry(DELETE_TOKEN, null, null, sha256, null, null);
+            return new Entry(DELETE_TOKEN, null, null, sha256, null, null, null);
+        }
+
+        static Entry user(User u) {
+            return new Entry(USER, null, null, null, null, null, u);
+        }
+
+        static Entry deleteUser(String userId) {
+            return new Entry(DELETE_USER, null, null, userId, null, null, null);
         }
 
         /** Several changes that must land together: one journal line, so a torn write loses all or none. */
@@ -145,6 +162,8 @@ public final class FileDirectory implements Directory {
         static final String DELETE_DEVICE = "delete_device";
         static final String TOKEN = "token";
         static final String DELETE_TOKEN = "delete_token";
+        static final String USER = "user";
+        static final String DELETE_USER = "delete_user";
     }
 
     /**
@@ -185,7 +204,9 @@ public final class FileDirectory implements Directory {
         }
     }
 
-    record Snapshot(long generation, List<Tenant> tenants, List<Device> devices, List<ProvisioningToken> tokens) {
+    /** {@code users} is null in snapshots written before users existed. */
+    record Snapshot(long generation, List<Tenant> tenants, List<Device> devices, List<ProvisioningToken> tokens,
+                    List<User> users) {
     }
 
     private FileDirectory(Path dir, InstantSource clock, FileChannel lockChannel, FileLock lock) {
@@ -455,6 +476,7 @@ public final class FileDirectory implements Directory {
                 tokensOf(d.id()).forEach(tk -> batch.add(Entry.deleteToken(tk.sha256())));
                 batch.add(new Entry(Entry.DELETE_DEVICE, null, null, d.id()));
             }
+            users(tenantId).forEach(u -> batch.add(Entry.deleteUser(u.id())));
             batch.add(new Entry(Entry.DELETE_TENANT, null, null, tenantId));
             commit(batch);
         } finally {
@@ -515,6 +537,86 @@ public final class FileDirectory implements Directory {
             return new ImportSummary(newTenants.size(), created, updated);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- users
+
+    @Override
+    public Optional<User> user(String userId) {
+        return Optional.ofNullable(usersById.get(userId));
+    }
+
+    @Override
+    public Optional<User> userByUsername(String tenantId, String username) {
+        Map<String, User> byName = usersByTenant.get(tenantId);
+        return Optional.ofNullable(byName == null || username == null ? null : byName.get(username));
+    }
+
+    @Override
+    public List<User> users(String tenantId) {
+        Map<String, User> byName = usersByTenant.get(tenantId);
+        if (byName == null) {
+            return List.of();
+        }
+        return byName.values().stream().sorted(Comparator.comparing(User::createdAt).thenComparing(User::id)).toList();
+    }
+
+    @Override
+    public User createUser(String tenantId, UserSpec spec) {
+        validate(spec, true);
+        // Argon2 takes tens of milliseconds: hash before taking the lock every write waits on.
+        String hash = PasswordHash.hash(spec.password());
+        writeLock.lock();
+        try {
+            tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            checkUniqueUser(tenantId, null, spec);
+            Instant now = clock.instant();
+            User u = new User(newId(), tenantId, spec.username(), spec.firstName(), spec.lastName(), spec.email(),
+                    hash, spec.role(), spec.enabled(), spec.ms365Binding(), now, now);
+            commit(List.of(Entry.user(u)));
+            return u;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public User updateUser(String userId, UserSpec spec) {
+        validate(spec, false);
+        String hash = spec.password() == null ? null : PasswordHash.hash(spec.password());
+        writeLock.lock();
+        try {
+            User old = user(userId).orElseThrow(() -> DirectoryException.notFound("user " + userId));
+            checkUniqueUser(old.tenantId(), userId, spec);
+            User u = new User(old.id(), old.tenantId(), spec.username(), spec.firstName(), spec.lastName(),
+                    spec.email(), hash != null ? hash : old.passwordHash(), spec.role(), spec.enabled(),
+                    spec.ms365Binding(), old.createdAt(), clock.instant());
+            commit(List.of(Entry.user(u)));
+            return u;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void deleteUser(String userId) {
+        writeLock.lock();
+        try {
+            user(userId).orElseThrow(() -> DirectoryException.notFound("user " + userId));
+            commit(List.of(Entry.deleteUser(userId)));
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void checkUniqueUser(String tenantId, String selfId, UserSpec spec) {
+        userByUsername(tenantId, spec.username()).filter(u -> !u.id().equals(selfId)).ifPresent(u -> {
+            throw DirectoryException.conflict("username", "is already used by another user in this tenant");
+        });
+        if (spec.ms365Binding() != null && users(tenantId).stream().anyMatch(u -> !u.id().equals(selfId)
+                && spec.ms365Binding().equalsIgnoreCase(u.ms365Binding()))) {
+            throw DirectoryException.conflict("ms365_binding", "is already bound to another user in this tenant");
         }
     }
 
@@ -666,6 +768,13 @@ public final class FileDirectory implements Directory {
 
     // ---------------------------------------------------------------- internals
 
+    private static void validate(UserSpec spec, boolean passwordRequired) {
+        List<Violation> v = spec.violations(passwordRequired);
+        if (!v.isEmpty()) {
+            throw DirectoryException.invalid(v);
+        }
+    }
+
     private static void validate(DeviceSpec spec, boolean passwordRequired) {
         List<Violation> v = spec.violations(passwordRequired);
         if (!v.isEmpty()) {
@@ -764,7 +873,8 @@ public final class FileDirectory implements Directory {
                     List.of(), e);
         }
         for (Entry e : batch) {
-            if (Entry.TOKEN.equals(e.op()) || Entry.DELETE_TOKEN.equals(e.op())) {
+            if (Entry.TOKEN.equals(e.op()) || Entry.DELETE_TOKEN.equals(e.op()) || Entry.USER.equals(e.op())
+                    || Entry.DELETE_USER.equals(e.op())) {
                 apply(e);
                 continue;
             }
@@ -853,6 +963,26 @@ public final class FileDirectory implements Directory {
             }
             case Entry.TOKEN -> tokensByHash.put(e.token().sha256(), e.token());
             case Entry.DELETE_TOKEN -> tokensByHash.remove(e.id());
+            case Entry.USER -> {
+                User u = e.user();
+                User old = usersById.put(u.id(), u);
+                if (old != null) {
+                    usersByTenant.computeIfPresent(old.tenantId(), (k, m) -> {
+                        m.remove(old.username(), old);
+                        return m;
+                    });
+                }
+                usersByTenant.computeIfAbsent(u.tenantId(), k -> new ConcurrentHashMap<>()).put(u.username(), u);
+            }
+            case Entry.DELETE_USER -> {
+                User old = usersById.remove(e.id());
+                if (old != null) {
+                    usersByTenant.computeIfPresent(old.tenantId(), (k, m) -> {
+                        m.remove(old.username(), old);
+                        return m.isEmpty() ? null : m;
+                    });
+                }
+            }
             case Entry.DELETE_TENANT -> {
                 Tenant old = tenantsById.remove(e.id());
                 devicesByTenant.computeIfPresent(e.id(), (k, td) -> td.isEmpty() ? null : td);
@@ -949,6 +1079,9 @@ public final class FileDirectory implements Directory {
             if (s.tokens() != null) {
                 s.tokens().forEach(t -> apply(Entry.token(t)));
             }
+            if (s.users() != null) {
+                s.users().forEach(u -> apply(Entry.user(u)));
+            }
         }
         Path jp = journalPath(generation);
         int replayed = 0;
@@ -1029,7 +1162,8 @@ public final class FileDirectory implements Directory {
             // Expired tokens are refused anyway; compaction is where they are finally dropped.
             Instant now = clock.instant();
             Snapshot s = new Snapshot(next, List.copyOf(tenantsById.values()), List.copyOf(devicesById.values()),
-                    tokensByHash.values().stream().filter(t -> !t.expiredAt(now)).toList());
+                    tokensByHash.values().stream().filter(t -> !t.expiredAt(now)).toList(),
+                    List.copyOf(usersById.values()));
             Path jpNext = journalPath(next);
             Files.deleteIfExists(jpNext); // a leftover from a compaction that crashed before its rename
             Durable.writeAtomically(dir.resolve("snapshot.json"), json.writeValueAsBytes(s), true);
