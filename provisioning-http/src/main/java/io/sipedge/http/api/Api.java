@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Api {
     private static final String A = "/v2/accounts/{account}";
     private static final String D = A + "/devices/{device}";
+    private static final String U = A + "/users/{user}";
 
     private Api() {
     }
@@ -27,6 +28,7 @@ public final class Api {
         AuthResource auth = new AuthResource(ctx);
         AccountsResource accounts = new AccountsResource(ctx);
         DevicesResource devices = new DevicesResource(ctx);
+        UsersResource users = new UsersResource(ctx);
         StatusResource status = new StatusResource(ctx);
         SipSettingsResource sip = new SipSettingsResource(ctx);
         OpsResource ops = new OpsResource(ctx);
@@ -61,7 +63,7 @@ public final class Api {
                         Access.TOKEN, "AccountInput", "Account"))
                 .add("PATCH", A, accounts::patch, doc("Change some fields of an account", "accounts", Access.TOKEN,
                         "AccountInput", "Account"))
-                .add("DELETE", A, accounts::delete, doc("Delete an account, its devices and their registrations",
+                .add("DELETE", A, accounts::delete, doc("Delete an account, its devices, its users and the registrations",
                         "accounts", Access.ADMIN, null, "Account"))
                 .add("GET", A + "/api_key", accounts::getApiKey, doc("Read the account's API key", "accounts",
                         Access.ADMIN, null, "ApiKey"))
@@ -87,6 +89,19 @@ public final class Api {
                         "sip settings", Access.TOKEN, null, "SipSettings").withUnauthorizedError("Log In"))
                 .add("POST", D + "/sip_settings", sip::update, doc("Change a device's SIP settings", "sip settings",
                         Access.TOKEN, "SipSettings", "SipSettings").withUnauthorizedError("Log In"))
+
+                .add("PUT", A + "/users", users::create, doc("Create a user (signs in to the API; the password is "
+                        + "stored as an Argon2id hash)", "users", Access.TOKEN, "UserInput", "User"))
+                .add("GET", A + "/users", users::list, doc("List users (paging)", "users", Access.TOKEN, null, "User[]"))
+                .add("GET", U, users::get, doc("Read a user", "users", Access.TOKEN, null, "User"))
+                .add("POST", U, users::update, doc("Update a user: each top-level field given replaces the stored one",
+                        "users", Access.TOKEN, "UserInput", "User"))
+                .add("PATCH", U, users::patch, doc("Patch a user (JSON merge patch; null removes)", "users",
+                        Access.TOKEN, "UserInput", "User"))
+                .add("DELETE", U, users::delete, doc("Delete a user (their devices stay)", "users", Access.TOKEN,
+                        null, "User"))
+                .add("GET", U + "/devices", users::devices, doc("The devices whose owner_id is the user's id (paging)",
+                        "users", Access.TOKEN, null, "Device[]"))
 
                 .add("GET", A + "/registrations", status::registrations, doc("Every live binding of the account",
                         "status", Access.TOKEN, null, "Registration[]"))

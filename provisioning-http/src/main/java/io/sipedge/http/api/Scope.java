@@ -3,6 +3,7 @@ package io.sipedge.http.api;
 import io.sipedge.directory.Directory;
 import io.sipedge.model.Device;
 import io.sipedge.model.Tenant;
+import io.sipedge.model.User;
 
 /**
  * Resolves path parameters to records the caller may see. Anything missing or belonging to another
@@ -27,5 +28,13 @@ final class Scope {
             throw ApiException.notFound("device");
         }
         return d;
+    }
+
+    static User user(Directory directory, ApiRequest req, Tenant account) {
+        User u = directory.user(req.param("user")).orElse(null);
+        if (u == null || !u.tenantId().equals(account.id())) {
+            throw ApiException.notFound("user");
+        }
+        return u;
     }
 }

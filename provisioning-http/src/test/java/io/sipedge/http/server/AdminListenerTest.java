@@ -108,6 +108,7 @@ class AdminListenerTest {
                 {"GET", "/v2/accounts"}, {"HEAD", "/v2/accounts"}, {"PUT", "/v2/accounts"},
                 {"PUT", "/v2/api_auth"}, {"GET", "/v2/security/bans"}, {"DELETE", "/v2/security/bans/192.0.2.1"},
                 {"GET", "/v2/accounts/a1/devices/d1/status"}, {"GET", "/v2/accounts/a1/devices/d1/qrcode"},
+                {"GET", "/v2/accounts/a1/users"}, {"PUT", "/v2/accounts/a1/users"}, {"GET", "/v2/accounts/a1/users/u1/devices"},
                 {"GET", "/metrics"}, {"GET", "/openapi.json"}}) {
             HttpResponse<String> r = call(publicServer, c[0], c[1], token, c[0].equals("PUT") ? "{\"data\":{}}" : null);
             // Not 401, 403 or 405: the public side answers exactly as for a path that never existed.
