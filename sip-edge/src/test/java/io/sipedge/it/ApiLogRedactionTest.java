@@ -69,12 +69,26 @@ class ApiLogRedactionTest {
             answers.add(api.get(devPath, NEW_PASSWORD));
             answers.add(api.call("PUT", devPath, accToken, "{\"data\":{\"sip\":{\"password\":\"" + PASSWORD
                     + "\",\"password\":\"" + NEW_PASSWORD + "\"}}}"));
+            // Users (issue 17): their sign-in passwords, and the hashes kept of them, stay out too.
+            String userPath = "/v2/accounts/" + acc + "/users";
+            Reply user = api.call("PUT", userPath, accToken, Map.of("username", "rita", "password", PASSWORD));
+            answers.add(user);
+            String userId = user.data().get("id").asText();
+            answers.add(api.call("PATCH", userPath + "/" + userId, accToken, Map.of("password", NEW_PASSWORD)));
+            answers.add(api.get(userPath + "/" + userId, accToken));
+            answers.add(api.get(userPath, accToken));
+            answers.add(api.call("PUT", userPath, accToken, Map.of("username", "root", "password", PASSWORD)));
+            answers.add(api.call("PUT", userPath, accToken, "{\"data\":{\"password\":\"" + PASSWORD + "\""));
+            String hash = edge.directory().user(userId).orElseThrow().passwordHash();
+            secrets.add(hash);
+            secrets.add(hash.substring(hash.lastIndexOf('$') + 1));
             Device stored = edge.directory().device(dev).orElseThrow();
             for (Reply r : answers) {
                 assertFalse(r.body().contains(PASSWORD) || r.body().contains(NEW_PASSWORD), r.toString());
                 assertFalse(r.body().contains(stored.secret().ha1Md5()), r.toString());
                 assertFalse(r.body().contains(stored.secret().ha1Sha256()), r.toString());
                 assertFalse(r.body().contains(stored.secret().sealedPassword()), r.toString());
+                assertFalse(r.body().contains(hash.substring(hash.lastIndexOf('$') + 1)), r.toString());
             }
         } finally {
             root.detachAppender(appender);
