@@ -106,6 +106,15 @@ public interface Directory extends AutoCloseable {
      */
     Optional<User> userByUsername(String tenantId, String username);
 
+    /**
+     * The user of the tenant whose Microsoft binding (object id or UPN) is {@code binding},
+     * compared case-insensitively as GUIDs and UPNs are; at most one, as bindings are unique per tenant.
+     */
+    default Optional<User> userByMs365Binding(String tenantId, String binding) {
+        return binding == null ? Optional.empty()
+                : users(tenantId).stream().filter(u -> binding.equalsIgnoreCase(u.ms365Binding())).findFirst();
+    }
+
     /** The tenant's users, oldest first. */
     List<User> users(String tenantId);
 

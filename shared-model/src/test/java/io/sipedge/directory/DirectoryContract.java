@@ -347,6 +347,9 @@ abstract class DirectoryContract {
                 new UserSpec("erin", null, null, null, USER_PW, User.Role.USER, true,
                         "0B7E2C4A-1D2F-4E5A-9B8C-7D6E5F4A3B2C")));
         assertEquals("ms365_binding", bound.violations().get(0).field());
+        assertEquals("dan", dir.userByMs365Binding(t.id(), "0B7E2C4A-1D2F-4E5A-9B8C-7D6E5F4A3B2C").orElseThrow()
+                .username());
+        assertTrue(dir.userByMs365Binding(other.id(), "0b7e2c4a-1d2f-4e5a-9b8c-7d6e5f4a3b2c").isEmpty());
         assertEquals(3, dir.users(t.id()).size());
         assertEquals(Kind.NOT_FOUND, kindOf(() -> dir.createUser("nope", new UserSpec("x", null, null, null, USER_PW,
                 User.Role.USER, true, null))));
