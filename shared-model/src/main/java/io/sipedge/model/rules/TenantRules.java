@@ -61,13 +61,18 @@ public final class TenantRules {
 
     /** Password rules: 6 to 31 characters, no control characters (they cannot be typed or rendered). */
     public static List<Violation> password(String field, String value) {
+        return password(field, value, PASSWORD_MIN, PASSWORD_MAX);
+    }
+
+    /** A password of {@code min} to {@code max} characters, none of them a control character. */
+    public static List<Violation> password(String field, String value, int min, int max) {
         List<Violation> out = new ArrayList<>(1);
         if (value == null || value.isEmpty()) {
             out.add(new Violation(field, "required", "is required"));
-        } else if (value.length() < PASSWORD_MIN) {
-            out.add(new Violation(field, "min_length", "must be at least " + PASSWORD_MIN + " characters"));
-        } else if (value.length() > PASSWORD_MAX) {
-            out.add(new Violation(field, "max_length", "must be at most " + PASSWORD_MAX + " characters"));
+        } else if (value.length() < min) {
+            out.add(new Violation(field, "min_length", "must be at least " + min + " characters"));
+        } else if (value.length() > max) {
+            out.add(new Violation(field, "max_length", "must be at most " + max + " characters"));
         } else if (value.chars().anyMatch(Character::isISOControl)) {
             out.add(new Violation(field, "characters", "must not contain control characters"));
         }

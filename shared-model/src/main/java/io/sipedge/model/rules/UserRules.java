@@ -57,17 +57,7 @@ public final class UserRules {
 
     /** A sign-in password: 8 to 128 characters, no control characters. */
     public static List<Violation> password(String field, String value) {
-        List<Violation> out = new ArrayList<>(1);
-        if (value == null || value.isEmpty()) {
-            out.add(new Violation(field, "required", "is required"));
-        } else if (value.length() < PASSWORD_MIN) {
-            out.add(new Violation(field, "min_length", "must be at least " + PASSWORD_MIN + " characters"));
-        } else if (value.length() > PASSWORD_MAX) {
-            out.add(new Violation(field, "max_length", "must be at most " + PASSWORD_MAX + " characters"));
-        } else if (value.chars().anyMatch(Character::isISOControl)) {
-            out.add(new Violation(field, "characters", "must not contain control characters"));
-        }
-        return out;
+        return TenantRules.password(field, value, PASSWORD_MIN, PASSWORD_MAX);
     }
 
     /** The Microsoft binding, when set: an Entra object id (a GUID) or a UPN (e-mail shaped). */
