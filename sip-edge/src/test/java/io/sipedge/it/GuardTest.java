@@ -167,6 +167,9 @@ class GuardTest {
             int sent = BURST + 100;
             for (int i = 0; i < sent; i++) {
                 flood.sendText(options(flood));
+                if (i % 25 == 24) {
+                    Thread.sleep(2); // a socket buffer that overflows on a busy machine is not the guard
+                }
             }
             int answered = 0;
             while (flood.receive(QUIET_MS) != null) {

@@ -9,6 +9,7 @@ import io.sipedge.directory.PasswordHash;
 import io.sipedge.it.ApiClient.Reply;
 import io.sipedge.model.User;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -201,6 +202,7 @@ class UsersApiTest {
         assertEquals(200, r.status(), r.toString());
         List<String> names = new ArrayList<>();
         r.data().forEach(d -> names.add(d.at("/sip/username").asText()));
+        Collections.sort(names); // the listing's order is the directory's, not creation order
         assertEquals(List.of("desk", "mobile"), names);
         assertFalse(r.body().contains("secret-1"));
         assertEquals(404, api.get(users(acc) + "/nope/devices", admin).status());
