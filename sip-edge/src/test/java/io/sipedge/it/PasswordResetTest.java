@@ -254,9 +254,11 @@ class PasswordResetTest {
     }
 
     @Test
-    void theRoutesAreOnThePublicListenerAndWithoutMailStillAnswer200() throws Exception {
+    void theRoutesAreOnThePublicListenerUnderTheCredentialLimitAndWithoutMailStillAnswer200() throws Exception {
+        // No allowlist here: 127.0.0.1 is limited like any client, 3 at once then 1 a second.
         try (EdgeUnderTest split = EdgeUnderTest.start("sip.tls-port=-1", "http.admin-port=0",
-                "api.reset-callback-urls=" + CALLBACK)) {
+                "api.reset-callback-urls=" + CALLBACK, "security.allowlist=", "http.rate-per-second=1",
+                "http.burst=3")) {
             String d = "public.example";
             Tenant t = split.tenant(d, false);
             split.directory().createUser(t.id(), new UserSpec("heidi", null, null, "heidi@mail.example", OLD_PW,
@@ -268,6 +270,14 @@ class PasswordResetTest {
             Reply bad = pub.call("POST", "/api/auth/reset_password", null, JSON.writeValueAsString(
                     Map.of("token", "x".repeat(43), "new_password", NEW_PW)));
             assertEquals(400, bad.status(), "served on the public listener: " + bad);
+            Reply limited = null;
+            for (int i = 0; i < 5 && limited == null; i++) {
+                Reply next = pub.call("POST", "/api/auth/forget_password", null, JSON.writeValueAsString(
+                        Map.of("domain", d, "username", "heidi", "callback_url", CALLBACK)));
+                limited = next.status() == 429 ? next : null;
+            }
+            assertTrue(limited != null, "a guesser is slowed by the client guard");
+            assertTrue(limited.raw().headers().firstValue("Retry-After").isPresent());
         }
     }
 }
