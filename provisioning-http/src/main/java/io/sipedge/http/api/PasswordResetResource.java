@@ -52,7 +52,13 @@ final class PasswordResetResource {
         }
         Instant now = ctx.clock().instant();
         String ip = req.remoteIp();
-        resets.later(() -> request(domain, username, callback, ip, now));
+        resets.later(() -> {
+            try {
+                request(domain, username, callback, ip, now);
+            } catch (RuntimeException ex) { // a store failure: logged here, the thread lives on
+                log.warn("password reset request failed: {}", ex.toString());
+            }
+        });
         return done();
     }
 
