@@ -5,6 +5,7 @@ import io.sipedge.directory.file.FileDirectory;
 import io.sipedge.http.api.Api;
 import io.sipedge.http.api.ApiContext;
 import io.sipedge.http.api.Handler;
+import io.sipedge.http.api.PasswordResets;
 import io.sipedge.http.api.ProvisioningSettings;
 import io.sipedge.http.auth.TokenService;
 import io.sipedge.http.metrics.EdgeMetrics;
@@ -217,7 +218,10 @@ public final class Edge implements AutoCloseable {
                 // With an admin listener, the public one serves only what phones and their users fetch;
                 // each listener has its own connection caps and client guard, and both share the
                 // tokens and the stores (README, "A separate admin listener").
-                Router<Handler> all = Api.router(api);
+                EdgeConfig.PasswordReset reset = cfg.passwordReset();
+                PasswordResets resets = new PasswordResets(reset.callbackUrls(), Duration.ofSeconds(reset.tokenTtl()),
+                        cfg.mail().enabled() ? new SmtpMailer(cfg.mail()) : null);
+                Router<Handler> all = Api.router(api, resets);
                 boolean split = cfg.httpAdminPort() >= 0;
                 http = HttpServer.start(new HttpServer.Settings(cfg.httpAddress(), cfg.httpPort(),
                         cfg.httpMaxBodySize(), cfg.httpWorkerThreads(), cfg.httpClients()),

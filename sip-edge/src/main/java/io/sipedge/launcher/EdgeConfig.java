@@ -3,10 +3,12 @@ package io.sipedge.launcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sipedge.http.auth.CallbackUrls;
 import io.sipedge.http.server.ClientLimits;
 import io.sipedge.location.BindingChanges.OverflowPolicy;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.rules.TenantRules;
+import io.sipedge.model.rules.UserRules;
 import io.sipedge.security.AddressRanges;
 import io.sipedge.sip.guard.AuthFailures;
 import io.sipedge.sip.guard.Guard;
@@ -46,7 +48,7 @@ public record EdgeConfig(
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
         boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy,
         Guard.Settings security, ClientLimits httpClients, String logFormat, int expiresSpread,
-        Lifecycle lifecycle) {
+        Lifecycle lifecycle, Mail mail, PasswordReset passwordReset) {
 
     static final Setting<String> SIP_ADDRESS = Setting.text("sip.address", "0.0.0.0");
     static final Setting<Integer> SIP_PORT = Setting.port("sip.port", 5060);
@@ -218,6 +220,46 @@ public record EdgeConfig(
             Setting.intRange("provisioning.token-ttl", 86_400, 60, 2_592_000);
     static final Setting<Integer> PROVISIONING_AUTH_TOKEN_TTL =
             Setting.intRange("provisioning.auth-token-ttl", 600, 60, 86_400);
+    /**
+     * Where a password reset link may point (issue 17): exact URLs, a loopback IP literal on any
+     * port (RFC 8252 §7.3). Empty: no reset can be asked for, since a link the edge mails must never
+     * be one the asker chose.
+     */
+    static final Setting<List<String>> API_RESET_CALLBACK_URLS = new Setting<>("api.reset-callback-urls", "",
+            "must be a comma-separated list of absolute http(s) URLs without user info or fragment",
+            s -> {
+                List<String> urls = words(s);
+                CallbackUrls.of(urls);
+                return urls;
+            });
+    /** Long enough to find the mail and type a password, short enough that an old mailbox holds no live link. */
+    static final Setting<Integer> API_RESET_TOKEN_TTL = Setting.intRange("api.reset-token-ttl", 1800, 60, 86_400);
+    /** The SMTP relay reset mail goes through; empty = no mail (forget_password still answers 200). */
+    static final Setting<String> MAIL_SMTP_HOST = new Setting<>("mail.smtp-host", "",
+            "must be empty or a host name or IP address", s -> {
+                if (!s.isEmpty() && !s.matches("[A-Za-z0-9.:\\[\\]-]+")) {
+                    throw new IllegalArgumentException();
+                }
+                return s;
+            });
+    /** 587: message submission (RFC 6409), where a relay expects STARTTLS and AUTH. */
+    static final Setting<Integer> MAIL_SMTP_PORT = Setting.port("mail.smtp-port", 587);
+    /** on: STARTTLS is required (RFC 3207), so credentials and links never cross the network in clear. */
+    static final Setting<Boolean> MAIL_STARTTLS = new Setting<>("mail.starttls", "on", "must be on or off",
+            s -> switch (s) {
+                case "on", "true" -> true;
+                case "off", "false" -> false;
+                default -> throw new IllegalArgumentException(s);
+            });
+    static final Setting<String> MAIL_USERNAME = Setting.text("mail.username", "");
+    static final Setting<String> MAIL_PASSWORD = Setting.text("mail.password", "").asSecret();
+    static final Setting<String> MAIL_FROM = new Setting<>("mail.from", "",
+            "must be empty or an e-mail address such as sip-edge@example.com", s -> {
+                if (!s.isEmpty() && !UserRules.email("mail.from", s).isEmpty()) {
+                    throw new IllegalArgumentException();
+                }
+                return s;
+            });
     static final Setting<String> DATA_DIR = Setting.text("data-dir", "./data");
     static final Setting<String> ADMIN_KEY = Setting.text("admin-key", "").asSecret();
     static final Setting<Integer> MIN_EXPIRES = Setting.intRange("registrar.min-expires", 60, 1, 86_400);
@@ -327,7 +369,8 @@ public record EdgeConfig(
             SECURITY_FAILURES_PER_USER, SECURITY_USERS_PER_ADDRESS, SECURITY_FAILURES_PER_ADDRESS,
             SECURITY_FAILURE_WINDOW, SECURITY_BAN, SECURITY_TRUST_AFTER_SUCCESS, SECURITY_BLOCKED_ANSWER,
             SECURITY_UNKNOWN_DOMAIN_RATE, SECURITY_MAX_ADDRESSES, SECURITY_MAX_BANS, LOG_FORMAT, EXPIRES_SPREAD,
-            PERSIST_BINDINGS, PERSIST_INTERVAL, DRAIN_SECONDS, RETRY_AFTER);
+            PERSIST_BINDINGS, PERSIST_INTERVAL, DRAIN_SECONDS, RETRY_AFTER, API_RESET_CALLBACK_URLS,
+            API_RESET_TOKEN_TTL, MAIL_SMTP_HOST, MAIL_SMTP_PORT, MAIL_STARTTLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM);
 
     /**
      * The bounds on TCP and TLS connections (see {@code Transports.Settings}).
@@ -406,6 +449,40 @@ public record EdgeConfig(
      * @param retryAfterSeconds the Retry-After of the 503 new requests get while the edge drains
      */
     public record Lifecycle(boolean persistBindings, int persistIntervalMs, int drainSeconds, int retryAfterSeconds) {
+    }
+
+    /**
+     * The SMTP relay for password reset mail.
+     *
+     * @param smtpHost empty: mail is off
+     * @param starttls STARTTLS required before anything else is sent
+     * @param username empty: no SMTP AUTH
+     * @param password the relay's password (secret)
+     * @param from     the sender address
+     */
+    public record Mail(String smtpHost, int smtpPort, boolean starttls, String username, String password,
+                       String from) {
+        public boolean enabled() {
+            return !smtpHost.isEmpty();
+        }
+
+        /** Records print every component; the password must not reach a log. */
+        @Override
+        public String toString() {
+            return "Mail[" + (enabled() ? smtpHost + ":" + smtpPort : "off") + "]";
+        }
+    }
+
+    /**
+     * Password reset by e-mail (README, "Password reset").
+     *
+     * @param callbackUrls where a reset link may point
+     * @param tokenTtl     how long a link works, in seconds
+     */
+    public record PasswordReset(List<String> callbackUrls, int tokenTtl) {
+        public PasswordReset {
+            callbackUrls = List.copyOf(callbackUrls);
+        }
     }
 
     /**
@@ -620,7 +697,10 @@ public record EdgeConfig(
                         Duration.ofSeconds(get(v, HTTP_LOCKOUT)), get(v, HTTP_MAX_CONNECTIONS),
                         get(v, HTTP_MAX_CONNECTIONS_PER_IP), Duration.ofMillis(get(v, HTTP_REQUEST_TIMEOUT))),
                 get(v, LOG_FORMAT), get(v, EXPIRES_SPREAD), new Lifecycle(get(v, PERSIST_BINDINGS),
-                get(v, PERSIST_INTERVAL), get(v, DRAIN_SECONDS), get(v, RETRY_AFTER)));
+                get(v, PERSIST_INTERVAL), get(v, DRAIN_SECONDS), get(v, RETRY_AFTER)),
+                new Mail(get(v, MAIL_SMTP_HOST), get(v, MAIL_SMTP_PORT), get(v, MAIL_STARTTLS), get(v, MAIL_USERNAME),
+                        get(v, MAIL_PASSWORD), get(v, MAIL_FROM)),
+                new PasswordReset(get(v, API_RESET_CALLBACK_URLS), get(v, API_RESET_TOKEN_TTL)));
         Rules rules = new Rules(problems, broken);
         boolean expiryOrder = rules.check(c.maxExpires() >= c.minExpires(), MAX_EXPIRES,
                 "must not be below registrar.min-expires", MIN_EXPIRES);
@@ -648,6 +728,10 @@ public record EdgeConfig(
                         && ws.tlsPort() != ws.port()), SIP_WSS_PORT,
                 "must differ from sip.port, sip.tls-port and sip.ws-port", SIP_PORT, SIP_TLS_PORT, SIP_WS_PORT);
         checkTlsFiles(c, rules);
+        rules.check(!c.mail().enabled() || !c.mail().from().isEmpty(), MAIL_FROM,
+                "must be set when mail.smtp-host is (the sender of reset mail)", MAIL_SMTP_HOST);
+        rules.check(c.mail().password().isEmpty() || !c.mail().username().isEmpty(), MAIL_USERNAME,
+                "must be set when mail.password is (SMTP AUTH needs both)", MAIL_PASSWORD);
         if (check) {
             Set<String> reported = new LinkedHashSet<>();
             problems.forEach(p -> reported.add(p.key()));

@@ -1,6 +1,7 @@
 package io.sipedge.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -369,6 +370,34 @@ class ConfigTest {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> EdgeConfig.load(null, Map.of(), List.of(bad)), bad);
             assertEquals(bad.substring(0, bad.indexOf('=')), e.key());
+        }
+    }
+
+    @Test
+    void mailIsOffByDefaultAndNeedsASenderAndAUserForItsPassword() {
+        EdgeConfig d = EdgeConfig.defaults();
+        assertFalse(d.mail().enabled());
+        assertEquals(587, d.mail().smtpPort());
+        assertTrue(d.mail().starttls());
+        assertEquals(List.of(), d.passwordReset().callbackUrls(), "no reset link can be mailed until one is listed");
+        assertEquals(1800, d.passwordReset().tokenTtl());
+        EdgeConfig on = EdgeConfig.load(null, Map.of("SIPEDGE_MAIL_PASSWORD", "relay-secret-77"), List.of(
+                "mail.smtp-host=smtp.example.com", "mail.from=edge@example.com", "mail.username=edge",
+                "api.reset-callback-urls=https://portal.example.com/reset, http://127.0.0.1/cb"));
+        assertTrue(on.mail().enabled());
+        assertEquals("relay-secret-77", on.mail().password());
+        assertFalse(on.mail().toString().contains("relay-secret-77"));
+        assertEquals(List.of("https://portal.example.com/reset", "http://127.0.0.1/cb"),
+                on.passwordReset().callbackUrls());
+        for (List<String> bad : List.of(List.of("mail.smtp-host=smtp.example.com"),
+                List.of("mail.password=x"), List.of("mail.from=not-an-address"), List.of("mail.starttls=maybe"),
+                List.of("api.reset-callback-urls=javascript:alert(1)"),
+                List.of("api.reset-callback-urls=https://portal.example.com/#frag"))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> EdgeConfig.load(null, Map.of(), bad),
+                    bad.toString());
+            String expected = bad.get(0).startsWith("mail.smtp-host") ? "mail.from"
+                    : bad.get(0).startsWith("mail.password") ? "mail.username" : bad.get(0).split("=")[0];
+            assertEquals(expected, e.key(), bad.toString());
         }
     }
 

@@ -25,7 +25,16 @@ public final class Api {
      * what the admin listener serves when it has.
      */
     public static Router<Handler> router(ApiContext ctx) {
+        return router(ctx, PasswordResets.disabled());
+    }
+
+    /**
+     * As {@link #router(ApiContext)}, with password reset by e-mail: its callback allowlist, its
+     * tokens and its mailer (README, "Password reset").
+     */
+    public static Router<Handler> router(ApiContext ctx, PasswordResets resets) {
         AuthResource auth = new AuthResource(ctx);
+        PasswordResetResource reset = new PasswordResetResource(ctx, resets);
         AccountsResource accounts = new AccountsResource(ctx);
         DevicesResource devices = new DevicesResource(ctx);
         UsersResource users = new UsersResource(ctx);
@@ -53,6 +62,14 @@ public final class Api {
                         "security", Access.ADMIN, null, "Unban"))
                 .add("PUT", "/v2/api_auth", auth::authenticate, doc("Exchange an API key (admin or account) for an auth token",
                         "auth", Access.PUBLIC, "ApiAuthInput", "ApiAuth"))
+                // Users' routes (the tenant-auth seed): on the public listener, where users are; the
+                // tag "auth" puts them under the client guard's per-source credential limit.
+                .add("POST", "/api/auth/forget_password", reset::forget, doc("Ask for a password reset mail: "
+                        + "200 and no body whether or not the user exists (the mail goes out later, if at all)",
+                        "auth", Access.PUBLIC, "ForgetPasswordInput", null).onPublicListener())
+                .add("POST", "/api/auth/reset_password", reset::reset, doc("Set a new password with the token "
+                        + "of a reset mail (single use); 200 and no body", "auth", Access.PUBLIC,
+                        "ResetPasswordInput", null).onPublicListener())
 
                 .add("PUT", "/v2/accounts", accounts::create, doc("Create an account (tenant): name and realm (SIP domain)",
                         "accounts", Access.ADMIN, "AccountInput", "Account"))
@@ -148,7 +165,8 @@ public final class Api {
     /**
      * What the public listener serves when the operator API has a listener of its own: what phones
      * and their users fetch (provisioning by token or by the device's own Digest, the QR image of
-     * a provisioning link) and health for load balancers. {@code /v2/...}, {@code /metrics} and
+     * a provisioning link), users' own routes under {@code /api/auth/} (password reset) and health
+     * for load balancers. {@code /v2/...}, {@code /metrics} and
      * {@code /openapi.json} are not there at all: a 404, as for a path that never existed, so the
      * public side does not even reveal that an operator API exists.
      */

@@ -88,10 +88,15 @@ public final class OpenApi {
         if (doc.requestSchema() != null) {
             ObjectNode body = op.putObject("requestBody");
             body.put("required", !r.pattern().template().endsWith("_token"));
-            ObjectNode schema = body.putObject("content").putObject("application/json").putObject("schema");
-            schema.put("type", "object");
-            schema.putArray("required").add("data");
-            schema.putObject("properties").set("data", ref(doc.requestSchema()));
+            ObjectNode content = body.putObject("content").putObject("application/json");
+            if (seedShaped(r)) {
+                content.set("schema", ref(doc.requestSchema()));
+            } else {
+                ObjectNode schema = content.putObject("schema");
+                schema.put("type", "object");
+                schema.putArray("required").add("data");
+                schema.putObject("properties").set("data", ref(doc.requestSchema()));
+            }
         }
         ObjectNode responses = op.putObject("responses");
         String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key")
@@ -120,6 +125,12 @@ public final class OpenApi {
                 }
                 return op;
             }
+        } else if (seedShaped(r)) {
+            if (doc.responseSchema() == null) {
+                success.put("description", "success; no body");
+            } else {
+                success.putObject("content").putObject("application/json").set("schema", ref(doc.responseSchema()));
+            }
         } else {
             ObjectNode schema = success.putObject("content").putObject("application/json").putObject("schema");
             ObjectNode all = schema.putArray("allOf").addObject();
@@ -141,6 +152,14 @@ public final class OpenApi {
         error(responses, "405", "the path exists, the verb does not (see Allow)");
         error(responses, "413", "body over the configured limit");
         return op;
+    }
+
+    /**
+     * The tenant-auth seed's routes under {@code /api/}: plain JSON bodies both ways, not Kazoo's
+     * {@code {"data": ...}}; their errors keep the envelope like every other route's.
+     */
+    private static boolean seedShaped(Route<Handler> r) {
+        return r.pattern().template().startsWith("/api/");
     }
 
     private static void text(ObjectNode responses, String code, String description) {

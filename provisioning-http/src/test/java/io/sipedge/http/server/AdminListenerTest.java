@@ -91,6 +91,8 @@ class AdminListenerTest {
         assertEquals(new TreeSet<>(List.of(
                 "GET /healthz",
                 "GET /readyz",
+                "POST /api/auth/forget_password", // users' own routes (issue 17): users are on the public side
+                "POST /api/auth/reset_password",
                 "GET /provisioning",
                 "GET /provisioning/me",
                 "GET /provisioning/{token}",
