@@ -45,6 +45,7 @@ public final class OpenApi {
 
     private static ObjectNode operation(Route<Handler> r) {
         RouteDoc doc = r.doc();
+        boolean seed = r.pattern().template().startsWith("/api/");
         ObjectNode op = Json.object();
         op.put("summary", doc.summary());
         op.putArray("tags").add(doc.tag());
@@ -53,7 +54,11 @@ public final class OpenApi {
         op.put("x-listener", doc.publicListener() ? "public" : "admin");
         ArrayNode security = op.putArray("security");
         if (doc.access() != RouteDoc.Access.PUBLIC) {
-            security.addObject().putArray(doc.access() == RouteDoc.Access.DEVICE ? "sipDigest" : "authToken");
+            security.addObject().putArray(switch (doc.access()) {
+                case DEVICE -> "sipDigest";
+                case USER -> r.pattern().template().equals("/api/login") ? "sessionCookie" : "userBearer";
+                default -> "authToken";
+            });
             op.put("x-access", doc.access().name().toLowerCase(Locale.ROOT));
         }
         ArrayNode params = op.putArray("parameters");
@@ -89,13 +94,17 @@ public final class OpenApi {
             ObjectNode body = op.putObject("requestBody");
             body.put("required", !r.pattern().template().endsWith("_token"));
             ObjectNode schema = body.putObject("content").putObject("application/json").putObject("schema");
-            schema.put("type", "object");
-            schema.putArray("required").add("data");
-            schema.putObject("properties").set("data", ref(doc.requestSchema()));
+            if (seed) {
+                schema.setAll((ObjectNode) ref(doc.requestSchema())); // the seed's flat body
+            } else {
+                schema.put("type", "object");
+                schema.putArray("required").add("data");
+                schema.putObject("properties").set("data", ref(doc.requestSchema()));
+            }
         }
         ObjectNode responses = op.putObject("responses");
         String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key")
-                || r.method().equals("POST") && r.pattern().template().endsWith("_token") ? "201" : "200";
+                || !seed && r.method().equals("POST") && r.pattern().template().endsWith("_token") ? "201" : "200";
         ObjectNode success = responses.putObject(ok);
         success.put("description", "success");
         if (doc.produces() != null) {
@@ -105,6 +114,10 @@ public final class OpenApi {
             for (String type : doc.produces().split(",")) {
                 String mediaType = type.split(";")[0].strip();
                 ObjectNode s = content.putObject(mediaType).putObject("schema");
+                if (mediaType.equals("application/json") && doc.responseSchema() != null) {
+                    s.setAll((ObjectNode) ref(doc.responseSchema()));
+                    continue;
+                }
                 s.put("type", mediaType.equals("application/json") ? "object" : "string");
                 if (mediaType.startsWith("image/")) {
                     s.put("format", "binary");
@@ -130,7 +143,14 @@ public final class OpenApi {
             }
         }
         error(responses, "400", "validation failed, malformed JSON or parameters");
-        if (doc.access() != RouteDoc.Access.PUBLIC) {
+        if (seed && doc.requestSchema() != null) {
+            error(responses, "401", "wrong username, password or domain, or a disabled user: one answer, byte "
+                    + "for byte (sign-in); an unknown, expired or spent refresh token (refresh)");
+            error(responses, "429", "too many failed sign-ins from this address or for this user; see Retry-After");
+        }
+        if (doc.access() == RouteDoc.Access.USER) {
+            error(responses, "401", "not signed in, or the session ended");
+        } else if (doc.access() != RouteDoc.Access.PUBLIC) {
             error(responses, "401", doc.unauthorizedError() == null ? "missing, unknown or expired token"
                     : "missing, unknown or expired token; error is \"" + doc.unauthorizedError() + "\"");
             if (doc.access() == RouteDoc.Access.ADMIN) {
