@@ -1,7 +1,6 @@
 package io.sipedge.http.api;
 
 import io.sipedge.http.auth.SignInLimiter;
-import io.sipedge.http.auth.UserSessions;
 import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.routing.Route;
 import io.sipedge.http.routing.RouteDoc;
@@ -37,7 +36,7 @@ public final class Api {
         ProvisioningResource prov = new ProvisioningResource(ctx);
         SclocResource scloc = new SclocResource(ctx);
         SecurityResource security = new SecurityResource(ctx);
-        SignInResource signIn = new SignInResource(ctx, new UserSessions(ctx.clock()), new SignInLimiter(ctx.clock()));
+        SignInResource signIn = new SignInResource(ctx, ctx.userSessions(), new SignInLimiter(ctx.clock()));
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",

@@ -26,10 +26,10 @@ import java.util.Optional;
  * rare and each already costs an Argon2id hash, so the lock is never the bottleneck.
  */
 public final class UserSessions {
-    /** Access token lifetime: short, as it cannot be revoked where it was copied to. */
-    public static final Duration ACCESS_TTL = Duration.ofMinutes(15);
-    /** Refresh token lifetime; each refresh hands out a new one with a fresh lifetime. */
-    public static final Duration REFRESH_TTL = Duration.ofDays(30);
+    /** Access token lifetime ({@code api.user-token-ttl}): short, as a copied one cannot be called back. */
+    public static final Duration DEFAULT_ACCESS_TTL = Duration.ofMinutes(15);
+    /** Refresh token lifetime ({@code api.user-refresh-ttl}); each refresh hands out a new one. */
+    public static final Duration DEFAULT_REFRESH_TTL = Duration.ofDays(30);
     /** The legacy {@code /api/login} cookie: a working day, no refresh. */
     public static final Duration COOKIE_TTL = Duration.ofHours(8);
     /** Sessions one user may hold: browsers and phones, with room to spare. */
@@ -72,6 +72,8 @@ public final class UserSessions {
     }
 
     private final InstantSource clock;
+    private final Duration accessTtl;
+    private final Duration refreshTtl;
     private final Map<String, Session> byAccess = new HashMap<>();
     private final Map<String, Session> byRefresh = new HashMap<>();
     private final Map<String, ArrayDeque<Session>> byUser = new HashMap<>();
@@ -86,7 +88,21 @@ public final class UserSessions {
     private int live;
 
     public UserSessions(InstantSource clock) {
+        this(clock, DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL);
+    }
+
+    public UserSessions(InstantSource clock, Duration accessTtl, Duration refreshTtl) {
         this.clock = clock;
+        this.accessTtl = accessTtl;
+        this.refreshTtl = refreshTtl;
+    }
+
+    public Duration accessTtl() {
+        return accessTtl;
+    }
+
+    public Duration refreshTtl() {
+        return refreshTtl;
     }
 
     /** A bearer session (access and refresh token); empty when {@link #MAX_SESSIONS} are live. */
@@ -228,12 +244,12 @@ public final class UserSessions {
         String access = Secrets.randomToken();
         String refresh = Secrets.randomToken();
         s.accessHash = key(access);
-        s.accessExpires = now.plus(ACCESS_TTL);
+        s.accessExpires = now.plus(accessTtl);
         s.refreshHash = key(refresh);
-        s.refreshExpires = now.plus(REFRESH_TTL);
+        s.refreshExpires = now.plus(refreshTtl);
         byAccess.put(s.accessHash, s);
         byRefresh.put(s.refreshHash, s);
-        return new Tokens(access, refresh, ACCESS_TTL);
+        return new Tokens(access, refresh, accessTtl);
     }
 
     private void end(Session s) {

@@ -34,7 +34,7 @@ class UserSessionsTest {
         Tokens t = sessions.signIn(ALICE).orElseThrow();
         assertEquals(ALICE, sessions.verify(t.accessToken()).orElseThrow());
         assertTrue(sessions.verify(t.refreshToken()).isEmpty());
-        clock.advance(UserSessions.ACCESS_TTL.minusSeconds(1));
+        clock.advance(UserSessions.DEFAULT_ACCESS_TTL.minusSeconds(1));
         assertTrue(sessions.verify(t.accessToken()).isPresent());
         clock.advance(Duration.ofSeconds(1));
         assertTrue(sessions.verify(t.accessToken()).isEmpty());
@@ -67,7 +67,7 @@ class UserSessionsTest {
     @Test
     void theRefreshTokenExpiresAfterThirtyDays() {
         Tokens t = sessions.signIn(ALICE).orElseThrow();
-        clock.advance(UserSessions.REFRESH_TTL);
+        clock.advance(UserSessions.DEFAULT_REFRESH_TTL);
         assertTrue(sessions.refresh(t.refreshToken()).isEmpty());
         assertEquals(0, sessions.liveSessions());
     }
