@@ -93,21 +93,20 @@ final class SignInResource {
         if (!v.isEmpty()) {
             throw ApiException.invalid(v);
         }
-        Optional<UserSessions.Rotated> r = sessions.refresh(token);
-        if (r.isEmpty()) {
+        UserSessions.Refresh r = sessions.refresh(token);
+        if (r instanceof UserSessions.Refresh.Reused reused) {
+            SecurityEvent.of("signin-refresh-reused").field("ip", req.remoteIp())
+                    .field("user", reused.who().userId()).warn();
             return unauthorized(INVALID_REFRESH);
         }
-        SignedIn who = r.get().who();
-        if (r.get().reused()) {
-            SecurityEvent.of("signin-refresh-reused").field("ip", req.remoteIp()).field("user", who.userId())
-                    .warn();
+        if (!(r instanceof UserSessions.Refresh.Rotated rotated)) {
             return unauthorized(INVALID_REFRESH);
         }
-        if (liveUser(who).isEmpty()) {
-            sessions.endUser(who.userId());
+        if (liveUser(rotated.who()).isEmpty()) {
+            sessions.endUser(rotated.who().userId()); // disabled or deleted since: no new tokens
             return unauthorized(INVALID_REFRESH);
         }
-        UserSessions.Tokens t = r.get().tokens();
+        UserSessions.Tokens t = rotated.tokens();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("token_type", "Bearer");
         out.put("access_token", t.accessToken());

@@ -146,9 +146,9 @@ public final class UserSessions {
      * presented again means it was copied: the session it belonged to ends, the thief's and the
      * user's tokens alike (RFC 9700 §4.14.2). Empty for anything but a live refresh token.
      */
-    public synchronized Optional<Rotated> refresh(String refreshToken) {
+    public synchronized Refresh refresh(String refreshToken) {
         if (!plausible(refreshToken)) {
-            return Optional.empty();
+            return Refresh.REFUSED;
         }
         String k = key(refreshToken);
         Instant now = clock.instant();
@@ -157,27 +157,33 @@ public final class UserSessions {
             Spent reused = spent.remove(k);
             if (reused != null && now.isBefore(reused.until()) && !reused.session().ended) {
                 end(reused.session());
-                return Optional.of(new Rotated(reused.session().who, null));
+                return new Refresh.Reused(reused.session().who);
             }
-            return Optional.empty();
+            return Refresh.REFUSED;
         }
         if (!now.isBefore(s.refreshExpires)) {
             end(s);
-            return Optional.empty();
+            return Refresh.REFUSED;
         }
         spent.put(k, new Spent(s, s.refreshExpires));
-        return Optional.of(new Rotated(s.who, issuePair(s, now)));
+        return new Refresh.Rotated(s.who, issuePair(s, now));
     }
 
-    /**
-     * The outcome of presenting a refresh token that was known.
-     *
-     * @param tokens the new tokens, or null when a spent token was reused and the session ended
-     */
-    public record Rotated(SignedIn who, Tokens tokens) {
-        public boolean reused() {
-            return tokens == null;
+    /** What presenting a refresh token came to (STYLE 3.3: an outcome, not a null or a flag). */
+    public sealed interface Refresh {
+        /** New tokens; the presented one is spent. */
+        record Rotated(SignedIn who, Tokens tokens) implements Refresh {
         }
+
+        /** A spent token came back: it was copied, and the session it belonged to has ended. */
+        record Reused(SignedIn who) implements Refresh {
+        }
+
+        /** Unknown, expired, or a session already ended. */
+        record Refused() implements Refresh {
+        }
+
+        Refresh REFUSED = new Refused();
     }
 
     /** Ends the session of a live access token (both its tokens); false when there was none. */

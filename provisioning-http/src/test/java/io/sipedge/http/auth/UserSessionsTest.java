@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sipedge.http.auth.UserSessions.Rotated;
+import io.sipedge.http.auth.UserSessions.Refresh;
 import io.sipedge.http.auth.UserSessions.SignedIn;
 import io.sipedge.http.auth.UserSessions.Tokens;
 import io.sipedge.testing.MutableClock;
@@ -44,8 +44,7 @@ class UserSessionsTest {
     void refreshRotatesBothTokensAndTheOldOnesStopWorking() {
         Tokens t = sessions.signIn(ALICE).orElseThrow();
         clock.advance(Duration.ofMinutes(20));
-        Rotated r = sessions.refresh(t.refreshToken()).orElseThrow();
-        assertFalse(r.reused());
+        Refresh.Rotated r = (Refresh.Rotated) sessions.refresh(t.refreshToken());
         assertEquals(ALICE, r.who());
         assertEquals(ALICE, sessions.verify(r.tokens().accessToken()).orElseThrow());
         assertTrue(sessions.verify(t.accessToken()).isEmpty());
@@ -55,12 +54,11 @@ class UserSessionsTest {
     @Test
     void reusingASpentRefreshTokenEndsTheWholeSession() {
         Tokens t = sessions.signIn(ALICE).orElseThrow();
-        Tokens next = sessions.refresh(t.refreshToken()).orElseThrow().tokens();
-        Rotated reuse = sessions.refresh(t.refreshToken()).orElseThrow();
-        assertTrue(reuse.reused());
+        Tokens next = ((Refresh.Rotated) sessions.refresh(t.refreshToken())).tokens();
+        assertEquals(new Refresh.Reused(ALICE), sessions.refresh(t.refreshToken()));
         assertTrue(sessions.verify(next.accessToken()).isEmpty(), "the thief's or the user's: both end");
-        assertTrue(sessions.refresh(next.refreshToken()).isEmpty());
-        assertTrue(sessions.refresh(t.refreshToken()).isEmpty(), "reported once, then just unknown");
+        assertEquals(Refresh.REFUSED, sessions.refresh(next.refreshToken()));
+        assertEquals(Refresh.REFUSED, sessions.refresh(t.refreshToken()), "reported once, then just unknown");
         assertEquals(0, sessions.liveSessions());
     }
 
@@ -68,7 +66,7 @@ class UserSessionsTest {
     void theRefreshTokenExpiresAfterThirtyDays() {
         Tokens t = sessions.signIn(ALICE).orElseThrow();
         clock.advance(UserSessions.DEFAULT_REFRESH_TTL);
-        assertTrue(sessions.refresh(t.refreshToken()).isEmpty());
+        assertEquals(Refresh.REFUSED, sessions.refresh(t.refreshToken()));
         assertEquals(0, sessions.liveSessions());
     }
 
@@ -77,7 +75,7 @@ class UserSessionsTest {
         Tokens t = sessions.signIn(ALICE).orElseThrow();
         assertTrue(sessions.signOut(t.accessToken()));
         assertTrue(sessions.verify(t.accessToken()).isEmpty());
-        assertTrue(sessions.refresh(t.refreshToken()).isEmpty());
+        assertEquals(Refresh.REFUSED, sessions.refresh(t.refreshToken()));
         assertFalse(sessions.signOut(t.accessToken()));
         assertFalse(sessions.signOut(null));
     }
@@ -121,7 +119,7 @@ class UserSessionsTest {
     void garbageIsRefusedWithoutAnswerDetail() {
         assertTrue(sessions.verify("").isEmpty());
         assertTrue(sessions.verify("x".repeat(10_000)).isEmpty());
-        assertTrue(sessions.refresh(null).isEmpty());
-        assertTrue(sessions.refresh("nope").isEmpty());
+        assertEquals(Refresh.REFUSED, sessions.refresh(null));
+        assertEquals(Refresh.REFUSED, sessions.refresh("nope"));
     }
 }
