@@ -66,6 +66,15 @@ public record Tenant(String id, String name, String domain, boolean md5Only, boo
     }
 
     /**
+     * Whether this tenant's users may sign in with their Microsoft account ({@code GET /api/info}).
+     * No tenant can yet: the seam for the OIDC work (issue 17), which will answer from the
+     * account's Microsoft settings once they exist.
+     */
+    public boolean offersMicrosoftSignIn() {
+        return false;
+    }
+
+    /**
      * The algorithms this tenant's phones are challenged with, in header order: MD5 or SHA-256 alone
      * when the tenant says so, else {@code edge}'s (the registrar's configured list).
      */

@@ -8,6 +8,7 @@ import io.sipedge.http.api.Handler;
 import io.sipedge.http.api.PasswordResets;
 import io.sipedge.http.api.ProvisioningSettings;
 import io.sipedge.http.auth.TokenService;
+import io.sipedge.http.auth.UserSessions;
 import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.routing.Router;
 import io.sipedge.http.server.HttpServer;
@@ -214,7 +215,9 @@ public final class Edge implements AutoCloseable {
                         cfg.apiSipProxy().isEmpty() ? null : cfg.apiSipProxy(),
                         stun.isEmpty() ? null : stun.substring(0, colon),
                         stun.isEmpty() ? 0 : Integer.parseInt(stun.substring(colon + 1)),
-                        () -> readiness(cfg, sipRef, serving), metrics::scrape, prov, bans);
+                        () -> readiness(cfg, sipRef, serving), metrics::scrape, prov, bans,
+                        new UserSessions(clock, Duration.ofSeconds(cfg.apiUserTokenTtl()),
+                                Duration.ofSeconds(cfg.apiUserRefreshTtl())));
                 // With an admin listener, the public one serves only what phones and their users fetch;
                 // each listener has its own connection caps and client guard, and both share the
                 // tokens and the stores (README, "A separate admin listener").

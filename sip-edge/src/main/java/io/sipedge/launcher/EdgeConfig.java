@@ -43,7 +43,8 @@ public record EdgeConfig(
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
         int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
-        Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, String apiSipProxy,
+        Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, int apiUserTokenTtl,
+        int apiUserRefreshTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
         int provisioningSipTlsPort, int provisioningTokenTtl, int provisioningAuthTokenTtl,
         boolean registerFastPath, WebSockets webSockets, Keepalive keepalive, ProxySettings proxy,
@@ -177,6 +178,11 @@ public record EdgeConfig(
     static final Setting<Integer> HTTP_REQUEST_TIMEOUT =
             Setting.intRange("http.request-timeout-ms", 10_000, 100, 600_000);
     static final Setting<Integer> API_TOKEN_TTL = Setting.intRange("api.token-ttl", 3600, 60, 86_400);
+    /** A user's access token (issue 17): short, as a copied bearer token cannot be called back. */
+    static final Setting<Integer> API_USER_TOKEN_TTL = Setting.intRange("api.user-token-ttl", 900, 60, 86_400);
+    /** A user's refresh token: how long a user stays signed in without typing the password. */
+    static final Setting<Integer> API_USER_REFRESH_TTL =
+            Setting.intRange("api.user-refresh-ttl", 2_592_000, 300, 31_536_000);
     /** The seed's proxy pattern, reduced to what it means: sip: then an IPv4 address or a DNS name, optional port. */
     static final Setting<String> API_SIP_PROXY = new Setting<>("api.sip-proxy", "",
             "must be empty or sip:HOST[:PORT] (an IPv4 address or a DNS name)",
@@ -361,7 +367,8 @@ public record EdgeConfig(
             ADMIN_KEY, MIN_EXPIRES, MAX_EXPIRES,
             DEFAULT_EXPIRES, MAX_CONTACTS, MAX_CONTACTS_POLICY, NONCE_TTL, DIGEST_ALGORITHMS, HTTP_MAX_BODY_SIZE,
             HTTP_WORKER_THREADS, HTTP_TRUSTED_PROXIES, HTTP_RATE, HTTP_BURST, HTTP_FAILURES, HTTP_FAILURE_WINDOW,
-            HTTP_LOCKOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP, HTTP_REQUEST_TIMEOUT, API_TOKEN_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
+            HTTP_LOCKOUT, HTTP_MAX_CONNECTIONS, HTTP_MAX_CONNECTIONS_PER_IP, HTTP_REQUEST_TIMEOUT, API_TOKEN_TTL, API_USER_TOKEN_TTL,
+            API_USER_REFRESH_TTL, API_SIP_PROXY, API_STUN, PROVISIONING_PUBLIC_URL,
             PROVISIONING_SIP_HOST, PROVISIONING_SIP_PORT, PROVISIONING_SIP_TLS_PORT, PROVISIONING_TOKEN_TTL,
             PROVISIONING_AUTH_TOKEN_TTL,
             SIP_FLOW_TIMER, SIP_QUALIFY_INTERVAL, SIP_QUALIFY_MISSES, PROXY_MAX_TRANSACTIONS, PROXY_RINGING_TIMEOUT,
@@ -677,7 +684,8 @@ public record EdgeConfig(
                 get(v, SIP_MAX_CONNECTIONS_PER_IP), get(v, SIP_CONNECTION_IDLE_TIMEOUT), get(v, SIP_SEND_QUEUE_BYTES),
                 get(v, SIP_WRITE_TIMEOUT), get(v, SIP_LISTEN_BACKLOG), get(v, SIP_CONNECTION_THREADS)),
                 get(v, HTTP_MAX_BODY_SIZE),
-                get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
+                get(v, HTTP_WORKER_THREADS), get(v, API_TOKEN_TTL), get(v, API_USER_TOKEN_TTL),
+                get(v, API_USER_REFRESH_TTL), get(v, API_SIP_PROXY), get(v, API_STUN),
                 get(v, PROVISIONING_PUBLIC_URL), get(v, PROVISIONING_SIP_HOST), get(v, PROVISIONING_SIP_PORT),
                 get(v, PROVISIONING_SIP_TLS_PORT), get(v, PROVISIONING_TOKEN_TTL), get(v, PROVISIONING_AUTH_TOKEN_TTL),
                 get(v, SIP_REGISTER_FAST_PATH), new WebSockets(get(v, SIP_WS_PORT), get(v, SIP_WSS_PORT),

@@ -76,6 +76,21 @@ class HttpGuardTest {
                 "x-linphone-provisioning: true").status);
     }
 
+    /** Issue 17: a user password sprayer, one guess per username so no user locks, is stopped by address. */
+    @Test
+    void passwordSignInGuessesCountPerAddress() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            Reply r = call("127.0.0.21", "POST", "/api/auth/sign_in", "Content-Type: application/json",
+                    "{\"username\":\"user" + i + "\",\"password\":\"guess\",\"domain\":\"example.com\"}");
+            assertEquals(401, r.status, r.toString());
+        }
+        assertEquals(429, call("127.0.0.21", "POST", "/api/login", "Content-Type: application/json",
+                "{\"username\":\"user99\",\"password\":\"guess\",\"domain\":\"example.com\"}").status);
+        assertEquals(401, call("127.0.0.22", "POST", "/api/auth/sign_in", "Content-Type: application/json",
+                "{\"username\":\"user99\",\"password\":\"guess\",\"domain\":\"example.com\"}").status,
+                "another address is served");
+    }
+
     @Test
     void forwardedForIsBelievedFromTheTrustedProxyOnly() throws Exception {
         for (int i = 0; i < 10; i++) {

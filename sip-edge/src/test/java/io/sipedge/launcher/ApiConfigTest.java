@@ -26,6 +26,8 @@ class ApiConfigTest {
         assertEquals(3600, c.apiTokenTtl(), "one hour, as the issue asks");
         assertEquals("", c.apiSipProxy());
         assertEquals("", c.apiStun());
+        assertEquals(900, c.apiUserTokenTtl(), "a user's access token: 15 minutes");
+        assertEquals(2_592_000, c.apiUserRefreshTtl(), "a user's refresh token: 30 days");
     }
 
     @Test
@@ -37,6 +39,9 @@ class ApiConfigTest {
         assertEquals("sip:192.0.2.1:5060", c.apiSipProxy());
         assertEquals("stun.l.google.com:19302", c.apiStun());
         assertEquals("sip:sip.bas-ip.com", load("api.sip-proxy=sip:sip.bas-ip.com").apiSipProxy());
+        EdgeConfig users = load("api.user-token-ttl=60", "api.user-refresh-ttl=300");
+        assertEquals(60, users.apiUserTokenTtl());
+        assertEquals(300, users.apiUserRefreshTtl());
     }
 
     @Test
@@ -44,6 +49,8 @@ class ApiConfigTest {
         Map<String, String> bad = Map.of(
                 "http.max-body-size", "1023",
                 "api.token-ttl", "59",
+                "api.user-token-ttl", "59",
+                "api.user-refresh-ttl", "299",
                 "http.worker-threads", "0",
                 "api.sip-proxy", "sip.example.com",
                 "api.stun", "stun.example.com");

@@ -1,5 +1,6 @@
 package io.sipedge.http.api;
 
+import io.sipedge.http.auth.SignInLimiter;
 import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.routing.Route;
 import io.sipedge.http.routing.RouteDoc;
@@ -44,6 +45,7 @@ public final class Api {
         ProvisioningResource prov = new ProvisioningResource(ctx);
         SclocResource scloc = new SclocResource(ctx);
         SecurityResource security = new SecurityResource(ctx);
+        SignInResource signIn = new SignInResource(ctx, ctx.userSessions(), new SignInLimiter(ctx.clock()));
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
@@ -70,6 +72,28 @@ public final class Api {
                 .add("POST", "/api/auth/reset_password", reset::reset, doc("Set a new password with the token "
                         + "of a reset mail (single use); 200 and no body", "auth", Access.PUBLIC,
                         "ResetPasswordInput", null).onPublicListener())
+
+                // Users sign in (issue 17, the tenant-auth seed's shapes, not enveloped): on the public
+                // listener too, as users are not operators; through the client guard like every credential.
+                .add("POST", "/api/auth/sign_in", signIn::signIn, seed("A user signs in with username, password "
+                        + "and the tenant's SIP domain: bearer access and refresh tokens", Access.PUBLIC,
+                        "SignInInput", "SignInTokens"))
+                .add("POST", "/api/auth/refresh_token", signIn::refresh, seed("New tokens for a refresh token, "
+                        + "which is spent (rotation); a spent one presented again ends its session", Access.PUBLIC,
+                        "RefreshInput", "SignInTokens"))
+                .add("POST", "/api/auth/sign_out", signIn::signOut, seed("End the session of the bearer token "
+                        + "(its access and refresh tokens)", Access.USER, null, null))
+                .add("GET", "/api/auth/user", signIn::user, seed("The signed-in user", Access.USER, null,
+                        "SignedInUser"))
+                .add("POST", "/api/login", signIn::login, seed("Legacy sign-in: the same fields, no body, a "
+                        + "session cookie (HttpOnly; Secure; SameSite=Lax; Path=/api)", Access.PUBLIC, "SignInInput",
+                        null))
+                .add("GET", "/api/login", signIn::loginStatus, seed("The user of the session cookie, else 401",
+                        Access.USER, null, "SignedInUser"))
+                .add("POST", "/api/logout", signIn::logout, seed("End the cookie's session and clear the cookie",
+                        Access.PUBLIC, null, null))
+                .add("GET", "/api/info", signIn::info, seed("Which sign-in methods a tenant offers (domain=)",
+                        Access.PUBLIC, null, "TenantInfo"))
 
                 .add("PUT", "/v2/accounts", accounts::create, doc("Create an account (tenant): name and realm (SIP domain)",
                         "accounts", Access.ADMIN, "AccountInput", "Account"))
@@ -165,8 +189,8 @@ public final class Api {
     /**
      * What the public listener serves when the operator API has a listener of its own: what phones
      * and their users fetch (provisioning by token or by the device's own Digest, the QR image of
-     * a provisioning link), users' own routes under {@code /api/auth/} (password reset) and health
-     * for load balancers. {@code /v2/...}, {@code /metrics} and
+     * a provisioning link), users' own routes under {@code /api/} (sign-in, password reset) and
+     * health for load balancers. {@code /v2/...}, {@code /metrics} and
      * {@code /openapi.json} are not there at all: a 404, as for a path that never existed, so the
      * public side does not even reveal that an operator API exists.
      */
@@ -183,7 +207,9 @@ public final class Api {
         ReentrantLock writes = new ReentrantLock();
         Router.Builder<Handler> out = Router.builder();
         for (Route<Handler> r : router.routes()) {
+            // Sign-in changes no Directory record, and its Argon2id check must not hold up every write.
             boolean write = !r.method().equals("GET") && !r.pattern().template().equals("/v2/api_auth")
+                    && !r.pattern().template().startsWith("/api/")
                     && !r.pattern().template().endsWith("/registrations/{username}");
             Handler h = r.handler();
             out.add(r.method(), r.pattern().template(), !write ? h : req -> {
@@ -196,6 +222,12 @@ public final class Api {
             }, r.doc());
         }
         return out.build();
+    }
+
+    /** A sign-in route: served on the public listener, its body sent as it is (the seed's shapes). */
+    private static RouteDoc seed(String summary, Access access, String request, String response) {
+        return new RouteDoc(summary, "sign in", access, request, response).producing("application/json")
+                .onPublicListener();
     }
 
     private static RouteDoc doc(String summary, String tag, Access access, String request, String response) {

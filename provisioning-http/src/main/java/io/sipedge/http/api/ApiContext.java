@@ -2,6 +2,7 @@ package io.sipedge.http.api;
 
 import io.sipedge.directory.Directory;
 import io.sipedge.http.auth.TokenService;
+import io.sipedge.http.auth.UserSessions;
 import io.sipedge.location.LocationStore;
 import io.sipedge.security.Bans;
 import java.time.InstantSource;
@@ -20,11 +21,21 @@ import java.util.function.Supplier;
  * @param metrics        the body of {@code GET /metrics}: Prometheus text ({@code EdgeMetrics::scrape})
  * @param provisioning   what provisioning tells phones and how it issues tokens
  * @param bans           the SIP guard's bans (the same object the guard writes)
+ * @param userSessions   signed-in users' sessions (issue 17), shared by both listeners
  */
 public record ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
                          byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
                          Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics,
-                         ProvisioningSettings provisioning, Bans bans) {
+                         ProvisioningSettings provisioning, Bans bans, UserSessions userSessions) {
+
+    /** With user sessions of the default lifetimes. */
+    public ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,
+                      byte[] adminKeySha256, String sipProxy, String stunHost, int stunPort,
+                      Supplier<Map<String, Boolean>> readiness, Supplier<byte[]> metrics,
+                      ProvisioningSettings provisioning, Bans bans) {
+        this(directory, locations, clock, tokens, adminKeySha256, sipProxy, stunHost, stunPort, readiness, metrics,
+                provisioning, bans, new UserSessions(clock));
+    }
 
     /** With the default provisioning settings (tests of the HTTP side alone). */
     public ApiContext(Directory directory, LocationStore locations, InstantSource clock, TokenService tokens,

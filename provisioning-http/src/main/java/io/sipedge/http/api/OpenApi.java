@@ -29,8 +29,9 @@ public final class OpenApi {
         ObjectNode info = root.putObject("info");
         info.put("title", "sip-edge operator API");
         info.put("version", "2");
-        info.put("description", "Accounts, devices, users, tokens, live registration status and SIP settings. Every "
-                + "response except this document is the envelope {auth_token, data, status, request_id}. When the "
+        info.put("description", "Accounts, devices, users, tokens, live registration status and SIP settings; users' sign-in "
+                + "under /api. Every response except this document, the metrics, provisioning and /api (the "
+                + "tenant-auth seed's flat JSON) is the envelope {auth_token, data, status, request_id}. When the "
                 + "operator API has a listener of its own (http.admin-port), only operations marked "
                 + "x-listener: public are served on the public listener; every operation is served on the admin one.");
         ObjectNode paths = root.putObject("paths");
@@ -45,6 +46,7 @@ public final class OpenApi {
 
     private static ObjectNode operation(Route<Handler> r) {
         RouteDoc doc = r.doc();
+        boolean seed = seedShaped(r);
         ObjectNode op = Json.object();
         op.put("summary", doc.summary());
         op.putArray("tags").add(doc.tag());
@@ -53,7 +55,11 @@ public final class OpenApi {
         op.put("x-listener", doc.publicListener() ? "public" : "admin");
         ArrayNode security = op.putArray("security");
         if (doc.access() != RouteDoc.Access.PUBLIC) {
-            security.addObject().putArray(doc.access() == RouteDoc.Access.DEVICE ? "sipDigest" : "authToken");
+            security.addObject().putArray(switch (doc.access()) {
+                case DEVICE -> "sipDigest";
+                case USER -> r.pattern().template().equals("/api/login") ? "sessionCookie" : "userBearer";
+                default -> "authToken";
+            });
             op.put("x-access", doc.access().name().toLowerCase(Locale.ROOT));
         }
         ArrayNode params = op.putArray("parameters");
@@ -100,7 +106,7 @@ public final class OpenApi {
         }
         ObjectNode responses = op.putObject("responses");
         String ok = r.method().equals("PUT") && !r.pattern().template().endsWith("/api_key")
-                || r.method().equals("POST") && r.pattern().template().endsWith("_token") ? "201" : "200";
+                || !seed && r.method().equals("POST") && r.pattern().template().endsWith("_token") ? "201" : "200";
         ObjectNode success = responses.putObject(ok);
         success.put("description", "success");
         if (doc.produces() != null) {
@@ -110,6 +116,10 @@ public final class OpenApi {
             for (String type : doc.produces().split(",")) {
                 String mediaType = type.split(";")[0].strip();
                 ObjectNode s = content.putObject(mediaType).putObject("schema");
+                if (mediaType.equals("application/json") && doc.responseSchema() != null) {
+                    s.setAll((ObjectNode) ref(doc.responseSchema()));
+                    continue;
+                }
                 s.put("type", mediaType.equals("application/json") ? "object" : "string");
                 if (mediaType.startsWith("image/")) {
                     s.put("format", "binary");
@@ -141,7 +151,17 @@ public final class OpenApi {
             }
         }
         error(responses, "400", "validation failed, malformed JSON or parameters");
-        if (doc.access() != RouteDoc.Access.PUBLIC) {
+        if (seed && r.pattern().template().matches("/api/(auth/sign_in|auth/refresh_token|login)")) {
+            error(responses, "401", "wrong username, password or domain, or a disabled user: one answer, byte "
+                    + "for byte (sign-in); an unknown, expired or spent refresh token (refresh)");
+        }
+        if (seed && doc.requestSchema() != null) {
+            error(responses, "429", "too many requests or failed sign-ins from this address (or, signing in, for "
+                    + "this user); see Retry-After");
+        }
+        if (doc.access() == RouteDoc.Access.USER) {
+            error(responses, "401", "not signed in, or the session ended");
+        } else if (doc.access() != RouteDoc.Access.PUBLIC) {
             error(responses, "401", doc.unauthorizedError() == null ? "missing, unknown or expired token"
                     : "missing, unknown or expired token; error is \"" + doc.unauthorizedError() + "\"");
             if (doc.access() == RouteDoc.Access.ADMIN) {

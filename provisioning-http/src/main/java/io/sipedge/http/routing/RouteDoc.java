@@ -66,6 +66,11 @@ public record RouteDoc(String summary, String tag, Access access, String request
         /** Only a token issued from the admin key. */
         ADMIN,
         /** A device's own SIP credentials by HTTP Digest, which the handler checks itself. */
-        DEVICE
+        DEVICE,
+        /**
+         * A signed-in user's bearer token or session cookie (issue 17), which the handler checks
+         * itself: an operator token is no use there, and a user's token opens no operator route.
+         */
+        USER
     }
 }

@@ -83,7 +83,7 @@ class AdminListenerTest {
      * {@code onPublicListener()} stays on the admin listener, and one that is marked shows up here.
      */
     @Test
-    void thePublicListenerServesExactlyWhatPhonesAndLoadBalancersFetch() {
+    void thePublicListenerServesExactlyWhatPhonesUsersAndLoadBalancersFetch() {
         TreeSet<String> served = new TreeSet<>();
         for (Route<Handler> r : Api.publicRoutes(all).routes()) {
             served.add(r.method() + " " + r.pattern().template());
@@ -93,6 +93,15 @@ class AdminListenerTest {
                 "GET /readyz",
                 "POST /api/auth/forget_password", // users' own routes (issue 17): users are on the public side
                 "POST /api/auth/reset_password",
+                // users sign in (issue 17): users are not operators
+                "POST /api/auth/sign_in",
+                "POST /api/auth/refresh_token",
+                "POST /api/auth/sign_out",
+                "GET /api/auth/user",
+                "POST /api/login",
+                "GET /api/login",
+                "POST /api/logout",
+                "GET /api/info",
                 "GET /provisioning",
                 "GET /provisioning/me",
                 "GET /provisioning/{token}",
