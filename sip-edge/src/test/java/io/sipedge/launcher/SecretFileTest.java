@@ -34,7 +34,7 @@ class SecretFileTest {
     @Test
     void theSecretSettingsAreDeclaredSo() {
         List<String> secret = EdgeConfig.SETTINGS.stream().filter(Setting::secret).map(Setting::key).toList();
-        assertEquals(List.of("tls.keystore-password", "admin-key"), secret);
+        assertEquals(List.of("tls.keystore-password", "admin-key", "mail.password"), secret);
         assertEquals("SIPEDGE_ADMIN_KEY_FILE", EdgeConfig.ADMIN_KEY.fileEnvName());
         assertEquals("SIPEDGE_TLS_KEYSTORE_PASSWORD_FILE", EdgeConfig.TLS_KEYSTORE_PASSWORD.fileEnvName());
         assertEquals(null, EdgeConfig.SIP_PORT.fileEnvName(), "only a secret comes from a file");
