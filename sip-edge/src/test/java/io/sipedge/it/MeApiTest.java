@@ -38,6 +38,7 @@ class MeApiTest {
     static String aliceMobile;
     static String bobPhone;
     static String otherAccountsPhone;
+    static String account;
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +46,7 @@ class MeApiTest {
         api = edge.api();
         admin = api.adminToken();
         String acc = api.account(admin, "me", DOMAIN);
+        account = acc;
         String alice = user(acc, "alice");
         String bob = user(acc, "bob");
         aliceDesk = device(acc, "alice-desk", alice);
@@ -222,6 +224,19 @@ class MeApiTest {
         // A session that ended opens nothing either.
         String access = signIn("alice");
         assertEquals(200, send("POST", "/api/auth/sign_out", null, "Authorization", "Bearer " + access).status());
+        assertEquals(401, send("GET", "/api/me/devices", null, "Authorization", "Bearer " + access).status());
+    }
+
+    @Test
+    void aDisabledUsersSessionOpensNothing() throws Exception {
+        String carol = user(account, "carol");
+        String phone = device(account, "carol-phone", carol);
+        String access = signIn("carol");
+        assertEquals(200, token(access, phone).status());
+        ApiClient.Reply off = api.call("PATCH", "/v2/accounts/" + account + "/users/" + carol, admin,
+                Map.of("enabled", false));
+        assertEquals(200, off.status(), off.toString());
+        assertEquals(401, token(access, phone).status());
         assertEquals(401, send("GET", "/api/me/devices", null, "Authorization", "Bearer " + access).status());
     }
 }
