@@ -177,7 +177,8 @@ class MeApiTest {
         HttpResponse<byte[]> qr = phone.get(ProvisioningClient.pathOf(t.get("qrcode_url").asText()));
         assertEquals(200, qr.statusCode());
         assertEquals("image/png", qr.headers().firstValue("Content-Type").orElse(null));
-        assertEquals(url, qr.headers().firstValue("X-Qrcode-URL").orElse(null), "the QR code is the provisioning URL");
+        assertEquals(url, qr.headers().firstValue("X-Qrcode-URL").orElse(null));
+        assertEquals(url, ProvisioningClient.decode(qr.body()).text(), "the QR code is the provisioning URL");
         HttpResponse<byte[]> xml = phone.fetch(ProvisioningClient.pathOf(url));
         assertEquals(200, xml.statusCode(), ProvisioningClient.text(xml));
         assertEquals("alice-mobile", ProvisioningClient.parse(xml.body()).get("auth_info_0", "username"));
