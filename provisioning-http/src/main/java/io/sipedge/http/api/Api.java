@@ -46,6 +46,7 @@ public final class Api {
         SclocResource scloc = new SclocResource(ctx);
         SecurityResource security = new SecurityResource(ctx);
         SignInResource signIn = new SignInResource(ctx, ctx.userSessions(), new SignInLimiter(ctx.clock()));
+        MeResource me = new MeResource(ctx, signIn, status, prov, scloc);
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
@@ -94,6 +95,14 @@ public final class Api {
                         Access.PUBLIC, null, null))
                 .add("GET", "/api/info", signIn::info, seed("Which sign-in methods a tenant offers (domain=)",
                         Access.PUBLIC, null, "TenantInfo"))
+                // A signed-in user's own devices (issue 17): the operator's status and token, never
+                // another user's device (a 404 as for an unknown id).
+                .add("GET", "/api/me/devices", me::devices, seed("The signed-in user's devices (owner_id is "
+                        + "their id) with registration status; no secrets", Access.USER, null, "MyDevice[]"))
+                .add("POST", "/api/me/devices/{device}/provisioning_token", me::provisioningToken, seed("A "
+                        + "provisioning token for one of the user's own devices (replaces its previous one): "
+                        + "the operator's Linphone URL, QR code URL and expiry, and the scloc payload",
+                        Access.USER, "ProvisioningTokenInput", "MyProvisioningToken"))
 
                 .add("PUT", "/v2/accounts", accounts::create, doc("Create an account (tenant): name and realm (SIP domain)",
                         "accounts", Access.ADMIN, "AccountInput", "Account"))

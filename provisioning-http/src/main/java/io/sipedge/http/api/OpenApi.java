@@ -71,11 +71,11 @@ public final class OpenApi {
             p.putObject("schema").put("type", "string");
         }
         if (doc.responseSchema() != null && doc.responseSchema().endsWith("[]") && r.method().equals("GET")
-                && !r.pattern().template().endsWith("/status") && !r.pattern().template().endsWith("/registrations")) {
+                && !seedShaped(r) && !r.pattern().template().endsWith("/status") && !r.pattern().template().endsWith("/registrations")) {
             query(params, "page_size", "integer", "items per page, 1..1000 (default 50)");
             query(params, "start_key", "string", "next_start_key of the previous page");
         }
-        if (r.pattern().template().endsWith("/devices") && r.method().equals("GET")) {
+        if (r.pattern().template().endsWith("/devices") && r.method().equals("GET") && !seedShaped(r)) {
             query(params, "filter_device_type", "string", "only devices of this type (any filter_<field> works, "
                     + "dotted for nested fields, e.g. filter_sip.username; filter_not_<field> excludes)");
         }
@@ -161,6 +161,9 @@ public final class OpenApi {
         }
         if (doc.access() == RouteDoc.Access.USER) {
             error(responses, "401", "not signed in, or the session ended");
+            if (!r.pattern().parameterNames().isEmpty()) {
+                error(responses, "404", "no such resource of the signed-in user's: another user's is the same 404");
+            }
         } else if (doc.access() != RouteDoc.Access.PUBLIC) {
             error(responses, "401", doc.unauthorizedError() == null ? "missing, unknown or expired token"
                     : "missing, unknown or expired token; error is \"" + doc.unauthorizedError() + "\"");

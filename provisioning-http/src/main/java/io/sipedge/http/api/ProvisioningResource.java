@@ -74,10 +74,23 @@ final class ProvisioningResource {
     private ApiResponse issue(ApiRequest req, Kind kind, Duration defaultTtl) {
         Tenant t = Scope.account(ctx.directory(), req);
         Device d = Scope.device(ctx.directory(), req, t);
+        return ApiResponse.created(issue(d, kind, req.body().length > 0 ? req.data() : null, defaultTtl));
+    }
+
+    /**
+     * A new provisioning token for the device, which replaces its previous one: the operator's route
+     * and a signed-in user's own device ({@code /api/me}) issue exactly the same.
+     *
+     * @param options {@code {"ttl": seconds, "single_use": bool}}, or null for the defaults
+     */
+    Map<String, Object> issueProvisioning(Device d, ObjectNode options) {
+        return issue(d, Kind.PROVISIONING, options, ctx.provisioning().tokenTtl());
+    }
+
+    private Map<String, Object> issue(Device d, Kind kind, ObjectNode data, Duration defaultTtl) {
         Duration ttl = defaultTtl;
         boolean singleUse = true;
-        if (req.body().length > 0) {
-            ObjectNode data = req.data();
+        if (data != null) {
             List<Violation> v = new ArrayList<>();
             Fields.onlyKnown(data, kind == Kind.AUTH ? Set.of("ttl") : TOKEN_FIELDS, "", v);
             Integer seconds = Fields.integer(data, "ttl", "ttl", v);
@@ -108,7 +121,7 @@ final class ProvisioningResource {
             out.put("single_use", stored.singleUse());
         }
         out.put("expires_at", Json.time(stored.expiresAt()));
-        return ApiResponse.created(out);
+        return out;
     }
 
     ApiResponse revoke(ApiRequest req) {

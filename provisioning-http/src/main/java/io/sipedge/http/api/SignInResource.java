@@ -241,24 +241,50 @@ final class SignInResource {
     }
 
     /** The seed's flat body, or the operator API's {@code {"data": {…}}} envelope around it. */
-    private static ObjectNode body(ApiRequest req) {
+    static ObjectNode body(ApiRequest req) {
         ObjectNode root = req.json();
         JsonNode data = root.get("data");
         return root.size() == 1 && data != null && data.isObject() ? (ObjectNode) data : root;
     }
 
-    private ApiResponse current(String token) {
+    /** The signed-in user and their account. */
+    record Session(User user, Tenant tenant) {
+    }
+
+    /**
+     * Who a request is signed in as: its bearer token, or without one its session cookie. Empty for
+     * no token, an unknown or expired one, or a user disabled or deleted since (whose sessions end).
+     */
+    Optional<Session> session(ApiRequest req) {
+        String token = bearer(req);
+        return live(token != null ? token : cookie(req));
+    }
+
+    /** The 401 of a user route called without a live session (RFC 6750 §3: it names the scheme). */
+    static ApiResponse notSignedIn() {
+        return bearerChallenge(unauthorized(NOT_SIGNED_IN));
+    }
+
+    private Optional<Session> live(String token) {
         Optional<SignedIn> who = token == null ? Optional.empty() : sessions.verify(token);
         if (who.isEmpty()) {
-            return unauthorized(NOT_SIGNED_IN);
+            return Optional.empty();
         }
         Optional<User> user = liveUser(who.get());
         Optional<Tenant> tenant = ctx.directory().tenant(who.get().tenantId());
         if (user.isEmpty() || tenant.isEmpty()) {
             sessions.endUser(who.get().userId()); // disabled or deleted since: the session is over
+            return Optional.empty();
+        }
+        return Optional.of(new Session(user.get(), tenant.get()));
+    }
+
+    private ApiResponse current(String token) {
+        Optional<Session> session = live(token);
+        if (session.isEmpty()) {
             return unauthorized(NOT_SIGNED_IN);
         }
-        User u = user.get();
+        User u = session.get().user();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", u.id());
         out.put("username", u.username());
@@ -267,7 +293,7 @@ final class SignInResource {
         out.put("email", u.email());
         out.put("role", u.role().wire());
         out.put("account_id", u.tenantId());
-        out.put("domain", tenant.get().domain());
+        out.put("domain", session.get().tenant().domain());
         return json(200, out);
     }
 
@@ -301,7 +327,7 @@ final class SignInResource {
         return null;
     }
 
-    private static ApiResponse json(int status, Map<String, Object> body) {
+    static ApiResponse json(int status, Object body) {
         return ApiResponse.bytes(status, "application/json", Json.bytes(body), null);
     }
 

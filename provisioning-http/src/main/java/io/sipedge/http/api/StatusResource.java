@@ -23,19 +23,24 @@ final class StatusResource {
         this.ctx = ctx;
     }
 
-    private List<Binding> bindings(Device d, Tenant t, Instant now) {
+    List<Binding> bindings(Device d, Tenant t, Instant now) {
         return ctx.locations().lookup(new Aor(d.username(), t.domain()), now);
     }
 
-    /**
-     * The seed's {@code registered, ip, port, last_registration} describe the most recently
-     * registered binding; {@code contacts} lists them all, highest q first.
-     */
+    /** GET …/devices/{device}/status: {@link #render(List, Instant)} of the device's live bindings. */
     ApiResponse device(ApiRequest req) {
         Tenant t = Scope.account(ctx.directory(), req);
         Device d = Scope.device(ctx.directory(), req, t);
         Instant now = ctx.clock().instant();
-        List<Binding> all = bindings(d, t, now);
+        return ApiResponse.ok(render(bindings(d, t, now), now));
+    }
+
+    /**
+     * One device's registration status, for the operator's status route and a user's own device
+     * list alike. The seed's {@code registered, ip, port, last_registration} describe the most
+     * recently registered binding; {@code contacts} lists them all, highest q first.
+     */
+    static Map<String, Object> render(List<Binding> all, Instant now) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("registered", !all.isEmpty());
         Binding latest = all.stream().max(Comparator.comparing(Binding::registeredAt)).orElse(null);
@@ -58,7 +63,7 @@ final class StatusResource {
             contacts.add(c);
         }
         m.put("contacts", contacts);
-        return ApiResponse.ok(m);
+        return m;
     }
 
     ApiResponse devices(ApiRequest req) {

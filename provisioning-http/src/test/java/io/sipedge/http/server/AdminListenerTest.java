@@ -102,6 +102,8 @@ class AdminListenerTest {
                 "GET /api/login",
                 "POST /api/logout",
                 "GET /api/info",
+                "GET /api/me/devices", // a signed-in user's own devices (issue 17)
+                "POST /api/me/devices/{device}/provisioning_token",
                 "GET /provisioning",
                 "GET /provisioning/me",
                 "GET /provisioning/{token}",
