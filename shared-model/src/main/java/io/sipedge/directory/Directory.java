@@ -2,6 +2,7 @@ package io.sipedge.directory;
 
 import io.sipedge.model.Device;
 import io.sipedge.model.Provisioned;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.Tenant;
 import io.sipedge.model.TenantProvisioning;
@@ -145,6 +146,21 @@ public interface Directory extends AutoCloseable {
 
     /** Replaces a tenant's provisioning settings. */
     Tenant updateTenantProvisioning(String tenantId, TenantProvisioning settings);
+
+    // ---------------------------------------------------------------- Microsoft sign-in (issue 17)
+
+    /**
+     * Creates or replaces a tenant's Microsoft sign-in settings and returns the tenant as stored.
+     * {@code clientSecret} is sealed and stored; null keeps the secret stored before (if any). The
+     * sealed secret {@code settings} carries is ignored: only this Directory seals.
+     */
+    Tenant putMs365Settings(String tenantId, Ms365Settings settings, String clientSecret);
+
+    /** Removes a tenant's Microsoft sign-in settings, secret included; returns the tenant as stored. */
+    Tenant deleteMs365Settings(String tenantId);
+
+    /** The tenant's Microsoft client secret in clear (for the token endpoint); empty when none is stored. */
+    Optional<String> revealMs365ClientSecret(Tenant tenant);
 
     /**
      * Stores a token (by its hash only), replacing the device's previous token of the same kind.

@@ -5,6 +5,7 @@ import io.sipedge.model.Device;
 import io.sipedge.model.DeviceProfile;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Provisioned;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
@@ -465,6 +466,42 @@ public final class InMemoryDirectory implements Directory {
             d.putTenant(t);
             return t;
         });
+    }
+
+    // ---------------------------------------------------------------- Microsoft sign-in
+
+    @Override
+    public Tenant putMs365Settings(String tenantId, Ms365Settings settings, String clientSecret) {
+        return write(d -> {
+            Tenant old = d.tenant(tenantId);
+            String sealed = clientSecret != null ? sealer.seal(clientSecret)
+                    : old.ms365() != null ? old.ms365().sealedClientSecret() : null;
+            Tenant t = old.withMs365(settings.withSealedClientSecret(sealed), clock.instant());
+            d.putTenant(t);
+            return t;
+        });
+    }
+
+    @Override
+    public Tenant deleteMs365Settings(String tenantId) {
+        return write(d -> {
+            Tenant old = d.tenant(tenantId);
+            if (old.ms365() == null) {
+                return old;
+            }
+            Tenant t = old.withMs365(null, clock.instant());
+            d.putTenant(t);
+            return t;
+        });
+    }
+
+    @Override
+    public Optional<String> revealMs365ClientSecret(Tenant tenant) {
+        Tenant current = state.tenants().get(tenant.id());
+        if (current == null || current.ms365() == null || !current.ms365().hasClientSecret()) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.ms365().sealedClientSecret()));
     }
 
     @Override

@@ -19,6 +19,7 @@ import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Device;
 import io.sipedge.model.DeviceProfile;
 import io.sipedge.model.Provisioned;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.TenantProvisioning;
 import io.sipedge.model.SipSecret;
@@ -636,6 +637,48 @@ public final class FileDirectory implements Directory {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- Microsoft sign-in
+
+    @Override
+    public Tenant putMs365Settings(String tenantId, Ms365Settings settings, String clientSecret) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            String sealed = clientSecret != null ? sealer.seal(clientSecret)
+                    : old.ms365() != null ? old.ms365().sealedClientSecret() : null;
+            Tenant t = old.withMs365(settings.withSealedClientSecret(sealed), clock.instant());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Tenant deleteMs365Settings(String tenantId) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            if (old.ms365() == null) {
+                return old;
+            }
+            Tenant t = old.withMs365(null, clock.instant());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<String> revealMs365ClientSecret(Tenant tenant) {
+        Tenant current = tenantsById.get(tenant.id());
+        if (current == null || current.ms365() == null || !current.ms365().hasClientSecret()) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.ms365().sealedClientSecret()));
     }
 
     @Override
