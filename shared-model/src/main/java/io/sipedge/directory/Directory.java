@@ -151,16 +151,25 @@ public interface Directory extends AutoCloseable {
 
     /**
      * Creates or replaces a tenant's Microsoft sign-in settings and returns the tenant as stored.
-     * {@code clientSecret} is sealed and stored; null keeps the secret stored before (if any). The
-     * sealed secret {@code settings} carries is ignored: only this Directory seals.
+     * The client secret and the certificate's private key in {@code credentials} are sealed and
+     * stored; each credential left null keeps the one stored before (if any). The credentials
+     * {@code settings} carries are ignored: only this Directory seals.
      */
-    Tenant putMs365Settings(String tenantId, Ms365Settings settings, String clientSecret);
+    Tenant putMs365Settings(String tenantId, Ms365Settings settings, Ms365Credentials credentials);
+
+    /** As {@link #putMs365Settings(String, Ms365Settings, Ms365Credentials)} with a client secret alone (null keeps). */
+    default Tenant putMs365Settings(String tenantId, Ms365Settings settings, String clientSecret) {
+        return putMs365Settings(tenantId, settings, Ms365Credentials.secret(clientSecret));
+    }
 
     /** Removes a tenant's Microsoft sign-in settings, secret included; returns the tenant as stored. */
     Tenant deleteMs365Settings(String tenantId);
 
     /** The tenant's Microsoft client secret in clear (for the token endpoint); empty when none is stored. */
     Optional<String> revealMs365ClientSecret(Tenant tenant);
+
+    /** The private key of the tenant's Microsoft certificate credential (PKCS#8 PEM); empty when none is stored. */
+    Optional<String> revealMs365CertificateKey(Tenant tenant);
 
     /**
      * Stores a token (by its hash only), replacing the device's previous token of the same kind.

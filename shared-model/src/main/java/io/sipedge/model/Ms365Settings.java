@@ -17,9 +17,13 @@ import java.util.Locale;
  *                            {@code /.well-known/openid-configuration} names the endpoints
  * @param allowedCallbackUrls where a signed-in user may be sent back to (exact URLs, RFC 8252 loopback latitude)
  * @param sealedClientSecret  the client secret sealed by the Directory's key, or null when none is stored
+ * @param certificatePem      the certificate credential uploaded to the app registration (PEM; public), or null
+ * @param sealedCertificateKey the certificate's private key (PKCS#8 PEM) sealed by the Directory's key, or
+ *                            null; the edge signs its client assertions (RFC 7523) with it
  */
 public record Ms365Settings(boolean enabled, String directoryId, String applicationId, String issuer,
-                            List<String> allowedCallbackUrls, String sealedClientSecret) {
+                            List<String> allowedCallbackUrls, String sealedClientSecret, String certificatePem,
+                            String sealedCertificateKey) {
     /** Microsoft's global cloud; national clouds and tests name another issuer. */
     public static final String DEFAULT_ISSUER_FORMAT = "https://login.microsoftonline.com/%s/v2.0";
 
@@ -30,6 +34,15 @@ public record Ms365Settings(boolean enabled, String directoryId, String applicat
             issuer = defaultIssuer(directoryId);
         }
         allowedCallbackUrls = allowedCallbackUrls == null ? List.of() : List.copyOf(allowedCallbackUrls);
+        if ((certificatePem == null) != (sealedCertificateKey == null)) {
+            throw new IllegalArgumentException("a certificate credential needs both the certificate and its key");
+        }
+    }
+
+    /** Settings without credentials (the Directory adds them). */
+    public Ms365Settings(boolean enabled, String directoryId, String applicationId, String issuer,
+                         List<String> allowedCallbackUrls) {
+        this(enabled, directoryId, applicationId, issuer, allowedCallbackUrls, null, null, null);
     }
 
     /** The issuer of Microsoft's global cloud for a directory. */
@@ -42,9 +55,15 @@ public record Ms365Settings(boolean enabled, String directoryId, String applicat
         return sealedClientSecret != null;
     }
 
-    /** The same settings holding another sealed secret. */
-    public Ms365Settings withSealedClientSecret(String sealed) {
-        return new Ms365Settings(enabled, directoryId, applicationId, issuer, allowedCallbackUrls, sealed);
+    /** Whether a certificate credential (certificate and sealed key) is stored. */
+    public boolean hasCertificate() {
+        return certificatePem != null;
+    }
+
+    /** The same settings holding other credentials (each null for none). */
+    public Ms365Settings withCredentials(String sealedSecret, String certificate, String sealedKey) {
+        return new Ms365Settings(enabled, directoryId, applicationId, issuer, allowedCallbackUrls, sealedSecret,
+                certificate, sealedKey);
     }
 
     /** Records print their components; even a sealed secret has no business in a log line. */
@@ -52,6 +71,7 @@ public record Ms365Settings(boolean enabled, String directoryId, String applicat
     public String toString() {
         return "Ms365Settings[enabled=" + enabled + ", directoryId=" + directoryId + ", applicationId="
                 + applicationId + ", issuer=" + issuer + ", allowedCallbackUrls=" + allowedCallbackUrls
-                + ", clientSecret=" + (hasClientSecret() ? "<redacted>" : "none") + "]";
+                + ", clientSecret=" + (hasClientSecret() ? "<redacted>" : "none")
+                + ", certificate=" + (hasCertificate() ? "<set>" : "none") + "]";
     }
 }

@@ -398,7 +398,8 @@ abstract class DirectoryContract {
     static final String APP_ID = "00000000-1111-2222-3333-444444444444";
 
     static Ms365Settings ms365(boolean enabled, String issuer) {
-        return new Ms365Settings(enabled, DIR_ID, APP_ID, issuer, List.of("https://app.example.com/cb"), "ignored");
+        return new Ms365Settings(enabled, DIR_ID, APP_ID, issuer, List.of("https://app.example.com/cb"), "ignored",
+                null, null);
     }
 
     @Test
@@ -421,7 +422,8 @@ abstract class DirectoryContract {
         assertEquals(set, dir.tenant(t.id()).orElseThrow());
         assertEquals(MS_SECRET, dir.revealMs365ClientSecret(set).orElseThrow());
 
-        Tenant replaced = dir.putMs365Settings(t.id(), ms365(false, "http://127.0.0.1:9/issuer"), null);
+        Tenant replaced = dir.putMs365Settings(t.id(), ms365(false, "http://127.0.0.1:9/issuer"),
+                Ms365Credentials.KEEP);
         assertEquals("http://127.0.0.1:9/issuer", replaced.ms365().issuer());
         assertFalse(replaced.offersMicrosoftSignIn());
         assertEquals(s.sealedClientSecret(), replaced.ms365().sealedClientSecret(), "no secret given: kept");
@@ -440,5 +442,31 @@ abstract class DirectoryContract {
         assertNull(dir.tenant(t.id()).orElseThrow().ms365());
         assertEquals(Kind.NOT_FOUND, assertThrows(DirectoryException.class,
                 () -> dir.putMs365Settings("0".repeat(32), ms365(true, null), MS_SECRET)).kind());
+    }
+
+    static final String CERT = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n";
+    static final String KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvKeyMaterial42\n-----END PRIVATE KEY-----\n";
+
+    @Test
+    void aCertificateCredentialIsStoredWithItsKeySealedAndKeptBesideTheSecret() throws Exception {
+        Tenant t = tenant("ms-cert.example.com");
+        assertTrue(dir.revealMs365CertificateKey(t).isEmpty());
+        Tenant set = dir.putMs365Settings(t.id(), ms365(true, null), new Ms365Credentials(null, CERT, KEY));
+        assertTrue(set.ms365().hasCertificate());
+        assertFalse(set.ms365().hasClientSecret());
+        assertEquals(CERT, set.ms365().certificatePem());
+        assertFalse(set.ms365().sealedCertificateKey().contains("MIIEvKeyMaterial42"));
+        assertFalse(set.ms365().toString().contains(set.ms365().sealedCertificateKey()));
+        assertEquals(KEY, dir.revealMs365CertificateKey(set).orElseThrow());
+
+        Tenant both = dir.putMs365Settings(t.id(), ms365(true, null), MS_SECRET);
+        assertEquals(set.ms365().sealedCertificateKey(), both.ms365().sealedCertificateKey(), "no certificate given: kept");
+        assertTrue(both.ms365().hasClientSecret());
+        dir = reopen(dir, clock);
+        assertEquals(both, dir.tenant(t.id()).orElseThrow());
+        assertEquals(KEY, dir.revealMs365CertificateKey(t).orElseThrow());
+        assertEquals(MS_SECRET, dir.revealMs365ClientSecret(t).orElseThrow());
+        dir.deleteMs365Settings(t.id());
+        assertTrue(dir.revealMs365CertificateKey(t).isEmpty());
     }
 }

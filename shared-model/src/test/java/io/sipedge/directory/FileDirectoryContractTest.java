@@ -53,8 +53,9 @@ class FileDirectoryContractTest extends DirectoryContract {
         Tenant t = dir.createTenant("", "ms-disk.example.com", false);
         dir.putMs365Settings(t.id(), ms365(true, null), MS_SECRET);
         dir = reopen(dir, clock); // compacts: the settings are in the snapshot
-        dir.putMs365Settings(t.id(), ms365(true, null), "second-" + MS_SECRET);
+        dir.putMs365Settings(t.id(), ms365(true, null), new Ms365Credentials("second-" + MS_SECRET, CERT, KEY));
         String all = onDisk();
+        assertFalse(all.contains("MIIEvKeyMaterial42"), "the certificate's private key is on disk in clear");
         assertTrue(all.contains(dir.tenant(t.id()).orElseThrow().ms365().sealedClientSecret()), "not on disk");
         assertFalse(all.contains(MS_SECRET), "the clear client secret is on disk");
     }

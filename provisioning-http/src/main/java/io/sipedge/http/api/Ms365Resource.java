@@ -79,7 +79,7 @@ final class Ms365Resource {
         }
         boolean created = t.ms365() == null;
         Tenant stored = ctx.directory().putMs365Settings(t.id(),
-                new Ms365Settings(on, directoryId, applicationId, issuer, callbacks, null), secret);
+                new Ms365Settings(on, directoryId, applicationId, issuer, callbacks), secret);
         Map<String, Object> out = render(stored.ms365());
         return created ? ApiResponse.created(out) : ApiResponse.ok(out);
     }
