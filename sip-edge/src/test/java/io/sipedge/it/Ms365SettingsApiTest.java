@@ -12,8 +12,16 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sipedge.it.ApiClient.Reply;
 import io.sipedge.model.Tenant;
+import io.sipedge.sip.transport.TestCertificates;
+import io.sipedge.sip.transport.TestCertificates.Kind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -227,5 +236,54 @@ class Ms365SettingsApiTest {
         for (String line : lines) {
             assertFalse(line.contains(SECRET) || line.contains(sealed), "the secret reached the log: " + line);
         }
+    }
+
+    @Test
+    void aCertificateCredentialIsCheckedStoredSealedAndShownByItsThumbprint(@TempDir Path tmp) throws Exception {
+        TestCertificates.Pair rsa = TestCertificates.selfSigned(tmp, "app", Kind.RSA, "sip-edge ms365", 17);
+        TestCertificates.Pair other = TestCertificates.selfSigned(tmp, "other", Kind.EC, "someone else", 18);
+        String cert = Files.readString(rsa.certificate());
+        String key = Files.readString(rsa.key());
+        String acc = admin.account(adminToken, "ms", domain());
+
+        Map<String, Object> s = settings();
+        s.remove("client_secret");
+        s.put("client_certificate", cert);
+        s.put("client_certificate_key", Files.readString(other.key()));
+        Reply mismatch = admin.call("PUT", path(acc), adminToken, s);
+        assertEquals(400, mismatch.status(), mismatch.toString());
+        assertEquals(List.of("key_mismatch"), mismatch.rules("client_certificate_key"));
+        s.put("client_certificate", "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n");
+        s.put("client_certificate_key", Files.readString(TestCertificates.traditional(rsa.key())));
+        Reply bad = admin.call("PUT", path(acc), adminToken, s);
+        assertEquals(List.of("certificate"), bad.rules("client_certificate"), bad.toString());
+        assertEquals(List.of("private_key"), bad.rules("client_certificate_key"), "PKCS#1 is refused: " + bad);
+        s.remove("client_certificate");
+        assertEquals(List.of("certificate"), admin.call("PUT", path(acc), adminToken, s).rules("client_certificate"),
+                "a key alone");
+
+        s.put("client_certificate", cert);
+        s.put("client_certificate_key", key);
+        Reply ok = admin.call("PUT", path(acc), adminToken, s);
+        assertEquals(201, ok.status(), "a certificate instead of a secret: " + ok);
+        X509Certificate x = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(rsa.certificate()));
+        String thumbprint = HexFormat.of().withUpperCase().formatHex(
+                MessageDigest.getInstance("SHA-1").digest(x.getEncoded()));
+        assertEquals(thumbprint, ok.data().get("client_certificate_thumbprint").asText());
+        assertTrue(ok.data().get("client_certificate_set").asBoolean());
+        assertFalse(ok.data().get("client_secret_set").asBoolean());
+        assertTrue(ok.data().has("client_certificate_not_after"));
+        String keyBody = key.replaceAll("-----[A-Z ]+-----", "").strip().lines().findFirst().orElseThrow();
+        assertFalse(ok.body().contains(keyBody), "the key was answered");
+        assertFalse(ok.body().contains("BEGIN"), "write-only");
+        assertEquals(key, edge.directory().revealMs365CertificateKey(edge.directory().tenant(acc).orElseThrow())
+                .orElseThrow());
+        assertFalse(edge.directory().tenant(acc).orElseThrow().ms365().sealedCertificateKey().contains(keyBody));
+        assertTrue(offersMicrosoft(edge.directory().tenant(acc).orElseThrow().domain()));
+
+        Reply back = admin.call("PUT", path(acc), adminToken, ok.data());
+        assertEquals(200, back.status(), back.toString());
+        assertEquals(ok.data(), back.data(), "the certificate omitted is kept");
     }
 }
