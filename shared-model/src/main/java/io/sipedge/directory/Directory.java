@@ -2,6 +2,7 @@ package io.sipedge.directory;
 
 import io.sipedge.model.Device;
 import io.sipedge.model.Provisioned;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.Tenant;
 import io.sipedge.model.TenantProvisioning;
@@ -145,6 +146,30 @@ public interface Directory extends AutoCloseable {
 
     /** Replaces a tenant's provisioning settings. */
     Tenant updateTenantProvisioning(String tenantId, TenantProvisioning settings);
+
+    // ---------------------------------------------------------------- Microsoft sign-in (issue 17)
+
+    /**
+     * Creates or replaces a tenant's Microsoft sign-in settings and returns the tenant as stored.
+     * The client secret and the certificate's private key in {@code credentials} are sealed and
+     * stored; each credential left null keeps the one stored before (if any). The credentials
+     * {@code settings} carries are ignored: only this Directory seals.
+     */
+    Tenant putMs365Settings(String tenantId, Ms365Settings settings, Ms365Credentials credentials);
+
+    /** As {@link #putMs365Settings(String, Ms365Settings, Ms365Credentials)} with a client secret alone (null keeps). */
+    default Tenant putMs365Settings(String tenantId, Ms365Settings settings, String clientSecret) {
+        return putMs365Settings(tenantId, settings, Ms365Credentials.secret(clientSecret));
+    }
+
+    /** Removes a tenant's Microsoft sign-in settings, secret included; returns the tenant as stored. */
+    Tenant deleteMs365Settings(String tenantId);
+
+    /** The tenant's Microsoft client secret in clear (for the token endpoint); empty when none is stored. */
+    Optional<String> revealMs365ClientSecret(Tenant tenant);
+
+    /** The private key of the tenant's Microsoft certificate credential (PKCS#8 PEM); empty when none is stored. */
+    Optional<String> revealMs365CertificateKey(Tenant tenant);
 
     /**
      * Stores a token (by its hash only), replacing the device's previous token of the same kind.

@@ -5,6 +5,7 @@ import io.sipedge.model.Device;
 import io.sipedge.model.DeviceProfile;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Provisioned;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.SipSecret;
 import io.sipedge.model.Tenant;
@@ -465,6 +466,59 @@ public final class InMemoryDirectory implements Directory {
             d.putTenant(t);
             return t;
         });
+    }
+
+    // ---------------------------------------------------------------- Microsoft sign-in
+
+    @Override
+    public Tenant putMs365Settings(String tenantId, Ms365Settings settings, Ms365Credentials credentials) {
+        return write(d -> {
+            Tenant old = d.tenant(tenantId);
+            Tenant t = old.withMs365(sealed(old.ms365(), settings, credentials), clock.instant());
+            d.putTenant(t);
+            return t;
+        });
+    }
+
+    @Override
+    public Tenant deleteMs365Settings(String tenantId) {
+        return write(d -> {
+            Tenant old = d.tenant(tenantId);
+            if (old.ms365() == null) {
+                return old;
+            }
+            Tenant t = old.withMs365(null, clock.instant());
+            d.putTenant(t);
+            return t;
+        });
+    }
+
+    /** {@code settings} with {@code given}'s credentials sealed, or {@code stored}'s where none is given. */
+    private Ms365Settings sealed(Ms365Settings stored, Ms365Settings settings, Ms365Credentials given) {
+        String secret = given.clientSecret() != null ? sealer.seal(given.clientSecret())
+                : stored != null ? stored.sealedClientSecret() : null;
+        boolean newCert = given.certificatePem() != null;
+        String cert = newCert ? given.certificatePem() : stored != null ? stored.certificatePem() : null;
+        String key = newCert ? sealer.seal(given.privateKeyPem()) : stored != null ? stored.sealedCertificateKey() : null;
+        return settings.withCredentials(secret, cert, key);
+    }
+
+    @Override
+    public Optional<String> revealMs365CertificateKey(Tenant tenant) {
+        Tenant current = state.tenants().get(tenant.id());
+        if (current == null || current.ms365() == null || !current.ms365().hasCertificate()) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.ms365().sealedCertificateKey()));
+    }
+
+    @Override
+    public Optional<String> revealMs365ClientSecret(Tenant tenant) {
+        Tenant current = state.tenants().get(tenant.id());
+        if (current == null || current.ms365() == null || !current.ms365().hasClientSecret()) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.ms365().sealedClientSecret()));
     }
 
     @Override

@@ -20,9 +20,11 @@ import java.util.Locale;
  * @param updatedAt last change; the creation time for records written before it existed
  * @param apiKey    the account's operator API key (hash and sealed copy), or null when it has none yet
  * @param provisioning provisioning settings; the defaults for records written before they existed
+ * @param ms365     Microsoft sign-in settings, or null when the account has none (and for records
+ *                  written before they existed)
  */
 public record Tenant(String id, String name, String domain, boolean md5Only, boolean sha256Only, Instant createdAt,
-                     Instant updatedAt, ApiKey apiKey, TenantProvisioning provisioning) {
+                     Instant updatedAt, ApiKey apiKey, TenantProvisioning provisioning, Ms365Settings ms365) {
     public Tenant {
         requireNonNull(id, "id");
         if (md5Only && sha256Only) {
@@ -39,6 +41,12 @@ public record Tenant(String id, String name, String domain, boolean md5Only, boo
         }
     }
 
+    /** A tenant without Microsoft sign-in settings. */
+    public Tenant(String id, String name, String domain, boolean md5Only, boolean sha256Only, Instant createdAt,
+                  Instant updatedAt, ApiKey apiKey, TenantProvisioning provisioning) {
+        this(id, name, domain, md5Only, sha256Only, createdAt, updatedAt, apiKey, provisioning, null);
+    }
+
     /** A tenant with the default provisioning settings. */
     public Tenant(String id, String name, String domain, boolean md5Only, boolean sha256Only, Instant createdAt,
                   Instant updatedAt, ApiKey apiKey) {
@@ -52,26 +60,30 @@ public record Tenant(String id, String name, String domain, boolean md5Only, boo
 
     /** The same tenant with another name, digest choice and update time. */
     public Tenant updated(String newName, boolean newMd5Only, boolean newSha256Only, Instant at) {
-        return new Tenant(id, newName, domain, newMd5Only, newSha256Only, createdAt, at, apiKey, provisioning);
+        return new Tenant(id, newName, domain, newMd5Only, newSha256Only, createdAt, at, apiKey, provisioning, ms365);
     }
 
     /** The same tenant with another API key. */
     public Tenant withApiKey(ApiKey key, Instant at) {
-        return new Tenant(id, name, domain, md5Only, sha256Only, createdAt, at, key, provisioning);
+        return new Tenant(id, name, domain, md5Only, sha256Only, createdAt, at, key, provisioning, ms365);
     }
 
     /** The same tenant with other provisioning settings. */
     public Tenant withProvisioning(TenantProvisioning settings, Instant at) {
-        return new Tenant(id, name, domain, md5Only, sha256Only, createdAt, at, apiKey, settings);
+        return new Tenant(id, name, domain, md5Only, sha256Only, createdAt, at, apiKey, settings, ms365);
+    }
+
+    /** The same tenant with other Microsoft sign-in settings, or none (null). */
+    public Tenant withMs365(Ms365Settings settings, Instant at) {
+        return new Tenant(id, name, domain, md5Only, sha256Only, createdAt, at, apiKey, provisioning, settings);
     }
 
     /**
-     * Whether this tenant's users may sign in with their Microsoft account ({@code GET /api/info}).
-     * No tenant can yet: the seam for the OIDC work (issue 17), which will answer from the
-     * account's Microsoft settings once they exist.
+     * Whether this tenant's users may sign in with their Microsoft account ({@code GET /api/info}):
+     * when the account has Microsoft settings and they are enabled.
      */
     public boolean offersMicrosoftSignIn() {
-        return false;
+        return ms365 != null && ms365.enabled();
     }
 
     /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sipedge.directory.DirectoryException.Kind;
 import io.sipedge.model.Device;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Provisioned;
 import io.sipedge.model.ProvisioningToken;
@@ -388,5 +389,84 @@ abstract class DirectoryContract {
         return new ProvisioningToken(DigestAlgorithm.SHA_256.hashHex(clear), d.id(),
                 singleUse ? ProvisioningToken.Kind.PROVISIONING : ProvisioningToken.Kind.AUTH,
                 expires.minusSeconds(60), expires, singleUse);
+    }
+
+    // ---------------------------------------------------------------- Microsoft sign-in settings
+
+    static final String MS_SECRET = "Ms-Client-Secret~42";
+    static final String DIR_ID = "72F988BF-86F1-41AF-91AB-2D7CD011DB47";
+    static final String APP_ID = "00000000-1111-2222-3333-444444444444";
+
+    static Ms365Settings ms365(boolean enabled, String issuer) {
+        return new Ms365Settings(enabled, DIR_ID, APP_ID, issuer, List.of("https://app.example.com/cb"), "ignored",
+                null, null);
+    }
+
+    @Test
+    void microsoftSettingsAreSetReplacedAndDeletedWithTheSecretSealedAndKeptWhenNotGiven() throws Exception {
+        Tenant t = tenant("ms.example.com");
+        assertNull(t.ms365());
+        assertFalse(t.offersMicrosoftSignIn());
+        assertTrue(dir.revealMs365ClientSecret(t).isEmpty());
+
+        Tenant set = dir.putMs365Settings(t.id(), ms365(true, null), MS_SECRET);
+        Ms365Settings s = set.ms365();
+        assertEquals(DIR_ID.toLowerCase(java.util.Locale.ROOT), s.directoryId());
+        assertEquals("https://login.microsoftonline.com/" + s.directoryId() + "/v2.0", s.issuer());
+        assertEquals(List.of("https://app.example.com/cb"), s.allowedCallbackUrls());
+        assertTrue(s.hasClientSecret());
+        assertNotEquals(MS_SECRET, s.sealedClientSecret());
+        assertNotEquals("ignored", s.sealedClientSecret(), "a caller's sealed value was stored");
+        assertFalse(s.toString().contains(s.sealedClientSecret()));
+        assertTrue(set.offersMicrosoftSignIn());
+        assertEquals(set, dir.tenant(t.id()).orElseThrow());
+        assertEquals(MS_SECRET, dir.revealMs365ClientSecret(set).orElseThrow());
+
+        Tenant replaced = dir.putMs365Settings(t.id(), ms365(false, "http://127.0.0.1:9/issuer"),
+                Ms365Credentials.KEEP);
+        assertEquals("http://127.0.0.1:9/issuer", replaced.ms365().issuer());
+        assertFalse(replaced.offersMicrosoftSignIn());
+        assertEquals(s.sealedClientSecret(), replaced.ms365().sealedClientSecret(), "no secret given: kept");
+        dir = reopen(dir, clock);
+        assertEquals(replaced, dir.tenant(t.id()).orElseThrow());
+        assertEquals(MS_SECRET, dir.revealMs365ClientSecret(replaced).orElseThrow());
+
+        dir.putMs365Settings(t.id(), ms365(true, null), "second-secret");
+        assertEquals("second-secret", dir.revealMs365ClientSecret(t).orElseThrow());
+
+        Tenant deleted = dir.deleteMs365Settings(t.id());
+        assertNull(deleted.ms365());
+        assertFalse(deleted.offersMicrosoftSignIn());
+        assertTrue(dir.revealMs365ClientSecret(t).isEmpty());
+        dir = reopen(dir, clock);
+        assertNull(dir.tenant(t.id()).orElseThrow().ms365());
+        assertEquals(Kind.NOT_FOUND, assertThrows(DirectoryException.class,
+                () -> dir.putMs365Settings("0".repeat(32), ms365(true, null), MS_SECRET)).kind());
+    }
+
+    static final String CERT = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n";
+    static final String KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvKeyMaterial42\n-----END PRIVATE KEY-----\n";
+
+    @Test
+    void aCertificateCredentialIsStoredWithItsKeySealedAndKeptBesideTheSecret() throws Exception {
+        Tenant t = tenant("ms-cert.example.com");
+        assertTrue(dir.revealMs365CertificateKey(t).isEmpty());
+        Tenant set = dir.putMs365Settings(t.id(), ms365(true, null), new Ms365Credentials(null, CERT, KEY));
+        assertTrue(set.ms365().hasCertificate());
+        assertFalse(set.ms365().hasClientSecret());
+        assertEquals(CERT, set.ms365().certificatePem());
+        assertFalse(set.ms365().sealedCertificateKey().contains("MIIEvKeyMaterial42"));
+        assertFalse(set.ms365().toString().contains(set.ms365().sealedCertificateKey()));
+        assertEquals(KEY, dir.revealMs365CertificateKey(set).orElseThrow());
+
+        Tenant both = dir.putMs365Settings(t.id(), ms365(true, null), MS_SECRET);
+        assertEquals(set.ms365().sealedCertificateKey(), both.ms365().sealedCertificateKey(), "no certificate given: kept");
+        assertTrue(both.ms365().hasClientSecret());
+        dir = reopen(dir, clock);
+        assertEquals(both, dir.tenant(t.id()).orElseThrow());
+        assertEquals(KEY, dir.revealMs365CertificateKey(t).orElseThrow());
+        assertEquals(MS_SECRET, dir.revealMs365ClientSecret(t).orElseThrow());
+        dir.deleteMs365Settings(t.id());
+        assertTrue(dir.revealMs365CertificateKey(t).isEmpty());
     }
 }

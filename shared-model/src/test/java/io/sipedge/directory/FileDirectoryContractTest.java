@@ -1,5 +1,6 @@
 package io.sipedge.directory;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,5 +46,41 @@ class FileDirectoryContractTest extends DirectoryContract {
         assertTrue(all.toString().contains(u.passwordHash()), "the hash is not on disk");
         assertFalse(all.toString().contains(USER_PW));
         assertFalse(all.toString().contains("second Pw 123"));
+    }
+
+    @Test
+    void theRecordsOnDiskHoldTheMicrosoftClientSecretOnlySealed() throws Exception {
+        Tenant t = dir.createTenant("", "ms-disk.example.com", false);
+        dir.putMs365Settings(t.id(), ms365(true, null), MS_SECRET);
+        dir = reopen(dir, clock); // compacts: the settings are in the snapshot
+        dir.putMs365Settings(t.id(), ms365(true, null), new Ms365Credentials("second-" + MS_SECRET, CERT, KEY));
+        String all = onDisk();
+        assertFalse(all.contains("MIIEvKeyMaterial42"), "the certificate's private key is on disk in clear");
+        assertTrue(all.contains(dir.tenant(t.id()).orElseThrow().ms365().sealedClientSecret()), "not on disk");
+        assertFalse(all.contains(MS_SECRET), "the clear client secret is on disk");
+    }
+
+    @Test
+    void aSnapshotWrittenBeforeMicrosoftSettingsExistedStillLoads() throws Exception {
+        Tenant t = dir.createTenant("", "old.example.com", false);
+        dir = reopen(dir, clock); // compacts: the tenant is in the snapshot, the journal empty
+        dir.close();
+        Path snapshot = data.resolve(FileDirectory.DIRECTORY).resolve("snapshot.json");
+        String text = Files.readString(snapshot, StandardCharsets.UTF_8);
+        assertTrue(text.contains("\"ms365\":null"), text);
+        Files.writeString(snapshot, text.replace(",\"ms365\":null", ""), StandardCharsets.UTF_8);
+        dir = FileDirectory.open(data, clock);
+        assertEquals(t, dir.tenant(t.id()).orElseThrow());
+        assertFalse(dir.tenant(t.id()).orElseThrow().offersMicrosoftSignIn());
+    }
+
+    private String onDisk() throws Exception {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.list(data.resolve(FileDirectory.DIRECTORY))) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".json") || p.toString().endsWith(".log")).toList()) {
+                all.append(Files.readString(p, StandardCharsets.UTF_8));
+            }
+        }
+        return all.toString();
     }
 }

@@ -247,7 +247,7 @@ class SignInApiTest {
         Res r = send("GET", "/api/info?domain=" + domain, null);
         assertEquals(200, r.status(), r.toString());
         assertEquals(domain, r.json().get("domain").asText());
-        assertFalse(r.json().get("microsoft").asBoolean());
+        assertFalse(r.json().get("microsoft").asBoolean(), "no Microsoft settings yet");
         Res unknown = send("GET", "/api/info?domain=nowhere.example", null);
         assertEquals(200, unknown.status(), "an unknown domain reads as one without Microsoft");
         assertFalse(unknown.json().get("microsoft").asBoolean());

@@ -39,6 +39,7 @@ public final class Api {
         AccountsResource accounts = new AccountsResource(ctx);
         DevicesResource devices = new DevicesResource(ctx);
         UsersResource users = new UsersResource(ctx);
+        Ms365Resource ms365 = new Ms365Resource(ctx);
         StatusResource status = new StatusResource(ctx);
         SipSettingsResource sip = new SipSettingsResource(ctx);
         OpsResource ops = new OpsResource(ctx);
@@ -152,6 +153,15 @@ public final class Api {
                         null, "User"))
                 .add("GET", U + "/devices", users::devices, doc("The devices whose owner_id is the user's id (paging)",
                         "users", Access.TOKEN, null, "Device[]"))
+
+                .add("PUT", A + "/ms365", ms365::put, doc("Create or replace the account's Microsoft sign-in "
+                        + "settings; client_secret is write-only and, when omitted, the stored one is kept", "microsoft",
+                        Access.TOKEN, "Ms365SettingsInput", "Ms365Settings"))
+                .add("GET", A + "/ms365", ms365::get, doc("Read the account's Microsoft sign-in settings (never the "
+                        + "secret) and the redirect URI to register in Entra ID", "microsoft", Access.TOKEN, null,
+                        "Ms365Settings"))
+                .add("DELETE", A + "/ms365", ms365::delete, doc("Remove the account's Microsoft sign-in settings and "
+                        + "their secret", "microsoft", Access.TOKEN, null, "Ms365Settings"))
 
                 .add("GET", A + "/registrations", status::registrations, doc("Every live binding of the account",
                         "status", Access.TOKEN, null, "Registration[]"))

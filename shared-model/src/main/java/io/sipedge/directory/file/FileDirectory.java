@@ -12,6 +12,7 @@ import io.sipedge.directory.DirectoryListener;
 import io.sipedge.directory.ImportLine;
 import io.sipedge.directory.ImportSummary;
 import io.sipedge.directory.PasswordHash;
+import io.sipedge.directory.Ms365Credentials;
 import io.sipedge.directory.PasswordSealer;
 import io.sipedge.directory.UserSpec;
 import io.sipedge.model.ApiKey;
@@ -19,6 +20,7 @@ import io.sipedge.model.DigestAlgorithm;
 import io.sipedge.model.Device;
 import io.sipedge.model.DeviceProfile;
 import io.sipedge.model.Provisioned;
+import io.sipedge.model.Ms365Settings;
 import io.sipedge.model.ProvisioningToken;
 import io.sipedge.model.TenantProvisioning;
 import io.sipedge.model.SipSecret;
@@ -636,6 +638,65 @@ public final class FileDirectory implements Directory {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    // ---------------------------------------------------------------- Microsoft sign-in
+
+    @Override
+    public Tenant putMs365Settings(String tenantId, Ms365Settings settings, Ms365Credentials credentials) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            Tenant t = old.withMs365(sealed(old.ms365(), settings, credentials), clock.instant());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Tenant deleteMs365Settings(String tenantId) {
+        writeLock.lock();
+        try {
+            Tenant old = tenant(tenantId).orElseThrow(() -> DirectoryException.notFound("tenant " + tenantId));
+            if (old.ms365() == null) {
+                return old;
+            }
+            Tenant t = old.withMs365(null, clock.instant());
+            commit(List.of(new Entry(Entry.TENANT, t, null, null)));
+            return t;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** {@code settings} with {@code given}'s credentials sealed, or {@code stored}'s where none is given. */
+    private Ms365Settings sealed(Ms365Settings stored, Ms365Settings settings, Ms365Credentials given) {
+        String secret = given.clientSecret() != null ? sealer.seal(given.clientSecret())
+                : stored != null ? stored.sealedClientSecret() : null;
+        boolean newCert = given.certificatePem() != null;
+        String cert = newCert ? given.certificatePem() : stored != null ? stored.certificatePem() : null;
+        String key = newCert ? sealer.seal(given.privateKeyPem()) : stored != null ? stored.sealedCertificateKey() : null;
+        return settings.withCredentials(secret, cert, key);
+    }
+
+    @Override
+    public Optional<String> revealMs365CertificateKey(Tenant tenant) {
+        Tenant current = tenantsById.get(tenant.id());
+        if (current == null || current.ms365() == null || !current.ms365().hasCertificate()) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.ms365().sealedCertificateKey()));
+    }
+
+    @Override
+    public Optional<String> revealMs365ClientSecret(Tenant tenant) {
+        Tenant current = tenantsById.get(tenant.id());
+        if (current == null || current.ms365() == null || !current.ms365().hasClientSecret()) {
+            return Optional.empty();
+        }
+        return Optional.of(sealer.unseal(current.ms365().sealedClientSecret()));
     }
 
     @Override
