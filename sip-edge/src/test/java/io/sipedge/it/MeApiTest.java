@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import io.sipedge.it.ApiClient.Plain;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
 class MeApiTest {
     private static final String PW = "Me api pw 4711";
     private static final String DOMAIN = "me.example";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static EdgeUnderTest edge;
     static ApiClient api;
     static String admin;
@@ -81,40 +76,18 @@ class MeApiTest {
         return r.data().get("id").asText();
     }
 
-    private record Res(int status, String body, HttpResponse<String> raw) {
-        JsonNode json() throws Exception {
-            return ApiClient.JSON.readTree(body);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + body;
-        }
-    }
-
-    private static Res send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpPort() + path))
-                .timeout(Duration.ofSeconds(15))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        return new Res(r.statusCode(), r.body(), r);
+    private static Plain send(String method, String path, String body, String... headers) throws Exception {
+        return new ApiClient(edge.httpPort()).plain(method, path, body, headers);
     }
 
     private static String signIn(String username) throws Exception {
-        Res r = send("POST", "/api/auth/sign_in", ApiClient.JSON.writeValueAsString(Map.of("username", username,
+        Plain r = send("POST", "/api/auth/sign_in", ApiClient.JSON.writeValueAsString(Map.of("username", username,
                 "password", PW, "domain", DOMAIN)));
         assertEquals(200, r.status(), r.toString());
         return r.json().get("access_token").asText();
     }
 
-    private static Res token(String access, String device) throws Exception {
+    private static Plain token(String access, String device) throws Exception {
         return send("POST", "/api/me/devices/" + device + "/provisioning_token", null,
                 "Authorization", "Bearer " + access);
     }
@@ -126,7 +99,7 @@ class MeApiTest {
             assertEquals(200, phone.registerWithAuth("alice-desk", DOMAIN, "alice-desk-pw-1",
                     phone.contact("alice-desk"), "MD5").status());
 
-            Res r = send("GET", "/api/me/devices", null, "Authorization", "Bearer " + access);
+            Plain r = send("GET", "/api/me/devices", null, "Authorization", "Bearer " + access);
             assertEquals(200, r.status(), r.toString());
             JsonNode list = r.json();
             assertTrue(list.isArray(), "the seed's flat JSON, not the envelope: " + r);
@@ -161,7 +134,7 @@ class MeApiTest {
     @Test
     void aTokenForTheUsersOwnDeviceProvisionsIt() throws Exception {
         String access = signIn("alice");
-        Res r = token(access, aliceMobile);
+        Plain r = token(access, aliceMobile);
         assertEquals(200, r.status(), r.toString());
         JsonNode t = r.json();
         assertFalse(t.has("data"), "the seed's flat JSON");
@@ -184,7 +157,7 @@ class MeApiTest {
         assertEquals("alice-mobile", ProvisioningClient.parse(xml.body()).get("auth_info_0", "username"));
 
         // The options of the operator's route, in the seed's flat shape.
-        Res custom = send("POST", "/api/me/devices/" + aliceMobile + "/provisioning_token",
+        Plain custom = send("POST", "/api/me/devices/" + aliceMobile + "/provisioning_token",
                 "{\"ttl\": 600, \"single_use\": false}", "Authorization", "Bearer " + access);
         assertEquals(200, custom.status(), custom.toString());
         assertFalse(custom.json().get("single_use").asBoolean());
@@ -195,17 +168,17 @@ class MeApiTest {
     @Test
     void anotherUsersDeviceIsTheSame404AsAnUnknownOne() throws Exception {
         String access = signIn("alice");
-        Res unknown = token(access, "0123456789abcdef0123456789abcdef");
+        Plain unknown = token(access, "0123456789abcdef0123456789abcdef");
         assertEquals(404, unknown.status(), unknown.toString());
         for (String notHers : new String[] {bobPhone, otherAccountsPhone}) {
-            Res r = token(access, notHers);
+            Plain r = token(access, notHers);
             assertEquals(404, r.status(), r.toString());
             assertEquals(unknown.json().get("message"), r.json().get("message"));
         }
         // Bob's token works for his own device and lists only it.
         String bob = signIn("bob");
         assertEquals(200, token(bob, bobPhone).status());
-        Res list = send("GET", "/api/me/devices", null, "Authorization", "Bearer " + bob);
+        Plain list = send("GET", "/api/me/devices", null, "Authorization", "Bearer " + bob);
         assertEquals(1, list.json().size(), list.toString());
         assertEquals(bobPhone, list.json().get(0).get("id").asText());
     }
@@ -214,7 +187,7 @@ class MeApiTest {
     void withoutAUsersSessionThereIsNothing() throws Exception {
         for (String[] call : new String[][] {{"GET", "/api/me/devices"},
                 {"POST", "/api/me/devices/" + aliceDesk + "/provisioning_token"}}) {
-            Res none = send(call[0], call[1], null);
+            Plain none = send(call[0], call[1], null);
             assertEquals(401, none.status(), none.toString());
             assertEquals("Bearer", none.raw().headers().firstValue("WWW-Authenticate").orElse(""));
             assertEquals(401, send(call[0], call[1], null, "Authorization", "Bearer not-a-session").status());

@@ -12,10 +12,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.sipedge.it.ApiClient.Plain;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +35,6 @@ import org.slf4j.LoggerFactory;
 class SignInApiTest {
     private static final String PW = "Sign-in pw 4711";
     private static final AtomicInteger N = new AtomicInteger();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static EdgeUnderTest edge;
     static ApiClient api;
     static String admin;
@@ -75,30 +71,8 @@ class SignInApiTest {
         assertEquals(201, r.status(), r.toString());
     }
 
-    private record Res(int status, String body, HttpResponse<String> raw) {
-        JsonNode json() throws Exception {
-            return ApiClient.JSON.readTree(body);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + body;
-        }
-    }
-
-    private static Res send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpPort() + path))
-                .timeout(Duration.ofSeconds(15))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        return new Res(r.statusCode(), r.body(), r);
+    private static Plain send(String method, String path, String body, String... headers) throws Exception {
+        return new ApiClient(edge.httpPort()).plain(method, path, body, headers);
     }
 
     private static String creds(String username, String password, String domain) throws Exception {
@@ -106,18 +80,18 @@ class SignInApiTest {
                 "domain", domain));
     }
 
-    private static Res signIn(String username, String password, String domain) throws Exception {
+    private static Plain signIn(String username, String password, String domain) throws Exception {
         return send("POST", "/api/auth/sign_in", creds(username, password, domain));
     }
 
-    private static Res me(String access) throws Exception {
+    private static Plain me(String access) throws Exception {
         return send("GET", "/api/auth/user", null, "Authorization", "Bearer " + access);
     }
 
     @Test
     void signInGivesBearerTokensThatOpenTheUserButNoOperatorRoute() throws Exception {
         String domain = tenant();
-        Res r = signIn("alice", PW, domain);
+        Plain r = signIn("alice", PW, domain);
         assertEquals(200, r.status(), r.toString());
         assertEquals("no-store", r.raw().headers().firstValue("Cache-Control").orElse(""));
         JsonNode t = r.json();
@@ -128,7 +102,7 @@ class SignInApiTest {
         assertTrue(t.get("refresh_token").asText().matches("[A-Za-z0-9_-]{43,}"));
         assertFalse(t.has("data"), "the seed's body is not enveloped");
 
-        Res u = me(access);
+        Plain u = me(access);
         assertEquals(200, u.status(), u.toString());
         JsonNode user = u.json();
         assertEquals("alice", user.get("username").asText());
@@ -151,11 +125,11 @@ class SignInApiTest {
     @Test
     void wrongUsernamePasswordDomainAndADisabledUserGetTheSameBytes() throws Exception {
         String domain = tenant();
-        List<Res> wrong = List.of(signIn("mallory", PW, domain), signIn("alice", "not the password", domain),
+        List<Plain> wrong = List.of(signIn("mallory", PW, domain), signIn("alice", "not the password", domain),
                 signIn("alice", PW, "nowhere.example"), signIn("carol", PW, domain),
                 signIn("ALICE", PW, domain));
         byte[] first = wrong.get(0).body().getBytes(StandardCharsets.UTF_8);
-        for (Res r : wrong) {
+        for (Plain r : wrong) {
             assertEquals(401, r.status(), r.toString());
             assertArrayEquals(first, r.body().getBytes(StandardCharsets.UTF_8), r.toString());
             assertTrue(r.raw().headers().firstValue("WWW-Authenticate").isEmpty());
@@ -166,7 +140,7 @@ class SignInApiTest {
     @Test
     void missingOrMalformedFieldsAre400WithFieldAndRule() throws Exception {
         String domain = tenant();
-        Res r = send("POST", "/api/auth/sign_in", "{\"username\":\"alice\",\"password\":7}");
+        Plain r = send("POST", "/api/auth/sign_in", "{\"username\":\"alice\",\"password\":7}");
         assertEquals(400, r.status(), r.toString());
         JsonNode data = r.json().get("data");
         assertTrue(data.get("password").has("type"), r.toString());
@@ -187,14 +161,14 @@ class SignInApiTest {
         String domain = tenant();
         JsonNode t = signIn("alice", PW, domain).json();
         String refresh = t.get("refresh_token").asText();
-        Res r = send("POST", "/api/auth/refresh_token", "{\"refresh_token\":\"" + refresh + "\"}");
+        Plain r = send("POST", "/api/auth/refresh_token", "{\"refresh_token\":\"" + refresh + "\"}");
         assertEquals(200, r.status(), r.toString());
         JsonNode next = r.json();
         assertNotEquals(refresh, next.get("refresh_token").asText());
         assertEquals(401, me(t.get("access_token").asText()).status(), "the old access token is replaced");
         assertEquals(200, me(next.get("access_token").asText()).status());
 
-        Res reuse = send("POST", "/api/auth/refresh_token", "{\"refresh_token\":\"" + refresh + "\"}");
+        Plain reuse = send("POST", "/api/auth/refresh_token", "{\"refresh_token\":\"" + refresh + "\"}");
         assertEquals(401, reuse.status(), reuse.toString());
         assertEquals(401, me(next.get("access_token").asText()).status(), "reuse ends the session");
         assertEquals(401, send("POST", "/api/auth/refresh_token", "{\"refresh_token\":\""
@@ -206,7 +180,7 @@ class SignInApiTest {
         String domain = tenant();
         JsonNode t = signIn("alice", PW, domain).json();
         String access = t.get("access_token").asText();
-        Res out = send("POST", "/api/auth/sign_out", null, "Authorization", "Bearer " + access);
+        Plain out = send("POST", "/api/auth/sign_out", null, "Authorization", "Bearer " + access);
         assertEquals(200, out.status(), out.toString());
         assertEquals(401, me(access).status());
         assertEquals(401, send("POST", "/api/auth/refresh_token", "{\"refresh_token\":\""
@@ -218,11 +192,11 @@ class SignInApiTest {
     void legacyCookieLoginStatusAndLogout() throws Exception {
         String domain = tenant();
         assertEquals(401, send("GET", "/api/login", null).status());
-        Res bad = send("POST", "/api/login", creds("alice", "wrong", domain));
+        Plain bad = send("POST", "/api/login", creds("alice", "wrong", domain));
         assertEquals(401, bad.status());
         assertEquals(signIn("alice", "wrong", domain).body(), bad.body(), "the same 401 as sign_in");
 
-        Res in = send("POST", "/api/login", creds("alice", PW, domain));
+        Plain in = send("POST", "/api/login", creds("alice", PW, domain));
         assertEquals(200, in.status(), in.toString());
         assertEquals("", in.body());
         String setCookie = in.raw().headers().firstValue("Set-Cookie").orElseThrow();
@@ -231,11 +205,11 @@ class SignInApiTest {
             assertTrue(setCookie.contains("; " + attr), setCookie);
         }
         String cookie = setCookie.substring(0, setCookie.indexOf(';'));
-        Res status = send("GET", "/api/login", null, "Cookie", "theme=dark; " + cookie);
+        Plain status = send("GET", "/api/login", null, "Cookie", "theme=dark; " + cookie);
         assertEquals(200, status.status(), status.toString());
         assertEquals("alice", status.json().get("username").asText());
 
-        Res out = send("POST", "/api/logout", null, "Cookie", cookie);
+        Plain out = send("POST", "/api/logout", null, "Cookie", cookie);
         assertEquals(200, out.status());
         assertTrue(out.raw().headers().firstValue("Set-Cookie").orElseThrow().contains("Max-Age=0"));
         assertEquals(401, send("GET", "/api/login", null, "Cookie", cookie).status());
@@ -244,11 +218,11 @@ class SignInApiTest {
     @Test
     void infoTellsWhetherTheTenantOffersMicrosoftSignIn() throws Exception {
         String domain = tenant();
-        Res r = send("GET", "/api/info?domain=" + domain, null);
+        Plain r = send("GET", "/api/info?domain=" + domain, null);
         assertEquals(200, r.status(), r.toString());
         assertEquals(domain, r.json().get("domain").asText());
         assertFalse(r.json().get("microsoft").asBoolean(), "no Microsoft settings yet");
-        Res unknown = send("GET", "/api/info?domain=nowhere.example", null);
+        Plain unknown = send("GET", "/api/info?domain=nowhere.example", null);
         assertEquals(200, unknown.status(), "an unknown domain reads as one without Microsoft");
         assertFalse(unknown.json().get("microsoft").asBoolean());
         assertEquals(400, send("GET", "/api/info", null).status());
@@ -262,13 +236,13 @@ class SignInApiTest {
             for (int i = 0; i < 5; i++) {
                 assertEquals(401, signIn("alice", wrong, domain).status());
             }
-            Res locked = signIn("alice", PW, domain);
+            Plain locked = signIn("alice", PW, domain);
             assertEquals(429, locked.status(), locked.toString());
             long retry = Long.parseLong(locked.raw().headers().firstValue("Retry-After").orElseThrow());
             assertTrue(retry > 800 && retry <= 900, "about 15 minutes: " + retry);
             assertEquals(429, send("POST", "/api/login", creds("Alice", PW, domain)).status(),
                     "the cookie login too, and the name in any case");
-            Res other = send("POST", "/api/auth/sign_in", creds("alice", PW, domain), "X-Forwarded-For",
+            Plain other = send("POST", "/api/auth/sign_in", creds("alice", PW, domain), "X-Forwarded-For",
                     "192.0.2.7");
             assertEquals(429, other.status(), "whatever the source claims");
             assertEquals(401, signIn("nobody-else", PW, domain).status(), "other names are not locked");
