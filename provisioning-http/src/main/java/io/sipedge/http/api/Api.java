@@ -1,5 +1,6 @@
 package io.sipedge.http.api;
 
+import io.sipedge.http.auth.MicrosoftIdentity;
 import io.sipedge.http.auth.SignInLimiter;
 import io.sipedge.http.metrics.EdgeMetrics;
 import io.sipedge.http.routing.Route;
@@ -48,6 +49,7 @@ public final class Api {
         SecurityResource security = new SecurityResource(ctx);
         SignInResource signIn = new SignInResource(ctx, ctx.userSessions(), new SignInLimiter(ctx.clock()));
         MeResource me = new MeResource(ctx, signIn, status, prov, scloc);
+        MicrosoftSignInResource microsoft = new MicrosoftSignInResource(ctx, signIn, new MicrosoftIdentity());
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
@@ -94,6 +96,19 @@ public final class Api {
                         Access.USER, null, "SignedInUser"))
                 .add("POST", "/api/logout", signIn::logout, seed("End the cookie's session and clear the cookie",
                         Access.PUBLIC, null, null))
+                // Sign-in with Microsoft: OpenID Connect code flow against the account's Entra ID directory.
+                .add("POST", "/api/auth/sign_in/microsoft", microsoft::start, seed("Start a sign-in with Microsoft: "
+                        + "the authorization URL to send the browser to; callback_url must be on the account's "
+                        + "allowlist", Access.PUBLIC, "MicrosoftSignInInput", "MicrosoftSignInUrl"))
+                .add("GET", Ms365Resource.CALLBACK_PATH, microsoft::callback, new RouteDoc("Where Microsoft returns "
+                        + "the browser (the redirect URI of the app registration): 302 to the callback_url with a "
+                        + "one-time code, or with error= and error_description=", "sign in", Access.PUBLIC, null, null)
+                        .onPublicListener())
+                .add("POST", "/api/auth/token", microsoft::token, seed("Exchange the one-time code of a Microsoft "
+                        + "sign-in for tokens (as sign_in)", Access.PUBLIC, "CodeInput", "SignInTokens"))
+                .add("POST", "/api/login/by_microsoft", microsoft::startLegacy, new RouteDoc("Legacy: form field "
+                        + "domain; 302 to Microsoft, and back to /portal with the session cookie", "sign in",
+                        Access.PUBLIC, "MicrosoftLoginForm", null).onPublicListener())
                 .add("GET", "/api/info", signIn::info, seed("Which sign-in methods a tenant offers (domain=)",
                         Access.PUBLIC, null, "TenantInfo"))
                 // A signed-in user's own devices (issue 17): the operator's status and token, never

@@ -29,7 +29,7 @@ import java.util.Set;
  * {@code redirect_uri} is what to register in the Entra ID app registration.
  */
 final class Ms365Resource {
-    /** Where Microsoft sends the user back; the flow that serves it is still to come (issue 17). */
+    /** Where Microsoft sends the user back ({@link MicrosoftSignInResource#callback}). */
     static final String CALLBACK_PATH = "/api/auth/callback/microsoft";
     private static final Set<String> FIELDS = Set.of("enabled", "directory_id", "application_id", "client_secret",
             "issuer", "allowed_callback_urls", "client_certificate", "client_certificate_key", "client_secret_set",

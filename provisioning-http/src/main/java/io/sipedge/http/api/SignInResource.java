@@ -45,7 +45,7 @@ final class SignInResource {
             + "\"message\":\"invalid refresh token\",\"status\":\"error\"}").getBytes(StandardCharsets.UTF_8);
     private static final Set<String> SIGN_IN_FIELDS = Set.of("username", "password", "domain");
     /** Longer than any username or domain the Directory accepts: refused before hashing anything. */
-    private static final int MAX_FIELD = 256;
+    static final int MAX_FIELD = 256;
     /** Argon2id cost is bounded by the input too: no megabyte passwords. */
     private static final int MAX_PASSWORD = 1024;
 
@@ -76,7 +76,15 @@ final class SignInResource {
         if (who == null) {
             return invalidCredentials();
         }
-        UserSessions.Tokens t = sessions.signIn(who).orElseThrow(SignInResource::tooManySessions);
+        return tokens(who);
+    }
+
+    /** A new session for a user who proved who they are: the tokens in the seed's shape. */
+    ApiResponse tokens(SignedIn who) {
+        return tokens(sessions.signIn(who).orElseThrow(SignInResource::tooManySessions));
+    }
+
+    private static ApiResponse tokens(UserSessions.Tokens t) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("token_type", "Bearer");
         out.put("access_token", t.accessToken());
@@ -106,13 +114,7 @@ final class SignInResource {
             sessions.endUser(rotated.who().userId()); // disabled or deleted since: no new tokens
             return unauthorized(INVALID_REFRESH);
         }
-        UserSessions.Tokens t = rotated.tokens();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("token_type", "Bearer");
-        out.put("access_token", t.accessToken());
-        out.put("refresh_token", t.refreshToken());
-        out.put("expires_in", t.expiresIn().toSeconds());
-        return json(200, out);
+        return tokens(rotated.tokens());
     }
 
     ApiResponse signOut(ApiRequest req) {
@@ -135,10 +137,17 @@ final class SignInResource {
         if (who == null) {
             return invalidCredentials();
         }
+        return ApiResponse.bytes(200, null, new byte[0], Map.of("Set-Cookie", sessionCookie(who)));
+    }
+
+    /**
+     * A new cookie session for a user who proved who they are: the Set-Cookie value. Path=/api: the
+     * cookie goes nowhere else; SameSite=Lax keeps it off cross-site POSTs (CSRF).
+     */
+    String sessionCookie(SignedIn who) {
         String token = sessions.signInCookie(who).orElseThrow(SignInResource::tooManySessions);
-        // Path=/api: the cookie goes nowhere else; SameSite=Lax keeps it off cross-site POSTs (CSRF).
-        return ApiResponse.bytes(200, null, new byte[0], Map.of("Set-Cookie", COOKIE + "=" + token
-                + "; Max-Age=" + UserSessions.COOKIE_TTL.toSeconds() + "; Path=/api; HttpOnly; Secure; SameSite=Lax"));
+        return COOKIE + "=" + token + "; Max-Age=" + UserSessions.COOKIE_TTL.toSeconds()
+                + "; Path=/api; HttpOnly; Secure; SameSite=Lax";
     }
 
     ApiResponse loginStatus(ApiRequest req) {
@@ -221,7 +230,7 @@ final class SignInResource {
         return new Credentials(username, password, domain);
     }
 
-    private static String required(ObjectNode body, String key, int max, List<Violation> v) {
+    static String required(ObjectNode body, String key, int max, List<Violation> v) {
         String s = Fields.string(body, key, key, v);
         if (s == null) {
             if (!body.hasNonNull(key)) {
@@ -298,7 +307,7 @@ final class SignInResource {
     }
 
     /** The session's user, if it still exists, is enabled and is the tenant's. */
-    private Optional<User> liveUser(SignedIn who) {
+    Optional<User> liveUser(SignedIn who) {
         return ctx.directory().user(who.userId())
                 .filter(u -> u.enabled() && u.tenantId().equals(who.tenantId()));
     }

@@ -17,16 +17,27 @@ import java.util.Optional;
  */
 public final class CallbackUrls {
     private final List<URI> allowed;
+    /** Where the allowlist is configured, named in a refusal so the operator knows what to change. */
+    private final String source;
 
-    private CallbackUrls(List<URI> allowed) {
+    private CallbackUrls(List<URI> allowed, String source) {
         this.allowed = List.copyOf(allowed);
+        this.source = source;
     }
 
-    /** The allowlist; each entry must itself be an acceptable callback (throws IllegalArgumentException naming it). */
+    /** The allowlist of password reset links ({@code api.reset-callback-urls}). */
     public static CallbackUrls of(List<String> urls) {
+        return of(urls, "api.reset-callback-urls");
+    }
+
+    /**
+     * The allowlist configured in {@code source}; each entry must itself be an acceptable callback
+     * (throws IllegalArgumentException naming it).
+     */
+    public static CallbackUrls of(List<String> urls, String source) {
         return new CallbackUrls(urls.stream().map(u -> parse(u).orElseThrow(() ->
                 new IllegalArgumentException("not an absolute http(s) URL without user info or fragment: " + u)))
-                .toList());
+                .toList(), source);
     }
 
     public boolean isEmpty() {
@@ -46,7 +57,7 @@ public final class CallbackUrls {
             }
         }
         return Optional.of(new Violation(field, "allowlist",
-                "is not one of the callback URLs this edge allows (api.reset-callback-urls)"));
+                "is not one of the callback URLs this edge allows (" + source + ")"));
     }
 
     private static boolean matches(URI allowed, URI given) {

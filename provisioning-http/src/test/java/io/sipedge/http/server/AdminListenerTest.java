@@ -89,6 +89,8 @@ class AdminListenerTest {
             served.add(r.method() + " " + r.pattern().template());
         }
         assertEquals(new TreeSet<>(List.of(
+                "GET /api/auth/callback/microsoft", "POST /api/auth/sign_in/microsoft", "POST /api/auth/token",
+                "POST /api/login/by_microsoft",
                 "GET /healthz",
                 "GET /readyz",
                 "POST /api/auth/forget_password", // users' own routes (issue 17): users are on the public side

@@ -141,7 +141,8 @@ public final class Ms365Rules {
         return out;
     }
 
-    private static PrivateKey parseKey(String pem) {
+    /** The key in an unencrypted PKCS#8 PEM (RSA or EC), or null when it is not one. */
+    public static PrivateKey parseKey(String pem) {
         if (pem == null || pem.length() > PEM_MAX) {
             return null;
         }
