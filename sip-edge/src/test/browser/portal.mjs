@@ -68,13 +68,16 @@ class Portal {
   async command(line) {
     const [name, arg] = line.split(/\s+/, 2);
     switch (name) {
+      case 'open': return this.open(arg);
       case 'signin': return this.signIn();
+      case 'refresh': return this.refresh();
       case 'devices': return emit({ event: 'devices', devices: await this.devices() });
       case 'qr': return this.showQr(arg);
       case 'format': return this.format(arg);
       case 'regenerate': return this.regenerate();
       case 'signout': return this.signOut();
       case 'status': return emit({ event: 'status', ...(await this.state()) });
+      case 'screenshot': return this.screenshot(arg);
       case 'quit': return shutdown(0);
       default: return emit({ event: 'error', message: `unknown command: ${line}` });
     }
@@ -141,7 +144,29 @@ class Portal {
     emit(state.view === 'account' ? { event: success, ...state } : { event: 'signin_failed', ...state });
   }
 
+  // The page with a query, as a browser coming back from the identity provider opens it
+  // (?code=... or ?error=...&error_description=...); reports where it settled.
+  async open(query) {
+    await this.page.goto(this.opts.url + (query || ''));
+    await this.page.waitForFunction(() => {
+      const s = document.getElementById('status');
+      return !document.getElementById('account').hidden && document.getElementById('greeting').textContent
+        || !document.getElementById('signin').hidden && s.textContent;
+    });
+    emit({ event: 'opened', ...(await this.state()) });
+  }
+
   // ---------------------------------------------------------------- the account
+
+  // The "Refresh" button: the list again (after a 401 the page refreshes its tokens first).
+  async refresh() {
+    await this.page.locator('#devices-refresh').click();
+    await this.page.waitForFunction(() => {
+      const s = document.getElementById('status');
+      return s.textContent === 'Device list updated.' || s.dataset.kind === 'error';
+    });
+    emit({ event: 'refreshed', devices: await this.devices(), ...(await this.state()) });
+  }
 
   async devices() {
     await this.page.locator('#devices .device').first().waitFor({ state: 'attached' })
@@ -206,6 +231,13 @@ class Portal {
     await this.page.locator('#signout').click();
     await this.page.locator('#signin-form').waitFor({ state: 'visible' });
     emit({ event: 'signed_out', ...(await this.state()) });
+  }
+
+  // The whole page as a PNG file, to look at while writing a test.
+  async screenshot(path) {
+    if (!path) throw new Error('screenshot needs a file path');
+    await this.page.screenshot({ path, fullPage: true });
+    emit({ event: 'screenshot', path });
   }
 
   // What the page shows: which view, the status line, the greeting, whether it fits the screen,

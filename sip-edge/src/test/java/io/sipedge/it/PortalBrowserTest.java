@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -162,6 +163,44 @@ class PortalBrowserTest {
             assertEquals("error", failed.get("statusKind").asText());
             assertEquals("password", failed.get("focused").asText());
             assertFalse(failed.get("storedTokens").asBoolean());
+        }
+    }
+
+    @Test
+    void anExpiredAccessTokenIsRefreshedWithoutTheUserNoticing() throws Exception {
+        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+            page.await("ready");
+            page.send("signin");
+            page.await("signed_in");
+            // Past the access token's 15 minutes, well within the refresh token's 30 days.
+            edge.clock().advance(Duration.ofMinutes(20));
+            page.send("refresh");
+            JsonNode r = page.await("refreshed");
+            assertEquals("account", r.get("view").asText(), r.toString());
+            assertEquals("Device list updated.", r.get("status").asText());
+            assertEquals(device, r.get("devices").get(0).get("id").asText());
+            assertTrue(r.get("storedTokens").asBoolean());
+        }
+    }
+
+    @Test
+    void comingBackFromMicrosoftTheQueryLeavesTheAddressBar() throws Exception {
+        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+            page.await("ready");
+            page.send("open ?error=access_denied&error_description=The+user+cancelled");
+            JsonNode e = page.await("opened");
+            assertEquals("signin", e.get("view").asText(), e.toString());
+            assertEquals("Microsoft sign-in failed: The user cancelled", e.get("status").asText());
+            assertEquals("error", e.get("statusKind").asText());
+            assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", e.get("location").asText());
+
+            // A code the edge does not know: refused, and gone from the URL either way.
+            page.send("open ?code=not-a-code&state=x");
+            JsonNode c = page.await("opened");
+            assertEquals("signin", c.get("view").asText(), c.toString());
+            assertTrue(c.get("status").asText().startsWith("Microsoft sign-in failed"), c.toString());
+            assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", c.get("location").asText());
+            assertFalse(c.get("storedTokens").asBoolean());
         }
     }
 
