@@ -167,6 +167,23 @@ class PortalBrowserTest {
     }
 
     @Test
+    void aLockedOutUserReadsWhenToTryAgain() throws Exception {
+        // Not alice: the lockout is per user name, and unknown names count alike.
+        try (PortalPage page = PortalPage.start("--username", "mallory", "--password", "guess")) {
+            page.await("ready");
+            for (int i = 0; i < 5; i++) {
+                page.send("signin");
+                assertEquals("Wrong username, password or domain.", page.await("signin_failed").get("status").asText());
+            }
+            page.send("signin");
+            JsonNode locked = page.await("signin_failed");
+            assertTrue(locked.get("status").asText().matches("Too many attempts\\. Try again in \\d+ seconds?\\."),
+                    locked.toString());
+            assertEquals("error", locked.get("statusKind").asText());
+        }
+    }
+
+    @Test
     void anExpiredAccessTokenIsRefreshedWithoutTheUserNoticing() throws Exception {
         try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
             page.await("ready");
