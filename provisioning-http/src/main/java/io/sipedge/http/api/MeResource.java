@@ -14,9 +14,10 @@ import java.util.Optional;
 /**
  * What a signed-in user can do with their own devices (issue 17), under {@code /api/me}: the
  * devices of their account whose {@code owner_id} is their id, each with its registration status,
- * a provisioning token for one of them, and its scloc QR code. The answers reuse the operator's: the status is
- * {@link StatusResource#render}, the token {@link ProvisioningResource#issueProvisioning} plus the
- * scloc payload of {@link SclocResource#payload}, so phones cannot tell who asked for their link.
+ * a provisioning token for one of them, and its scloc QR code. The answers reuse the operator's: the
+ * status is {@link StatusResource#render}, the token {@link ProvisioningResource#issueProvisioning}
+ * plus the scloc payload of {@link SclocResource#payload}, the QR code
+ * {@link SclocResource#answer}, so phones cannot tell who asked for their link.
  *
  * <p>A device that is not the user's, whether another user's, another account's or none at all, is
  * the same 404: a 403 would tell the user that the id exists.
@@ -83,7 +84,7 @@ final class MeResource {
     /**
      * GET /api/me/devices/{device}/qrcode?format=scloc[&output=text]: the operator's scloc QR code
      * ({@link SclocResource}) of one of the user's own devices. The self-service page fetches it
-     * with the bearer token and shows it from a blob, as a phone app that reads scloc codes needs.
+     * with the bearer token and shows it from a blob URL.
      */
     ApiResponse qrcode(ApiRequest req) {
         Optional<SignInResource.Session> s = signIn.session(req);

@@ -31,9 +31,10 @@ public final class OpenApi {
         info.put("version", "2");
         info.put("description", "Accounts, devices, users, tokens, live registration status and SIP settings; users' sign-in "
                 + "under /api; their self-service page under /portal. Every response except this document, the "
-                + "metrics, provisioning, the page's files and /api (the tenant-auth seed's flat JSON) is the envelope {auth_token, data, status, request_id}. When the "
-                + "operator API has a listener of its own (http.admin-port), only operations marked "
-                + "x-listener: public are served on the public listener; every operation is served on the admin one.");
+                + "metrics, provisioning, the page's files and /api (the tenant-auth seed's flat JSON) is the "
+                + "envelope {auth_token, data, status, request_id}. When the operator API has a listener of its "
+                + "own (http.admin-port), only operations marked x-listener: public are served on the public "
+                + "listener; every operation is served on the admin one.");
         ObjectNode paths = root.putObject("paths");
         for (Route<Handler> r : router.routes()) {
             ObjectNode item = paths.has(r.pattern().template()) ? (ObjectNode) paths.get(r.pattern().template())
