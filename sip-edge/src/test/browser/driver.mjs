@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { launchOptions } from './chromium.mjs';
 
 // esbuild and playwright-core are imported in main(), after the signal handlers are in place,
 // so a SIGTERM that arrives while they load still ends in a clean exit.
@@ -110,31 +111,11 @@ async function servePage(libSource) {
 }
 
 async function launchBrowser(timeoutMs) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    chromiumSandbox: false,
-    // The driver does its own shutdown so that the last event is printed before it exits.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    timeout: Math.max(timeoutMs, 30000),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--ignore-certificate-errors', // the edge's wss listener uses a self-signed certificate
-      // Belt and braces for "no DNS": nothing but the loopback literal may be resolved.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
-  });
+  return chromium.launch(launchOptions(timeoutMs, [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--ignore-certificate-errors', // the edge's wss listener uses a self-signed certificate
+  ]));
 }
 
 class Driver {

@@ -57,6 +57,8 @@ class HttpGuardTest {
         assertTrue(Integer.parseInt(locked.header("retry-after")) > 0, locked.toString());
         assertEquals(200, call("127.0.0.3", "GET", "/v2/accounts", "X-Auth-Token: " + admin).status);
         assertEquals(200, call("127.0.0.2", "GET", "/healthz").status, "operational routes are not limited");
+        assertEquals(200, call("127.0.0.2", "GET", "/portal").status, "nor the portal's page, which then "
+                + "shows the user the sign-in's 429");
     }
 
     @Test

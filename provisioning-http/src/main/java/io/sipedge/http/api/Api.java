@@ -50,6 +50,7 @@ public final class Api {
         SignInResource signIn = new SignInResource(ctx, ctx.userSessions(), new SignInLimiter(ctx.clock()));
         MeResource me = new MeResource(ctx, signIn, status, prov, scloc);
         MicrosoftSignInResource microsoft = new MicrosoftSignInResource(ctx, signIn, new MicrosoftIdentity());
+        PortalResource portal = new PortalResource();
         byte[][] openapi = new byte[1][];
         Router.Builder<Handler> table = Router.<Handler>builder()
                 .add("GET", "/healthz", ops::healthz, doc("Liveness: the process answers", "operations",
@@ -119,6 +120,18 @@ public final class Api {
                         + "provisioning token for one of the user's own devices (replaces its previous one): "
                         + "the operator's Linphone URL, QR code URL and expiry, and the scloc payload",
                         Access.USER, "ProvisioningTokenInput", "MyProvisioningToken"))
+                .add("GET", "/api/me/devices/{device}/qrcode", me::qrcode, seed("The scloc QR code of one of the "
+                        + "user's own devices (format=scloc; output=text for the payload), as the operator's",
+                        Access.USER, null, null).producing("image/png, text/plain"))
+                // The self-service page (issue 17): static files bundled in the jar, on the public
+                // listener where users are. Not a credential route: a client locked out for wrong
+                // passwords still gets the page, which then shows the sign-in's own 429.
+                .add("GET", "/portal", portal::page, doc("The self-service page: sign in, see your devices, "
+                        + "show a device's QR code (HTML; /portal/ too)", "portal", Access.PUBLIC, null, null)
+                        .producing("text/html").onPublicListener())
+                .add("GET", "/portal/{asset}", portal::asset, doc("The page's script and style sheet (portal.js, "
+                        + "portal.css); any other name is a 404", "portal", Access.PUBLIC, null, null)
+                        .producing("text/javascript, text/css").onPublicListener())
 
                 .add("PUT", "/v2/accounts", accounts::create, doc("Create an account (tenant): name and realm (SIP domain)",
                         "accounts", Access.ADMIN, "AccountInput", "Account"))
@@ -223,10 +236,10 @@ public final class Api {
     /**
      * What the public listener serves when the operator API has a listener of its own: what phones
      * and their users fetch (provisioning by token or by the device's own Digest, the QR image of
-     * a provisioning link), users' own routes under {@code /api/} (sign-in, password reset) and
-     * health for load balancers. {@code /v2/...}, {@code /metrics} and
-     * {@code /openapi.json} are not there at all: a 404, as for a path that never existed, so the
-     * public side does not even reveal that an operator API exists.
+     * a provisioning link), users' own routes under {@code /api/} (sign-in, password reset), their
+     * self-service page {@code /portal} and health for load balancers. {@code /v2/...},
+     * {@code /metrics} and {@code /openapi.json} are not there at all: a 404, as for a path that
+     * never existed, so the public side does not even reveal that an operator API exists.
      */
     public static Router<Handler> publicRoutes(Router<Handler> all) {
         return all.only(r -> r.doc().publicListener());

@@ -14,9 +14,10 @@ import java.util.Optional;
 /**
  * What a signed-in user can do with their own devices (issue 17), under {@code /api/me}: the
  * devices of their account whose {@code owner_id} is their id, each with its registration status,
- * and a provisioning token for one of them. The answers reuse the operator's: the status is
- * {@link StatusResource#render}, the token {@link ProvisioningResource#issueProvisioning} plus the
- * scloc payload of {@link SclocResource#payload}, so phones cannot tell who asked for their link.
+ * a provisioning token for one of them, and its scloc QR code. The answers reuse the operator's: the
+ * status is {@link StatusResource#render}, the token {@link ProvisioningResource#issueProvisioning}
+ * plus the scloc payload of {@link SclocResource#payload}, the QR code
+ * {@link SclocResource#answer}, so phones cannot tell who asked for their link.
  *
  * <p>A device that is not the user's, whether another user's, another account's or none at all, is
  * the same 404: a 403 would tell the user that the id exists.
@@ -73,14 +74,33 @@ final class MeResource {
             return SignInResource.notSignedIn();
         }
         Tenant t = s.get().tenant();
-        String userId = s.get().user().id();
-        Device d = ctx.directory().device(req.param("device"))
-                .filter(x -> x.tenantId().equals(t.id()) && userId.equals(x.profile().ownerId()))
-                .orElseThrow(() -> ApiException.notFound("device"));
+        Device d = ownDevice(req, s.get());
         Map<String, Object> out = provisioning.issueProvisioning(d, req.body().length > 0 ? SignInResource.body(req)
                 : null);
         out.put("scloc", scloc.payload(t, List.of(d), t.provisioning().sclocProviderId()));
         return SignInResource.json(200, out);
+    }
+
+    /**
+     * GET /api/me/devices/{device}/qrcode?format=scloc[&output=text]: the operator's scloc QR code
+     * ({@link SclocResource}) of one of the user's own devices. The self-service page fetches it
+     * with the bearer token and shows it from a blob URL.
+     */
+    ApiResponse qrcode(ApiRequest req) {
+        Optional<SignInResource.Session> s = signIn.session(req);
+        if (s.isEmpty()) {
+            return SignInResource.notSignedIn();
+        }
+        return scloc.answer(req, s.get().tenant(), List.of(ownDevice(req, s.get())));
+    }
+
+    /** The {device} of the request if it is the session user's, else the 404 of an unknown id. */
+    private Device ownDevice(ApiRequest req, SignInResource.Session s) {
+        String tenantId = s.tenant().id();
+        String userId = s.user().id();
+        return ctx.directory().device(req.param("device"))
+                .filter(x -> x.tenantId().equals(tenantId) && userId.equals(x.profile().ownerId()))
+                .orElseThrow(() -> ApiException.notFound("device"));
     }
 
     private List<Device> owned(SignInResource.Session s) {

@@ -30,10 +30,11 @@ public final class OpenApi {
         info.put("title", "sip-edge operator API");
         info.put("version", "2");
         info.put("description", "Accounts, devices, users, tokens, live registration status and SIP settings; users' sign-in "
-                + "under /api. Every response except this document, the metrics, provisioning and /api (the "
-                + "tenant-auth seed's flat JSON) is the envelope {auth_token, data, status, request_id}. When the "
-                + "operator API has a listener of its own (http.admin-port), only operations marked "
-                + "x-listener: public are served on the public listener; every operation is served on the admin one.");
+                + "under /api; their self-service page under /portal. Every response except this document, the "
+                + "metrics, provisioning, the page's files and /api (the tenant-auth seed's flat JSON) is the "
+                + "envelope {auth_token, data, status, request_id}. When the operator API has a listener of its "
+                + "own (http.admin-port), only operations marked x-listener: public are served on the public "
+                + "listener; every operation is served on the admin one.");
         ObjectNode paths = root.putObject("paths");
         for (Route<Handler> r : router.routes()) {
             ObjectNode item = paths.has(r.pattern().template()) ? (ObjectNode) paths.get(r.pattern().template())
@@ -79,7 +80,8 @@ public final class OpenApi {
             query(params, "filter_device_type", "string", "only devices of this type (any filter_<field> works, "
                     + "dotted for nested fields, e.g. filter_sip.username; filter_not_<field> excludes)");
         }
-        if (r.pattern().template().endsWith("/qrcode") && r.pattern().template().startsWith("/v2/")) {
+        if (r.pattern().template().endsWith("/qrcode")
+                && (r.pattern().template().startsWith("/v2/") || r.pattern().template().startsWith("/api/me/"))) {
             query(params, "format", "string", "scloc (required)");
             query(params, "output", "string", "png (default) or text: the payload itself");
             query(params, "provider_id", "string", "generic code for this provider instead of the account's");
@@ -124,6 +126,13 @@ public final class OpenApi {
                 if (mediaType.startsWith("image/")) {
                     s.put("format", "binary");
                 }
+            }
+            if (r.pattern().template().startsWith("/portal")) {
+                if (!r.pattern().parameterNames().isEmpty()) {
+                    error(responses, "404", "no such file of the page: the same answer as an unknown path");
+                }
+                error(responses, "405", "the path exists, the verb does not (see Allow)");
+                return op; // static files: no body and no credential, so nothing else to refuse
             }
             if (r.pattern().template().startsWith("/provisioning")
                     && (doc.access() == RouteDoc.Access.PUBLIC || doc.access() == RouteDoc.Access.DEVICE)) {

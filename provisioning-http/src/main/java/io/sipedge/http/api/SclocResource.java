@@ -50,7 +50,12 @@ final class SclocResource {
         return answer(req, t, devices);
     }
 
-    private ApiResponse answer(ApiRequest req, Tenant t, List<Device> devices) {
+    /**
+     * The QR code (or with {@code output=text} the payload) of {@code devices}, per the request's
+     * {@code format}, {@code output} and {@code provider_id}: the operator's routes and a signed-in
+     * user's own device ({@code /api/me}) answer exactly the same.
+     */
+    ApiResponse answer(ApiRequest req, Tenant t, List<Device> devices) {
         String format = req.queryFirst("format");
         if (!"scloc".equals(format)) {
             throw ApiException.invalid("format", "enum", "must be scloc");

@@ -199,8 +199,10 @@ final class Dispatcher extends ChannelInboundHandlerAdapter {
                     route.pattern().template());
             return;
         }
-        // Every route but the operational ones takes or checks a credential: limited per client.
-        boolean credential = !route.doc().tag().equals("operations");
+        // Every route but the operational ones and the portal's static files takes or checks a
+        // credential: limited per client. The page itself must load for a client that is locked out,
+        // so that the user reads why (the sign-in's 429) instead of a bare JSON error.
+        boolean credential = !route.doc().tag().equals("operations") && !route.doc().tag().equals("portal");
         java.time.Duration wait = credential ? self.guard.refusal(client) : null;
         if (wait != null) {
             long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);

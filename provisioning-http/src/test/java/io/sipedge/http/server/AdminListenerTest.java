@@ -106,6 +106,9 @@ class AdminListenerTest {
                 "GET /api/info",
                 "GET /api/me/devices", // a signed-in user's own devices (issue 17)
                 "POST /api/me/devices/{device}/provisioning_token",
+                "GET /api/me/devices/{device}/qrcode",
+                "GET /portal", // the users' self-service page and its files (issue 17)
+                "GET /portal/{asset}",
                 "GET /provisioning",
                 "GET /provisioning/me",
                 "GET /provisioning/{token}",

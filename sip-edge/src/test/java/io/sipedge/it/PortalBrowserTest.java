@@ -1,0 +1,422 @@
+package io.sipedge.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.DecodeHintType;
+import com.google.zxing.NotFoundException;
+import com.google.zxing.RGBLuminanceSource;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.qrcode.QRCodeReader;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The self-service page in Debian's headless Chromium on a 360 px phone screen
+ * ({@code src/test/browser/portal.mjs}), on an edge whose operator API has its own listener, so
+ * everything the page needs must be on the public one. A user signs in by keyboard, sees their
+ * device, shows its QR code; the QR code as the screen shows it decodes to a provisioning link that
+ * gives the device's Linphone XML. Regenerating makes the previous link stop working; the scloc
+ * code holds the device's account; signing out returns to the form and ends the session.
+ */
+@Timeout(180)
+class PortalBrowserTest {
+    private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DOMAIN = "portal-browser.example";
+    private static final String PASSWORD = "Portal browser pw 4711";
+    /** The account's Entra ID directory at the mock provider, and Alice's object id in it. */
+    private static final String TID = "3f2a9c1e-7b4d-4e8a-9c61-2d5e8f0a1b7c";
+    private static final String OID = "a1b2c3d4-e5f6-4789-8abc-def012345678";
+    private static final String APP_ID = "6731de76-14a6-49ae-97bc-6eba6914391e";
+    static MockOAuth2Server idp;
+    static EdgeUnderTest edge;
+    static String device;
+
+    @BeforeAll
+    static void start() throws Exception {
+        installDriver();
+        // A real OpenID provider with its interactive login page, on the loopback address (the
+        // browser resolves no name).
+        idp = new MockOAuth2Server(new OAuth2Config(true, null, null, false, new OAuth2TokenProvider()));
+        idp.start(InetAddress.getLoopbackAddress(), 0);
+        edge = EdgeUnderTest.start("sip.tls-port=-1", "http.admin-address=127.0.0.1", "http.admin-port=0");
+        ApiClient admin = new ApiClient(edge.adminPort());
+        String token = admin.adminToken();
+        String account = admin.account(token, "portal browser", DOMAIN);
+        ApiClient.Reply user = admin.call("PUT", "/v2/accounts/" + account + "/users", token,
+                Map.of("username", "alice", "password", PASSWORD, "first_name", "Alice", "ms365_binding", OID));
+        assertEquals(201, user.status(), user.toString());
+        ApiClient.Reply ms365 = admin.call("PUT", "/v2/accounts/" + account + "/ms365", token, Map.of(
+                "directory_id", TID, "application_id", APP_ID, "client_secret", "Entra~Portal.Secret-1",
+                "issuer", "http://127.0.0.1:" + idp.baseUrl().port() + "/" + TID,
+                "allowed_callback_urls", List.of("http://127.0.0.1:" + edge.httpPort() + "/portal")));
+        assertEquals(201, ms365.status(), ms365.toString());
+        ApiClient.Reply d = admin.call("PUT", "/v2/accounts/" + account + "/devices", token, Map.of(
+                "name", "Alice's phone", "device_type", "softphone", "owner_id", user.data().get("id").asText(),
+                "sip", Map.of("username", "alice-phone", "password", "alice-phone-pw-1")));
+        assertEquals(201, d.status(), d.toString());
+        device = d.data().get("id").asText();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (edge != null) {
+            edge.close();
+        }
+        if (idp != null) {
+            idp.shutdown();
+        }
+    }
+
+    /** The npm packages, from the committed lockfile, when a checkout has none yet (as BrowserRegistrationTest). */
+    private static void installDriver() throws Exception {
+        if (Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
+            return;
+        }
+        Process npm = new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+                .directory(BROWSER.toFile()).redirectErrorStream(true).start();
+        String out = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(npm.waitFor(300, TimeUnit.SECONDS), "npm ci did not finish");
+        assertEquals(0, npm.exitValue(), "npm ci in " + BROWSER + " failed:\n" + out);
+    }
+
+    @Test
+    void aUserSignsInShowsTheQrCodeScansItRegeneratesItAndSignsOut() throws Exception {
+        ProvisioningClient phone = new ProvisioningClient(edge.httpPort());
+        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+            page.await("ready");
+            page.send("signin");
+            JsonNode in = page.await("signed_in");
+            assertEquals("account", in.get("view").asText(), in.toString());
+            assertEquals("Hello, Alice (alice@" + DOMAIN + ")", in.get("greeting").asText());
+            assertEquals(360, in.get("width").asInt(), "a phone's width");
+            assertTrue(in.get("fits").asBoolean(), "nothing wider than the phone's screen: " + in);
+            assertTrue(in.get("storedTokens").asBoolean());
+            assertFalse(in.get("location").asText().contains("?"), "no token in the URL: " + in);
+
+            page.send("devices");
+            JsonNode devices = page.await("devices").get("devices");
+            assertEquals(1, devices.size(), devices.toString());
+            assertEquals(device, devices.get(0).get("id").asText());
+            assertEquals("Alice's phone", devices.get(0).get("name").asText());
+            assertEquals("alice-phone", devices.get(0).get("username").asText());
+            assertFalse(devices.get(0).get("registered").asBoolean());
+            assertEquals("Not registered", devices.get(0).get("state").asText());
+
+            page.send("qr " + device);
+            JsonNode first = page.await("qr");
+            assertEquals("linphone", first.get("format").asText());
+            assertEquals("qr-title", first.get("focused").asText(), "focus moves to the QR code's heading");
+            String firstUrl = decode(first);
+            assertEquals(first.get("url").asText(), firstUrl, "the link under the code is the code's text");
+            assertTrue(firstUrl.startsWith("http://127.0.0.1:" + edge.httpPort() + "/provisioning/"), firstUrl);
+            assertTrue(head(phone, firstUrl), "the first link works until it is regenerated");
+
+            page.send("regenerate");
+            JsonNode second = page.await("qr");
+            String secondUrl = decode(second);
+            assertNotEquals(firstUrl, secondUrl);
+            assertEquals(second.get("url").asText(), secondUrl);
+            assertEquals(404, phone.fetch(ProvisioningClient.pathOf(firstUrl)).statusCode(),
+                    "the previous link stops working");
+            HttpResponse<byte[]> xml = phone.fetch(ProvisioningClient.pathOf(secondUrl));
+            assertEquals(200, xml.statusCode(), ProvisioningClient.text(xml));
+            assertEquals("alice-phone", ProvisioningClient.parse(xml.body()).get("auth_info_0", "username"));
+
+            page.send("format scloc");
+            JsonNode scloc = page.await("qr");
+            assertEquals("scloc", scloc.get("format").asText());
+            String payload = decode(scloc);
+            assertTrue(payload.startsWith("scloc:"), payload);
+            assertTrue(payload.contains("\"sipusername\":\"alice-phone\""), payload);
+
+            page.send("signout");
+            JsonNode out = page.await("signed_out");
+            assertEquals("signin", out.get("view").asText(), out.toString());
+            assertEquals("Signed out.", out.get("status").asText());
+            assertFalse(out.get("storedTokens").asBoolean(), "the tab forgets the tokens");
+            assertEquals("domain", out.get("focused").asText(), "focus returns to the form");
+
+            page.assertNoPolicyViolation();
+        }
+    }
+
+    @Test
+    void aUserSignsInWithMicrosoftThroughTheProvidersLoginPageAndScansTheirDevice() throws Exception {
+        String claims = JSON.writeValueAsString(Map.of("tid", TID, "oid", OID,
+                "preferred_username", "alice@contoso.example"));
+        try (PortalPage page = PortalPage.start("--microsoft-login", "alice@contoso.example",
+                "--microsoft-claims", claims)) {
+            page.await("ready");
+            page.send("signin");
+            JsonNode atProvider = page.await("identity_provider");
+            assertEquals("http://127.0.0.1:" + idp.baseUrl().port(), atProvider.get("origin").asText());
+            JsonNode in = page.await("signed_in");
+            assertEquals("account", in.get("view").asText(), in.toString());
+            assertEquals("Hello, Alice (alice@" + DOMAIN + ")", in.get("greeting").asText());
+            assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", in.get("location").asText(),
+                    "the one-time code has left the address bar");
+            assertTrue(in.get("storedTokens").asBoolean());
+
+            page.send("devices");
+            JsonNode devices = page.await("devices").get("devices");
+            assertEquals(1, devices.size(), devices.toString());
+            assertEquals(device, devices.get(0).get("id").asText());
+
+            page.send("qr " + device);
+            String url = decode(page.await("qr"));
+            HttpResponse<byte[]> xml = new ProvisioningClient(edge.httpPort()).fetch(ProvisioningClient.pathOf(url));
+            assertEquals(200, xml.statusCode(), ProvisioningClient.text(xml));
+            assertEquals("alice-phone", ProvisioningClient.parse(xml.body()).get("auth_info_0", "username"));
+            page.assertNoPolicyViolation();
+        }
+    }
+
+    @Test
+    void aMicrosoftAccountLinkedToNoUserIsToldWhyOnThePage() throws Exception {
+        // The provider sets tid to its issuer's id itself (the account's directory): only the oid differs.
+        String claims = JSON.writeValueAsString(Map.of("oid", "99999999-8888-4777-8666-555555555555"));
+        try (PortalPage page = PortalPage.start("--microsoft-login", "eve@contoso.example",
+                "--microsoft-claims", claims)) {
+            page.await("ready");
+            page.send("signin");
+            JsonNode failed = page.await("signin_failed");
+            assertEquals("signin", failed.get("view").asText(), failed.toString());
+            assertTrue(failed.get("status").asText().contains("not linked to a user"), failed.toString());
+            assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", failed.get("location").asText());
+            assertFalse(failed.get("storedTokens").asBoolean());
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsShownOnTheForm() throws Exception {
+        try (PortalPage page = PortalPage.start("--username", "alice", "--password", "not the password")) {
+            page.await("ready");
+            page.send("signin");
+            JsonNode failed = page.await("signin_failed");
+            assertEquals("signin", failed.get("view").asText());
+            assertEquals("Wrong username, password or domain.", failed.get("status").asText());
+            assertEquals("error", failed.get("statusKind").asText());
+            assertEquals("password", failed.get("focused").asText());
+            assertFalse(failed.get("storedTokens").asBoolean());
+        }
+    }
+
+    @Test
+    void aLockedOutUserReadsWhenToTryAgain() throws Exception {
+        // Not alice: the lockout is per user name, and unknown names count alike.
+        try (PortalPage page = PortalPage.start("--username", "mallory", "--password", "guess")) {
+            page.await("ready");
+            for (int i = 0; i < 5; i++) {
+                page.send("signin");
+                assertEquals("Wrong username, password or domain.", page.await("signin_failed").get("status").asText());
+            }
+            page.send("signin");
+            JsonNode locked = page.await("signin_failed");
+            assertTrue(locked.get("status").asText().matches("Too many attempts\\. Try again in \\d+ seconds?\\."),
+                    locked.toString());
+            assertEquals("error", locked.get("statusKind").asText());
+        }
+    }
+
+    @Test
+    void anExpiredAccessTokenIsRefreshedWithoutTheUserNoticing() throws Exception {
+        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+            page.await("ready");
+            page.send("signin");
+            page.await("signed_in");
+            // Past the access token's 15 minutes, well within the refresh token's 30 days.
+            edge.clock().advance(Duration.ofMinutes(20));
+            page.send("refresh");
+            JsonNode r = page.await("refreshed");
+            assertEquals("account", r.get("view").asText(), r.toString());
+            assertEquals("Device list updated.", r.get("status").asText());
+            assertEquals(device, r.get("devices").get(0).get("id").asText());
+            assertTrue(r.get("storedTokens").asBoolean());
+        }
+    }
+
+    @Test
+    void comingBackFromMicrosoftTheQueryLeavesTheAddressBar() throws Exception {
+        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+            page.await("ready");
+            page.send("open ?error=access_denied&error_description=The+user+cancelled");
+            JsonNode e = page.await("opened");
+            assertEquals("signin", e.get("view").asText(), e.toString());
+            assertEquals("Microsoft sign-in failed: The user cancelled", e.get("status").asText());
+            assertEquals("error", e.get("statusKind").asText());
+            assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", e.get("location").asText());
+
+            // A code the edge does not know: refused, and gone from the URL either way.
+            page.send("open ?code=not-a-code&state=x");
+            JsonNode c = page.await("opened");
+            assertEquals("signin", c.get("view").asText(), c.toString());
+            assertTrue(c.get("status").asText().startsWith("Microsoft sign-in failed"), c.toString());
+            assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", c.get("location").asText());
+            assertFalse(c.get("storedTokens").asBoolean());
+        }
+    }
+
+    /** A HEAD tells whether a provisioning link works without using it up. */
+    private static boolean head(ProvisioningClient phone, String url) throws Exception {
+        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + edge.httpPort() + ProvisioningClient.pathOf(url)))
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .header("x-linphone-provisioning", "true").build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200;
+    }
+
+    /**
+     * The text of the QR code in a screenshot of the page's image. It is the edge's PNG scaled by
+     * the browser, so the pure-barcode shortcut of {@link ProvisioningClient#decode} may not hold
+     * (modules of 12 and 13 device pixels); the general detector reads it then.
+     */
+    private static String decode(JsonNode qr) throws Exception {
+        byte[] png = Base64.getDecoder().decode(qr.get("png").asText());
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+        assertTrue(img.getWidth() >= 400, "sharp enough to scan: " + img.getWidth() + " px");
+        int w = img.getWidth();
+        int h = img.getHeight();
+        BinaryBitmap bitmap = new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(w, h,
+                img.getRGB(0, 0, w, h, null, 0, w))));
+        try {
+            return new QRCodeReader().decode(bitmap, Map.of(DecodeHintType.PURE_BARCODE, Boolean.TRUE)).getText();
+        } catch (NotFoundException | com.google.zxing.ChecksumException | com.google.zxing.FormatException e) {
+            return new QRCodeReader().decode(bitmap, Map.of(DecodeHintType.TRY_HARDER, Boolean.TRUE)).getText();
+        }
+    }
+
+    /** One portal.mjs process: a Chromium tab on the page, talking JSON lines over stdin/stdout. */
+    private static final class PortalPage implements AutoCloseable {
+        private final Process process;
+        private final Writer in;
+        private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+        private final List<JsonNode> seen = new ArrayList<>();
+
+        private PortalPage(Process process) {
+            this.process = process;
+            this.in = process.outputWriter(StandardCharsets.UTF_8);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) {
+                        try {
+                            events.add(JSON.readTree(line));
+                        } catch (IOException notJson) {
+                            events.add(JSON.createObjectNode().put("event", "stdout").put("text", line));
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            }, "portal-page-stdout");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static PortalPage start(String... credentials) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("node", BROWSER.resolve("portal.mjs").toString(),
+                    "--url", "http://127.0.0.1:" + edge.httpPort() + "/portal", "--domain", DOMAIN,
+                    "--timeout-ms", "20000"));
+            cmd.addAll(List.of(credentials));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+            return new PortalPage(pb.start());
+        }
+
+        /** The next event named {@code name}; fails on a script error or after 40 s. */
+        JsonNode await(String name) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonNode e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (e == null) {
+                    fail("no '" + name + "' from portal.mjs; it said: " + brief());
+                }
+                seen.add(e);
+                String event = e.path("event").asText();
+                if (event.equals(name)) {
+                    return e;
+                }
+                if (event.equals("error") || event.endsWith("_failed") && !name.endsWith("_failed")) {
+                    fail("portal.mjs reported " + e + " while waiting for '" + name + "'; before: " + brief());
+                }
+            }
+        }
+
+        /** The CSP blocked nothing: every script, style, image and request the page needs is allowed. */
+        void assertNoPolicyViolation() throws InterruptedException {
+            JsonNode e;
+            while ((e = events.poll(200, TimeUnit.MILLISECONDS)) != null) {
+                seen.add(e);
+            }
+            for (JsonNode s : seen) {
+                if (s.path("event").asText().equals("console")) {
+                    assertFalse(s.path("text").asText().contains("Content Security Policy"), s.toString());
+                }
+            }
+        }
+
+        private List<String> brief() {
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : seen) {
+                out.add(e.has("png") ? e.path("event").asText() + " (png)" : e.toString());
+            }
+            return out;
+        }
+
+        void send(String command) throws IOException {
+            in.write(command + "\n");
+            in.flush();
+        }
+
+        @Override
+        public void close() {
+            try {
+                send("quit");
+            } catch (IOException alreadyGone) {
+                // the script has exited
+            }
+            try {
+                if (process.waitFor(15, TimeUnit.SECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.destroyForcibly();
+        }
+    }
+}
