@@ -70,6 +70,7 @@ class Portal {
     switch (name) {
       case 'open': return this.open(arg);
       case 'signin': return this.signIn();
+      case 'legacy-signin': return this.legacySignIn();
       case 'refresh': return this.refresh();
       case 'devices': return emit({ event: 'devices', devices: await this.devices() });
       case 'qr': return this.showQr(arg);
@@ -123,6 +124,28 @@ class Portal {
       page.waitForURL((u) => u.origin !== origin),
       page.locator('#microsoft-signin:not([disabled])').click(),
     ]);
+    await this.atIdentityProvider();
+  }
+
+  // The legacy shape: another site's plain HTML form posts `domain` to /api/login/by_microsoft;
+  // the edge sends the browser to Microsoft and, after it, to /portal with the session cookie.
+  async legacySignIn() {
+    const { page } = this;
+    const origin = new URL(this.opts.url).origin;
+    await page.setContent('<form method="post" action="' + origin + '/api/login/by_microsoft">'
+      + '<input name="domain"><button type="submit">Sign in with Microsoft</button></form>');
+    await page.fill('input[name="domain"]', this.opts.domain);
+    await Promise.all([
+      page.waitForURL((u) => u.origin !== origin && u.protocol === 'http:'),
+      page.locator('button[type="submit"]').click(),
+    ]);
+    await this.atIdentityProvider();
+    await this.settle('signed_in');
+  }
+
+  async atIdentityProvider() {
+    const { page } = this;
+    const origin = new URL(this.opts.url).origin;
     emit({ event: 'identity_provider', origin: new URL(page.url()).origin });
     await page.fill('input[name="username"]', this.opts.microsoft.login);
     await page.fill('textarea[name="claims"]', this.opts.microsoft.claims);
@@ -148,11 +171,7 @@ class Portal {
   // (?code=... or ?error=...&error_description=...); reports where it settled.
   async open(query) {
     await this.page.goto(this.opts.url + (query || ''));
-    await this.page.waitForFunction(() => {
-      const s = document.getElementById('status');
-      return !document.getElementById('account').hidden && document.getElementById('greeting').textContent
-        || !document.getElementById('signin').hidden && s.textContent;
-    });
+    await this.page.waitForFunction(() => document.documentElement.dataset.started === 'true');
     emit({ event: 'opened', ...(await this.state()) });
   }
 

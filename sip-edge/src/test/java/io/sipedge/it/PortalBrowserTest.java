@@ -205,6 +205,28 @@ class PortalBrowserTest {
     }
 
     @Test
+    void theLegacyFormSignInLandsOnThePortalWithTheSessionCookie() throws Exception {
+        String claims = JSON.writeValueAsString(Map.of("oid", OID));
+        try (PortalPage page = PortalPage.start("--microsoft-login", "alice@contoso.example",
+                "--microsoft-claims", claims)) {
+            page.await("ready");
+            page.send("legacy-signin");
+            page.await("identity_provider");
+            JsonNode in = page.await("signed_in");
+            assertEquals("Hello, Alice (alice@" + DOMAIN + ")", in.get("greeting").asText(), in.toString());
+            assertFalse(in.get("storedTokens").asBoolean(), "a cookie session: no token in the tab");
+            page.send("devices");
+            assertEquals(device, page.await("devices").get("devices").get(0).get("id").asText());
+
+            page.send("signout");
+            page.await("signed_out");
+            page.send("open");
+            JsonNode again = page.await("opened");
+            assertEquals("signin", again.get("view").asText(), "the cookie is gone: " + again);
+        }
+    }
+
+    @Test
     void aMicrosoftAccountLinkedToNoUserIsToldWhyOnThePage() throws Exception {
         // The provider sets tid to its issuer's id itself (the account's directory): only the oid differs.
         String claims = JSON.writeValueAsString(Map.of("oid", "99999999-8888-4777-8666-555555555555"));

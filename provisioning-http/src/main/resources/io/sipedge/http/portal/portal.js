@@ -3,7 +3,9 @@
 // It speaks only to the edge's users' routes under /api/ (README, "Users sign in").
 //
 // Tokens live in sessionStorage (this tab only, gone when it closes) and travel only in the
-// Authorization header, never in a URL. The Content-Security-Policy allows no inline script, so
+// Authorization header, never in a URL. A tab the legacy Microsoft sign-in
+// (POST /api/login/by_microsoft) brought here holds the session cookie instead, which the page
+// cannot read (HttpOnly) and sends only then. The Content-Security-Policy allows no inline script, so
 // everything here is wired with addEventListener and every server string goes in as text.
 'use strict';
 
@@ -65,6 +67,9 @@
     return `${fallback} (HTTP ${res.status})`;
   }
 
+  // Signed in by the legacy session cookie rather than bearer tokens.
+  let cookieSession = false;
+
   function request(method, path, body, access) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -73,7 +78,7 @@
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit', // the bearer token only, never the legacy cookie
+      credentials: cookieSession ? 'same-origin' : 'omit', // the cookie only for a cookie session
       cache: 'no-store',
     });
   }
@@ -99,9 +104,9 @@
   // over: back to the form, and the caller gets SignedOut.
   async function call(method, path, body) {
     let t = tokens();
-    if (!t) throw signedOut('Please sign in.');
-    let res = await request(method, path, body, t.access);
-    if (res.status === 401 && await refresh()) {
+    if (!t && !cookieSession) throw signedOut('Please sign in.');
+    let res = await request(method, path, body, t ? t.access : null);
+    if (res.status === 401 && t && await refresh()) {
       t = tokens();
       res = await request(method, path, body, t.access);
     }
@@ -111,6 +116,7 @@
 
   function signedOut(message) {
     forget();
+    cookieSession = false;
     clearQr();
     showSignIn(message, 'error');
     return new SignedOut(message);
@@ -247,8 +253,11 @@
     if (t) {
       // Ends the session on the edge; whatever it answers, this tab forgets the tokens.
       await request('POST', '/api/auth/sign_out', undefined, t.access).catch(() => null);
+    } else if (cookieSession) {
+      await request('POST', '/api/logout').catch(() => null); // ends the session and clears the cookie
     }
     forget();
+    cookieSession = false;
     clearQr();
     $('devices').replaceChildren();
     showSignIn('Signed out.');
@@ -257,7 +266,8 @@
   // ------------------------------------------------------------------ devices
 
   async function showAccount(message) {
-    const user = await call('GET', '/api/auth/user');
+    // The same user, by the route of the session's kind (the bearer's, or the legacy cookie's).
+    const user = await call('GET', cookieSession ? '/api/login' : '/api/auth/user');
     if (!user.ok) throw new Error(await problem(user, 'Could not read your account'));
     const u = await user.json();
     const name = [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username;
@@ -414,12 +424,26 @@
 
   async function start() {
     wire();
-    if (await returnFromMicrosoft()) return;
+    if (await returnFromMicrosoft()) {
+      document.documentElement.dataset.started = 'true';
+      return;
+    }
     if (tokens()) {
       await showAccount('');
+    } else if (await cookieSignedIn()) {
+      await showAccount('Signed in with Microsoft.');
     } else {
       showSignIn('', 'info', true);
     }
+    document.documentElement.dataset.started = 'true'; // for tests and tools: the first view is up
+  }
+
+  // Whether the browser holds a live session cookie (the legacy Microsoft sign-in ends here with one).
+  async function cookieSignedIn() {
+    cookieSession = true;
+    const res = await request('GET', '/api/login').catch(() => null);
+    cookieSession = Boolean(res && res.ok);
+    return cookieSession;
   }
 
   action(start)();
