@@ -441,22 +441,74 @@ class MicrosoftSignInTest {
     }
 
     @Test
-    void legacyFormLoginEndsWithTheSessionCookieOnThePortal() throws Exception {
+    void legacyFormLoginEndsWithTheSessionCookieOnThePortalInTheBrowserThatBeganIt() throws Exception {
         Tenant t = tenant();
-        HttpResponse<String> start = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpPort()
+        HttpResponse<String> start = legacyStart(t);
+        String url = location(start);
+        assertTrue(url.startsWith(t.issuer() + "/authorize?"), url);
+        String binding = cookie(start, "sipedge_signin");
+        assertTrue(binding.contains("Path=/api/auth/callback/microsoft") && binding.contains("HttpOnly"), binding);
+        idp.enqueueCallback(token(t, Map.of()));
+        HttpResponse<String> done = get(atProvider(url), "Cookie", binding.substring(0, binding.indexOf(';')));
+        assertEquals("/portal", location(done));
+        String session = cookie(done, "sipedge_session");
+        assertTrue(session.contains("HttpOnly") && session.contains("Path=/api"), session);
+        assertTrue(cookie(done, "sipedge_signin").contains("Max-Age=0"), "the binding cookie is cleared");
+        Plain me = api.plain("GET", "/api/login", null, "Cookie", session.substring(0, session.indexOf(';')));
+        assertEquals(200, me.status(), me.toString());
+        assertEquals(t.userId(), me.json().get("id").asText());
+
+        // The same link opened in another browser (no binding cookie, or another one): refused.
+        for (String other : List.of("", "sipedge_signin=" + "A".repeat(43))) {
+            // No token is queued at the provider: the edge refuses before it redeems the code.
+            String back = atProvider(location(legacyStart(t)));
+            HttpResponse<String> elsewhere = other.isEmpty() ? get(back) : get(back, "Cookie", other);
+            assertEquals(400, elsewhere.statusCode(), elsewhere.body());
+            assertTrue(elsewhere.body().contains("another browser"), elsewhere.body());
+            assertTrue(elsewhere.headers().firstValue("Set-Cookie").isEmpty(), "no session");
+            assertLoggedRefusal("reason=other-browser");
+        }
+    }
+
+    private static HttpResponse<String> legacyStart(Tenant t) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.httpPort()
                         + "/api/login/by_microsoft")).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("domain=" + t.domain())).build(),
                 HttpResponse.BodyHandlers.ofString());
-        String url = location(start);
-        assertTrue(url.startsWith(t.issuer() + "/authorize?"), url);
+    }
+
+    private static String cookie(HttpResponse<String> r, String name) {
+        return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(name + "=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " cookie in " + r.headers()));
+    }
+
+    @Test
+    void theClientsOwnStateComesBackUnchangedOnSuccessAndOnError() throws Exception {
+        Tenant t = tenant();
+        String mine = "portal-Tab.7~x_" + UUID.randomUUID();
+        Plain r = api.plain("POST", "/api/auth/sign_in/microsoft", ApiClient.JSON.writeValueAsString(
+                Map.of("domain", t.domain(), "callback_url", "http://127.0.0.1/cb", "state", mine)));
+        assertEquals(200, r.status(), r.toString());
+        String url = r.json().get("url").asText();
+        assertNotEquals(mine, query(url).get("state"), "the edge's own state goes to Microsoft");
         idp.enqueueCallback(token(t, Map.of()));
-        HttpResponse<String> done = get(atProvider(url));
-        assertEquals("/portal", location(done));
-        String cookie = done.headers().firstValue("Set-Cookie").orElseThrow();
-        assertTrue(cookie.startsWith("sipedge_session=") && cookie.contains("HttpOnly"), cookie);
-        Plain me = api.plain("GET", "/api/login", null, "Cookie", cookie.substring(0, cookie.indexOf(';')));
-        assertEquals(200, me.status(), me.toString());
-        assertEquals(t.userId(), me.json().get("id").asText());
+        Map<String, String> ok = query(location(get(atProvider(url))));
+        assertEquals(mine, ok.get("state"));
+        assertNotNull(ok.get("code"));
+
+        r = api.plain("POST", "/api/auth/sign_in/microsoft", ApiClient.JSON.writeValueAsString(
+                Map.of("domain", t.domain(), "callback_url", "http://127.0.0.1/cb", "state", mine)));
+        idp.enqueueCallback(token(t, Map.of("oid", UUID.randomUUID().toString())));
+        Map<String, String> refused = query(location(get(atProvider(r.json().get("url").asText()))));
+        assertEquals("access_denied", refused.get("error"));
+        assertEquals(mine, refused.get("state"));
+
+        for (String bad : List.of("", "has space", "a&b=c", "x".repeat(513))) {
+            Reply invalid = api.call("POST", "/api/auth/sign_in/microsoft", null, Map.of("domain", t.domain(),
+                    "callback_url", "http://127.0.0.1/cb", "state", bad));
+            assertEquals(400, invalid.status(), bad + ": " + invalid);
+            assertEquals(List.of("format"), invalid.rules("state"), invalid.toString());
+        }
     }
 
     @Test

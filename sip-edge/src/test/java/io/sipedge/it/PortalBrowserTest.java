@@ -301,11 +301,12 @@ class PortalBrowserTest {
             assertEquals("error", e.get("statusKind").asText());
             assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", e.get("location").asText());
 
-            // A code the edge does not know: refused, and gone from the URL either way.
+            // A code this tab did not ask for (a link someone sent): not exchanged, gone from the URL.
             page.send("open ?code=not-a-code&state=x");
             JsonNode c = page.await("opened");
             assertEquals("signin", c.get("view").asText(), c.toString());
-            assertTrue(c.get("status").asText().startsWith("Microsoft sign-in failed"), c.toString());
+            assertEquals("Microsoft sign-in failed: it was not started in this tab. Please sign in again.",
+                    c.get("status").asText());
             assertEquals("http://127.0.0.1:" + edge.httpPort() + "/portal", c.get("location").asText());
             assertFalse(c.get("storedTokens").asBoolean());
         }

@@ -33,8 +33,11 @@ import java.util.Set;
  * {@code nonce} kept server-side, single-use, for {@link #FLOW_TTL}.
  *
  * <ol>
- * <li>{@code POST /api/auth/sign_in/microsoft {domain, callback_url}}: the callback must be on
- *     the account's allowlist (no open redirect); answers {@code {url}}, Microsoft's sign-in page.</li>
+ * <li>{@code POST /api/auth/sign_in/microsoft {domain, callback_url[, state]}}: the callback must
+ *     be on the account's allowlist (no open redirect); answers {@code {url}}, Microsoft's sign-in
+ *     page. The client's own {@code state}, if given, comes back on the redirect unchanged: a client
+ *     compares it with what it sent, so a link that starts someone else's sign-in cannot sign its
+ *     user in as that someone (login CSRF).</li>
  * <li>{@code GET /api/auth/callback/microsoft?code&state}: the edge redeems the code, validates the
  *     id_token ({@link MicrosoftIdentity}), finds the user bound to {@code (tid, oid)} and redirects
  *     to the callback with a one-time {@code code}; any failure redirects there with {@code error=}.</li>
@@ -43,7 +46,9 @@ import java.util.Set;
  * </ol>
  *
  * The legacy {@code POST /api/login/by_microsoft} (form {@code domain}) starts the same flow and
- * ends it with the session cookie and a redirect to the portal.
+ * ends it with the session cookie and a redirect to the portal. It has no client to check a state,
+ * so the edge binds the flow to the browser that started it: a cookie ({@value #BINDING_COOKIE},
+ * path of the callback only) whose hash the flow keeps, required at the callback.
  *
  * <p>Binding: a user whose {@code ms365_binding} is the token's {@code oid}; failing that, one whose
  * binding an admin set to the token's UPN ({@code preferred_username}), which is then replaced by
@@ -58,13 +63,22 @@ final class MicrosoftSignInResource {
     static final int MAX_FLOWS = 10_000;
     /** Where the legacy cookie flow lands. */
     static final String PORTAL = "/portal";
-    private static final Set<String> START_FIELDS = Set.of("domain", "callback_url");
+    private static final Set<String> START_FIELDS = Set.of("domain", "callback_url", "state");
+    /** Binds a legacy flow to its browser: set at the start, checked and cleared at the callback. */
+    static final String BINDING_COOKIE = "sipedge_signin";
+    /** A client's state comes back in a URL: bounded, and URL-safe characters only. */
+    private static final int MAX_CLIENT_STATE = 512;
     /** Errors Microsoft may send back that are passed on as they are (RFC 6749 §4.1.2.1); others become access_denied. */
     private static final Set<String> PROVIDER_ERRORS = Set.of("access_denied", "temporarily_unavailable",
             "server_error", "interaction_required", "login_required", "consent_required");
 
-    /** A sign-in in flight, keyed by its {@code state}; {@code callbackUrl} null for the legacy cookie flow. */
-    private record Flow(String tenantId, String callbackUrl, String nonce, String codeVerifier) {
+    /**
+     * A sign-in in flight, keyed by its {@code state}. {@code callbackUrl} and {@code clientState}
+     * (may be null) for the API flow; for the legacy cookie flow {@code callbackUrl} is null and
+     * {@code browserBinding} holds the SHA-256 of the browser's binding cookie.
+     */
+    private record Flow(String tenantId, String callbackUrl, String clientState, byte[] browserBinding, String nonce,
+                        String codeVerifier) {
         @Override
         public String toString() {
             return "Flow[" + tenantId + "]";
@@ -96,6 +110,12 @@ final class MicrosoftSignInResource {
         Fields.onlyKnown(body, START_FIELDS, "", v);
         String domain = SignInResource.required(body, "domain", SignInResource.MAX_FIELD, v);
         String callback = SignInResource.required(body, "callback_url", 2048, v);
+        String clientState = Fields.string(body, "state", "state", v);
+        if (clientState != null && (clientState.isEmpty() || clientState.length() > MAX_CLIENT_STATE
+                || !clientState.chars().allMatch(MicrosoftSignInResource::unreserved))) {
+            v.add(new Violation("state", "format", "must be 1 to " + MAX_CLIENT_STATE
+                    + " URL-safe characters (letters, digits, - . _ ~)"));
+        }
         if (!v.isEmpty()) {
             throw ApiException.invalid(v);
         }
@@ -105,8 +125,15 @@ final class MicrosoftSignInResource {
                     throw ApiException.invalid(List.of(bad));
                 });
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("url", authorizationUrl(t, callback, req).toString());
+        out.put("url", authorizationUrl(t, new Flow(t.id(), callback, clientState, null, Secrets.randomToken(),
+                Secrets.randomToken()), req).toString());
         return SignInResource.json(200, out);
+    }
+
+    /** RFC 3986 unreserved characters: what a state may hold and still travel in a URL as it is. */
+    private static boolean unreserved(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                || c == '_' || c == '~';
     }
 
     /** Legacy: form {@code domain} (or the same as JSON) → 302 to Microsoft; the flow ends with the session cookie. */
@@ -119,8 +146,20 @@ final class MicrosoftSignInResource {
             throw ApiException.invalid("domain", "maxLength", "must be at most " + SignInResource.MAX_FIELD
                     + " characters");
         }
-        URI url = authorizationUrl(microsoftTenant(domain), null, req);
-        return redirect(url.toString(), null);
+        Tenant t = microsoftTenant(domain);
+        String binding = Secrets.randomToken();
+        URI url = authorizationUrl(t, new Flow(t.id(), null, null, Secrets.sha256(binding), Secrets.randomToken(),
+                Secrets.randomToken()), req);
+        return redirect(url.toString(), bindingCookie(binding, FLOW_TTL));
+    }
+
+    /**
+     * The cookie that ties a legacy flow to its browser: sent back only to the callback (its path),
+     * on Microsoft's top-level redirect (SameSite=Lax allows that), never readable by script.
+     */
+    private static String bindingCookie(String value, Duration maxAge) {
+        return BINDING_COOKIE + "=" + value + "; Max-Age=" + maxAge.toSeconds() + "; Path="
+                + Ms365Resource.CALLBACK_PATH + "; HttpOnly; Secure; SameSite=Lax";
     }
 
     private Tenant microsoftTenant(String domain) {
@@ -129,14 +168,13 @@ final class MicrosoftSignInResource {
                         "is not the SIP domain of an account that offers Microsoft sign-in"));
     }
 
-    private URI authorizationUrl(Tenant t, String callback, ApiRequest req) {
-        String nonce = Secrets.randomToken();
-        String verifier = Secrets.randomToken(); // 43 characters of base64url: RFC 7636 §4.1
-        String state = flows.issue(new Flow(t.id(), callback, nonce, verifier), ctx.clock().instant())
+    /** Keeps the flow (nonce and verifier: 43 characters of base64url each, RFC 7636 §4.1) under a new state. */
+    private URI authorizationUrl(Tenant t, Flow flow, ApiRequest req) {
+        String state = flows.issue(flow, ctx.clock().instant())
                 .orElseThrow(() -> new ApiException(503, "503", "too many sign-ins in progress: try again later",
                         null, Map.of("Retry-After", "30")));
         try {
-            return identity.authorizationUrl(t.ms365(), redirectUri(), state, nonce, verifier);
+            return identity.authorizationUrl(t.ms365(), redirectUri(), state, flow.nonce(), flow.codeVerifier());
         } catch (Refused e) {
             flows.redeem(state, ctx.clock().instant());
             log(req, t, e.reason(), e.detail());
@@ -157,6 +195,13 @@ final class MicrosoftSignInResource {
                     + "used. Start the sign-in again.\n").getBytes(StandardCharsets.UTF_8), noStore());
         }
         Flow f = flow.get();
+        if (f.browserBinding() != null && !Secrets.matches(SignInResource.cookie(req, BINDING_COOKIE), f.browserBinding())) {
+            // A legacy sign-in finished in another browser than the one that began it: a forwarded link.
+            SecurityEvent.of("signin-microsoft-failed").field("ip", req.remoteIp()).field("account", f.tenantId())
+                    .field("reason", "other-browser").info();
+            return ApiResponse.bytes(400, "text/plain; charset=utf-8", ("This sign-in was started in another "
+                    + "browser. Start the sign-in again here.\n").getBytes(StandardCharsets.UTF_8), noStore());
+        }
         Optional<Tenant> tenant = ctx.directory().tenant(f.tenantId()).filter(Tenant::offersMicrosoftSignIn);
         String providerError = req.queryFirst("error");
         if (tenant.isEmpty()) {
@@ -181,11 +226,16 @@ final class MicrosoftSignInResource {
                     .field("user", user.id()).info();
             SignedIn signedIn = new SignedIn(t.id(), user.id());
             if (f.callbackUrl() == null) {
-                return redirect(PORTAL, signIn.sessionCookie(signedIn));
+                return redirect(PORTAL, signIn.sessionCookie(signedIn), bindingCookie("", Duration.ZERO));
             }
             String oneTime = codes.issue(signedIn, ctx.clock().instant())
                     .orElseThrow(() -> new Refused("temporarily_unavailable", "too-many-codes", null));
-            return redirect(withQuery(f.callbackUrl(), Map.of("code", oneTime)), null);
+            Map<String, String> q = new LinkedHashMap<>();
+            q.put("code", oneTime);
+            if (f.clientState() != null) {
+                q.put("state", f.clientState());
+            }
+            return redirect(withQuery(f.callbackUrl(), q));
         } catch (Refused e) {
             return failed(req, f, t, e);
         }
@@ -231,8 +281,13 @@ final class MicrosoftSignInResource {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("error", e.error());
         q.put("error_description", description(e));
-        String target = f.callbackUrl() != null ? f.callbackUrl() : PORTAL;
-        return redirect(withQuery(target, q), null);
+        if (f.clientState() != null) {
+            q.put("state", f.clientState());
+        }
+        if (f.callbackUrl() == null) {
+            return redirect(withQuery(PORTAL, q), null, bindingCookie("", Duration.ZERO));
+        }
+        return redirect(withQuery(f.callbackUrl(), q));
     }
 
     /** What the user may read: enough to know what to do, nothing about the token or the directory. */
@@ -279,11 +334,12 @@ final class MicrosoftSignInResource {
     // ---------------------------------------------------------------- shared
 
     /** 302 that no cache keeps and whose URL no Referer repeats (it may carry a one-time code). */
-    private static ApiResponse redirect(String location, String setCookie) {
+    private static ApiResponse redirect(String location, String... setCookies) {
         Map<String, String> h = new LinkedHashMap<>(noStore());
         h.put("Location", location);
-        if (setCookie != null) {
-            h.put("Set-Cookie", setCookie);
+        List<String> cookies = List.of(setCookies);
+        if (!cookies.isEmpty()) {
+            h.put("Set-Cookie", String.join("\n", cookies));
         }
         return ApiResponse.bytes(302, null, new byte[0], h);
     }

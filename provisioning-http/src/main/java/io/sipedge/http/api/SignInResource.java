@@ -322,14 +322,19 @@ final class SignInResource {
     }
 
     private static String cookie(ApiRequest req) {
+        return cookie(req, COOKIE);
+    }
+
+    /** The value of the request's cookie {@code name}, or null when it has none (or an empty one). */
+    static String cookie(ApiRequest req, String name) {
         String header = req.header("cookie");
         if (header == null) {
             return null;
         }
         for (String part : header.split(";")) {
             String p = part.strip();
-            if (p.startsWith(COOKIE + "=")) {
-                String v = p.substring(COOKIE.length() + 1);
+            if (p.startsWith(name + "=")) {
+                String v = p.substring(name.length() + 1);
                 return v.isEmpty() ? null : v;
             }
         }

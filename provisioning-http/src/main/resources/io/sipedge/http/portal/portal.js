@@ -12,6 +12,10 @@
 (() => {
   const TOKENS = 'sipedge.portal.tokens';
   const DOMAIN = 'sipedge.portal.domain';
+  // A Microsoft sign-in this tab started: its random state, which the edge hands back on return.
+  // A return without it (a link someone sent) is not exchanged, so nobody can sign this tab in as
+  // themselves (login CSRF).
+  const MICROSOFT_STATE = 'sipedge.portal.microsoft-state';
   const $ = (id) => document.getElementById(id);
 
   // ------------------------------------------------------------------ status and views
@@ -214,8 +218,12 @@
       return;
     }
     say('Taking you to Microsoft…');
+    const random = new Uint8Array(32);
+    crypto.getRandomValues(random);
+    const state = btoa(String.fromCharCode(...random)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    sessionStorage.setItem(MICROSOFT_STATE, state);
     const res = await request('POST', '/api/auth/sign_in/microsoft',
-      { domain, callback_url: `${location.origin}/portal` });
+      { domain, callback_url: `${location.origin}/portal`, state });
     if (!res.ok) {
       say(await problem(res, 'Microsoft sign-in is not available'), 'error');
       return;
@@ -232,9 +240,16 @@
     const error = q.get('error');
     if (code === null && error === null) return false;
     history.replaceState(null, '', location.pathname);
+    const expected = sessionStorage.getItem(MICROSOFT_STATE);
+    sessionStorage.removeItem(MICROSOFT_STATE);
     if (error !== null) {
       const why = q.get('error_description');
       showSignIn(`Microsoft sign-in failed: ${why || error}`, 'error');
+      return true;
+    }
+    if (expected === null || q.get('state') !== expected) {
+      // Not the sign-in this tab began: the code is not used (it stays someone else's to spend).
+      showSignIn('Microsoft sign-in failed: it was not started in this tab. Please sign in again.', 'error');
       return true;
     }
     say('Signing in…');
