@@ -148,12 +148,17 @@ start_edge() { # start_edge DATA_DIR → sets EDGE_PID and EDGE_{,TLS_,WS_,WSS_}
   # matched with the pauses in it.
   # The guard's bucket per source stays in the path but can never run dry: the generator is one
   # source sending thousands a second, and the benchmark measures what checking it costs.
+  # Bindings in memory only, as Kamailio's usrloc here (db_mode 0): every generator run opens new
+  # sockets, so with persistence on each round would rewrite every binding as if all phones had
+  # changed NAT mapping at once. What persistence costs is measured apart (restore.sh, and
+  # BENCHMARKS.md "Bindings across restarts").
   # shellcheck disable=SC2086
   "$JAVA" $EDGE_JAVA_OPTS "-Xlog:gc:file=$WORK/edge-gc-%p.log:time" -jar "$EDGE_JAR" --set data-dir="$1" \
     --set sip.address=127.0.0.1 \
     --set sip.port="$EDGE_PORT" --set sip.tls-port="$EDGE_TLS_PORT" --set sip.ws-port="$EDGE_WS_PORT" \
     --set sip.wss-port="$EDGE_WSS_PORT" --set sip.qualify-interval-seconds=0 --set http.port=-1 \
     --set security.rate-per-second=10000000 --set security.burst=100000000 \
+    --set registrar.persist-bindings=off \
     >"$WORK/edge.log" 2>&1 &
   EDGE_PID=$!
   for _ in $(seq 1 600); do
