@@ -339,6 +339,12 @@ class MicrosoftSignInTest {
             assertEquals(400, r.status(), bad + ": " + r);
             assertFalse(r.rules("callback_url").isEmpty(), bad + ": " + r);
         }
+        // The edge's own portal, at its public URL, is allowed without being listed.
+        String portal = "http://127.0.0.1:" + edge.httpPort() + "/portal";
+        assertEquals(200, api.call("POST", "/api/auth/sign_in/microsoft", null, Map.of("domain", t.domain(),
+                "callback_url", portal)).status());
+        assertEquals(400, api.call("POST", "/api/auth/sign_in/microsoft", null, Map.of("domain", t.domain(),
+                "callback_url", portal + "/elsewhere")).status());
         Reply unknown = api.call("POST", "/api/auth/sign_in/microsoft", null, Map.of("domain", "nowhere.example",
                 "callback_url", "http://127.0.0.1/cb"));
         assertEquals(400, unknown.status(), unknown.toString());

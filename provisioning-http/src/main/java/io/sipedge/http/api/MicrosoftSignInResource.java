@@ -120,14 +120,24 @@ final class MicrosoftSignInResource {
             throw ApiException.invalid(v);
         }
         Tenant t = microsoftTenant(domain);
-        CallbackUrls.of(t.ms365().allowedCallbackUrls(), "the account's allowed_callback_urls")
-                .check("callback_url", callback).ifPresent(bad -> {
-                    throw ApiException.invalid(List.of(bad));
-                });
+        callbacks(t).check("callback_url", callback).ifPresent(bad -> {
+            throw ApiException.invalid(List.of(bad));
+        });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("url", authorizationUrl(t, new Flow(t.id(), callback, clientState, null, Secrets.randomToken(),
                 Secrets.randomToken()), req).toString());
         return SignInResource.json(200, out);
+    }
+
+    /**
+     * Where the account's users may be sent back to: its {@code allowed_callback_urls}, and always
+     * this edge's own portal at its public URL, which is no more an open redirect than the
+     * callback itself is.
+     */
+    private CallbackUrls callbacks(Tenant t) {
+        List<String> urls = new ArrayList<>(t.ms365().allowedCallbackUrls());
+        urls.add(ctx.provisioning().baseUrl() + PORTAL);
+        return CallbackUrls.of(urls, "the account's allowed_callback_urls, or this edge's " + PORTAL);
     }
 
     /** RFC 3986 unreserved characters: what a state may hold and still travel in a URL as it is. */
