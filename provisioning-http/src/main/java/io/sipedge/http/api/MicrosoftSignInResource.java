@@ -188,7 +188,7 @@ final class MicrosoftSignInResource {
         } catch (Refused e) {
             flows.redeem(state, ctx.clock().instant());
             log(req, t, e.reason(), e.detail());
-            throw new ApiException(503, "503", "Microsoft sign-in is unavailable: the directory could not be reached",
+            throw new ApiException(503, "503", "Microsoft sign-in is unavailable: the account's directory could not be read",
                     null, Map.of("Retry-After", "30"));
         }
     }
