@@ -3,23 +3,11 @@ package io.sipedge.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -38,8 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(180)
 class BrowserRegistrationTest {
-    private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger N = new AtomicInteger();
     static EdgeUnderTest edge;
     static ApiClient api;
@@ -47,7 +33,7 @@ class BrowserRegistrationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        installDriver();
+        BrowserScript.install();
         edge = EdgeUnderTest.start("sip.tls-port=-1");
         api = edge.api();
         admin = api.adminToken();
@@ -58,18 +44,6 @@ class BrowserRegistrationTest {
         if (edge != null) {
             edge.close();
         }
-    }
-
-    /** The driver's npm packages, from the committed lockfile, when a checkout has none yet. */
-    private static void installDriver() throws Exception {
-        if (Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
-            return;
-        }
-        Process npm = new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
-                .directory(BROWSER.toFile()).redirectErrorStream(true).start();
-        String out = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(npm.waitFor(300, TimeUnit.SECONDS), "npm ci did not finish");
-        assertEquals(0, npm.exitValue(), "npm ci in " + BROWSER + " failed:\n" + out);
     }
 
     static Stream<Arguments> browsers() {
@@ -101,7 +75,7 @@ class BrowserRegistrationTest {
     @MethodSource("browsers")
     void registersShowsInTheApiAndUnregisters(String lib, String transport) throws Exception {
         Device d = provision();
-        try (Driver page = Driver.start(lib, transport, d.user(), d.realm(), d.password())) {
+        try (BrowserScript page = driver(lib, transport, d.user(), d.realm(), d.password())) {
             JsonNode ok = page.await("registered");
             assertTrue(ok.get("contact").asText().contains(".invalid"), ok.toString());
 
@@ -128,7 +102,7 @@ class BrowserRegistrationTest {
     @MethodSource("browsers")
     void closingTheTabRemovesTheBinding(String lib, String transport) throws Exception {
         Device d = provision();
-        try (Driver page = Driver.start(lib, transport, d.user(), d.realm(), d.password())) {
+        try (BrowserScript page = driver(lib, transport, d.user(), d.realm(), d.password())) {
             page.await("registered");
             assertTrue(d.status().get("registered").asBoolean());
             page.send("close");
@@ -145,7 +119,7 @@ class BrowserRegistrationTest {
     @MethodSource("browsers")
     void aWrongPasswordIsRefused(String lib, String transport) throws Exception {
         Device d = provision();
-        try (Driver page = Driver.start(lib, transport, d.user(), d.realm(), d.password() + "-wrong")) {
+        try (BrowserScript page = driver(lib, transport, d.user(), d.realm(), d.password() + "-wrong")) {
             JsonNode failed = page.await("registration_failed");
             int status = failed.get("status").asInt();
             assertTrue(status == 401 || status == 403, failed.toString());
@@ -153,84 +127,12 @@ class BrowserRegistrationTest {
         }
     }
 
-    /** One driver process: a Chromium page with the library, talking JSON lines over stdin/stdout. */
-    private static final class Driver implements AutoCloseable {
-        private final Process process;
-        private final Writer in;
-        private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
-        private final List<String> seen = new ArrayList<>();
-
-        private Driver(Process process) {
-            this.process = process;
-            this.in = process.outputWriter(StandardCharsets.UTF_8);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        try {
-                            events.add(JSON.readTree(line));
-                        } catch (IOException notJson) {
-                            events.add(JSON.createObjectNode().put("event", "stdout").put("text", line));
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            }, "browser-driver-stdout");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Driver start(String lib, String transport, String user, String domain, String password)
-                throws IOException {
-            int port = "wss".equals(transport) ? edge.transports().wssPort() : edge.transports().wsPort();
-            ProcessBuilder pb = new ProcessBuilder("node", BROWSER.resolve("driver.mjs").toString(), "--lib", lib,
-                    "--ws-url", transport + "://127.0.0.1:" + port, "--aor", "sip:" + user + "@" + domain,
-                    "--user", user, "--password", password, "--timeout-ms", "20000");
-            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-            return new Driver(pb.start());
-        }
-
-        /** The next event named {@code name}; fails on a driver error or after 30 s. */
-        JsonNode await(String name) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                long left = deadline - System.nanoTime();
-                JsonNode e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
-                if (e == null) {
-                    fail("no '" + name + "' from the browser driver; it said: " + seen);
-                }
-                seen.add(e.toString());
-                String event = e.path("event").asText();
-                if (event.equals(name)) {
-                    return e;
-                }
-                if (event.equals("error") || event.endsWith("_failed") && !name.endsWith("_failed")) {
-                    fail("the browser driver reported " + e + " while waiting for '" + name + "'; before: " + seen);
-                }
-            }
-        }
-
-        void send(String command) throws IOException {
-            in.write(command + "\n");
-            in.flush();
-        }
-
-        @Override
-        public void close() {
-            try {
-                send("quit");
-            } catch (IOException alreadyGone) {
-                // the driver has exited
-            }
-            try {
-                if (process.waitFor(15, TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
-        }
+    /** driver.mjs with the library, registering {@code user} over the edge's WS or WSS listener. */
+    private static BrowserScript driver(String lib, String transport, String user, String domain, String password)
+            throws IOException {
+        int port = "wss".equals(transport) ? edge.transports().wssPort() : edge.transports().wsPort();
+        return BrowserScript.start("driver.mjs", List.of("--lib", lib, "--ws-url", transport + "://127.0.0.1:" + port,
+                "--aor", "sip:" + user + "@" + domain, "--user", user, "--password", password, "--timeout-ms", "20000"),
+                BrowserScript.FAILURES, Duration.ofSeconds(30));
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,24 +14,15 @@ import com.google.zxing.RGBLuminanceSource;
 import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
@@ -52,7 +42,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class PortalBrowserTest {
-    private static final Path BROWSER = Path.of("src/test/browser").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DOMAIN = "portal-browser.example";
     private static final String PASSWORD = "Portal browser pw 4711";
@@ -66,7 +55,7 @@ class PortalBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        installDriver();
+        BrowserScript.install();
         // A real OpenID provider with its interactive login page, on the loopback address (the
         // browser resolves no name).
         idp = new MockOAuth2Server(new OAuth2Config(true, null, null, false, new OAuth2TokenProvider()));
@@ -100,22 +89,10 @@ class PortalBrowserTest {
         }
     }
 
-    /** The npm packages, from the committed lockfile, when a checkout has none yet (as BrowserRegistrationTest). */
-    private static void installDriver() throws Exception {
-        if (Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
-            return;
-        }
-        Process npm = new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
-                .directory(BROWSER.toFile()).redirectErrorStream(true).start();
-        String out = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(npm.waitFor(300, TimeUnit.SECONDS), "npm ci did not finish");
-        assertEquals(0, npm.exitValue(), "npm ci in " + BROWSER + " failed:\n" + out);
-    }
-
     @Test
     void aUserSignsInShowsTheQrCodeScansItRegeneratesItAndSignsOut() throws Exception {
         ProvisioningClient phone = new ProvisioningClient(edge.httpPort());
-        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+        try (BrowserScript page = portal("--username", "alice", "--password", PASSWORD)) {
             page.await("ready");
             page.send("signin");
             JsonNode in = page.await("signed_in");
@@ -169,7 +146,7 @@ class PortalBrowserTest {
             assertFalse(out.get("storedTokens").asBoolean(), "the tab forgets the tokens");
             assertEquals("domain", out.get("focused").asText(), "focus returns to the form");
 
-            page.assertNoPolicyViolation();
+            assertNoPolicyViolation(page);
         }
     }
 
@@ -177,7 +154,7 @@ class PortalBrowserTest {
     void aUserSignsInWithMicrosoftThroughTheProvidersLoginPageAndScansTheirDevice() throws Exception {
         String claims = JSON.writeValueAsString(Map.of("tid", TID, "oid", OID,
                 "preferred_username", "alice@contoso.example"));
-        try (PortalPage page = PortalPage.start("--microsoft-login", "alice@contoso.example",
+        try (BrowserScript page = portal("--microsoft-login", "alice@contoso.example",
                 "--microsoft-claims", claims)) {
             page.await("ready");
             page.send("signin");
@@ -200,14 +177,14 @@ class PortalBrowserTest {
             HttpResponse<byte[]> xml = new ProvisioningClient(edge.httpPort()).fetch(ProvisioningClient.pathOf(url));
             assertEquals(200, xml.statusCode(), ProvisioningClient.text(xml));
             assertEquals("alice-phone", ProvisioningClient.parse(xml.body()).get("auth_info_0", "username"));
-            page.assertNoPolicyViolation();
+            assertNoPolicyViolation(page);
         }
     }
 
     @Test
     void theLegacyFormSignInLandsOnThePortalWithTheSessionCookie() throws Exception {
         String claims = JSON.writeValueAsString(Map.of("oid", OID));
-        try (PortalPage page = PortalPage.start("--microsoft-login", "alice@contoso.example",
+        try (BrowserScript page = portal("--microsoft-login", "alice@contoso.example",
                 "--microsoft-claims", claims)) {
             page.await("ready");
             page.send("legacy-signin");
@@ -230,7 +207,7 @@ class PortalBrowserTest {
     void aMicrosoftAccountLinkedToNoUserIsToldWhyOnThePage() throws Exception {
         // The provider sets tid to its issuer's id itself (the account's directory): only the oid differs.
         String claims = JSON.writeValueAsString(Map.of("oid", "99999999-8888-4777-8666-555555555555"));
-        try (PortalPage page = PortalPage.start("--microsoft-login", "eve@contoso.example",
+        try (BrowserScript page = portal("--microsoft-login", "eve@contoso.example",
                 "--microsoft-claims", claims)) {
             page.await("ready");
             page.send("signin");
@@ -244,7 +221,7 @@ class PortalBrowserTest {
 
     @Test
     void aWrongPasswordIsShownOnTheForm() throws Exception {
-        try (PortalPage page = PortalPage.start("--username", "alice", "--password", "not the password")) {
+        try (BrowserScript page = portal("--username", "alice", "--password", "not the password")) {
             page.await("ready");
             page.send("signin");
             JsonNode failed = page.await("signin_failed");
@@ -259,7 +236,7 @@ class PortalBrowserTest {
     @Test
     void aLockedOutUserReadsWhenToTryAgain() throws Exception {
         // Not alice: the lockout is per user name, and unknown names count alike.
-        try (PortalPage page = PortalPage.start("--username", "mallory", "--password", "guess")) {
+        try (BrowserScript page = portal("--username", "mallory", "--password", "guess")) {
             page.await("ready");
             for (int i = 0; i < 5; i++) {
                 page.send("signin");
@@ -275,7 +252,7 @@ class PortalBrowserTest {
 
     @Test
     void anExpiredAccessTokenIsRefreshedWithoutTheUserNoticing() throws Exception {
-        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+        try (BrowserScript page = portal("--username", "alice", "--password", PASSWORD)) {
             page.await("ready");
             page.send("signin");
             page.await("signed_in");
@@ -292,7 +269,7 @@ class PortalBrowserTest {
 
     @Test
     void comingBackFromMicrosoftTheQueryLeavesTheAddressBar() throws Exception {
-        try (PortalPage page = PortalPage.start("--username", "alice", "--password", PASSWORD)) {
+        try (BrowserScript page = portal("--username", "alice", "--password", PASSWORD)) {
             page.await("ready");
             page.send("open ?error=access_denied&error_description=The+user+cancelled");
             JsonNode e = page.await("opened");
@@ -341,105 +318,20 @@ class PortalBrowserTest {
         }
     }
 
-    /** One portal.mjs process: a Chromium tab on the page, talking JSON lines over stdin/stdout. */
-    private static final class PortalPage implements AutoCloseable {
-        private final Process process;
-        private final Writer in;
-        private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
-        private final List<JsonNode> seen = new ArrayList<>();
+    /** portal.mjs on the edge's public /portal, with the given way of signing in. */
+    private static BrowserScript portal(String... signIn) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--url", "http://127.0.0.1:" + edge.httpPort() + "/portal",
+                "--domain", DOMAIN, "--timeout-ms", "20000"));
+        args.addAll(List.of(signIn));
+        return BrowserScript.start("portal.mjs", args, BrowserScript.FAILURES, Duration.ofSeconds(40));
+    }
 
-        private PortalPage(Process process) {
-            this.process = process;
-            this.in = process.outputWriter(StandardCharsets.UTF_8);
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        try {
-                            events.add(JSON.readTree(line));
-                        } catch (IOException notJson) {
-                            events.add(JSON.createObjectNode().put("event", "stdout").put("text", line));
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            }, "portal-page-stdout");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static PortalPage start(String... credentials) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of("node", BROWSER.resolve("portal.mjs").toString(),
-                    "--url", "http://127.0.0.1:" + edge.httpPort() + "/portal", "--domain", DOMAIN,
-                    "--timeout-ms", "20000"));
-            cmd.addAll(List.of(credentials));
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-            return new PortalPage(pb.start());
-        }
-
-        /** The next event named {@code name}; fails on a script error or after 40 s. */
-        JsonNode await(String name) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-            while (true) {
-                long left = deadline - System.nanoTime();
-                JsonNode e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
-                if (e == null) {
-                    fail("no '" + name + "' from portal.mjs; it said: " + brief());
-                }
-                seen.add(e);
-                String event = e.path("event").asText();
-                if (event.equals(name)) {
-                    return e;
-                }
-                if (event.equals("error") || event.endsWith("_failed") && !name.endsWith("_failed")) {
-                    fail("portal.mjs reported " + e + " while waiting for '" + name + "'; before: " + brief());
-                }
+    /** The CSP blocked nothing: every script, style, image and request the page needs is allowed. */
+    private static void assertNoPolicyViolation(BrowserScript page) throws InterruptedException {
+        for (JsonNode s : page.all(Duration.ofMillis(200))) {
+            if (s.path("event").asText().equals("console")) {
+                assertFalse(s.path("text").asText().contains("Content Security Policy"), s.toString());
             }
-        }
-
-        /** The CSP blocked nothing: every script, style, image and request the page needs is allowed. */
-        void assertNoPolicyViolation() throws InterruptedException {
-            JsonNode e;
-            while ((e = events.poll(200, TimeUnit.MILLISECONDS)) != null) {
-                seen.add(e);
-            }
-            for (JsonNode s : seen) {
-                if (s.path("event").asText().equals("console")) {
-                    assertFalse(s.path("text").asText().contains("Content Security Policy"), s.toString());
-                }
-            }
-        }
-
-        private List<String> brief() {
-            List<String> out = new ArrayList<>();
-            for (JsonNode e : seen) {
-                out.add(e.has("png") ? e.path("event").asText() + " (png)" : e.toString());
-            }
-            return out;
-        }
-
-        void send(String command) throws IOException {
-            in.write(command + "\n");
-            in.flush();
-        }
-
-        @Override
-        public void close() {
-            try {
-                send("quit");
-            } catch (IOException alreadyGone) {
-                // the script has exited
-            }
-            try {
-                if (process.waitFor(15, TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.destroyForcibly();
         }
     }
 }
