@@ -68,6 +68,10 @@ final class MicrosoftSignInResource {
     static final String BINDING_COOKIE = "sipedge_signin";
     /** A client's state comes back in a URL: bounded, and URL-safe characters only. */
     private static final int MAX_CLIENT_STATE = 512;
+    /** The one 401 of a one-time code that is unknown, spent, expired, or whose user is gone. */
+    private static final byte[] INVALID_CODE = ("{\"auth_token\":\"\",\"data\":{},\"error\":\"401\","
+            + "\"message\":\"invalid, expired or already used code\",\"status\":\"error\"}")
+            .getBytes(StandardCharsets.UTF_8);
     /** Errors Microsoft may send back that are passed on as they are (RFC 6749 §4.1.2.1); others become access_denied. */
     private static final Set<String> PROVIDER_ERRORS = Set.of("access_denied", "temporarily_unavailable",
             "server_error", "interaction_required", "login_required", "consent_required");
@@ -336,10 +340,6 @@ final class MicrosoftSignInResource {
         }
         return signIn.tokens(who.get());
     }
-
-    private static final byte[] INVALID_CODE = ("{\"auth_token\":\"\",\"data\":{},\"error\":\"401\","
-            + "\"message\":\"invalid, expired or already used code\",\"status\":\"error\"}")
-            .getBytes(StandardCharsets.UTF_8);
 
     // ---------------------------------------------------------------- shared
 

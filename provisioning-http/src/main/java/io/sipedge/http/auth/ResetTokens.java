@@ -1,9 +1,5 @@
 package io.sipedge.http.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -23,7 +19,6 @@ import java.util.Optional;
 public final class ResetTokens {
     /** Far above the resets a tenant asks for within a token's life; bounds what a flood can pin in memory. */
     public static final int MAX_TOKENS = 10_000;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Whose password a token resets. */
     public record Ticket(String tenantId, String userId, Instant expiresAt) {
@@ -50,9 +45,7 @@ public final class ResetTokens {
 
     /** A fresh token for the user, valid for {@link #ttl()} from {@code now}; the user's previous one stops working. */
     public synchronized String issue(String tenantId, String userId, Instant now) {
-        byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        String token = Secrets.randomToken();
         String hash = hash(token);
         String old = hashByUser.put(userId, hash);
         if (old != null) {
@@ -103,11 +96,6 @@ public final class ResetTokens {
 
     /** Lookup is by hash, so comparing the token itself in constant time is not needed. */
     private static String hash(String token) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
+        return Base64.getEncoder().encodeToString(Secrets.sha256(token));
     }
 }
