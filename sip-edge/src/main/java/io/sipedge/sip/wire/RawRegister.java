@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * A REGISTER read straight from its bytes: the fast path that skips the stack's parser for the
@@ -30,22 +30,25 @@ import java.util.regex.Pattern;
  */
 public final class RawRegister {
     /**
-     * Headers the registrar never reads and whose parsers in the stack cannot fail the whole
-     * message, plus extension headers ({@code X-}). Any other header (Path, Route, Require, a body's
-     * headers, or one whose stack parser can throw, like Accept-Language's q values) sends the
-     * REGISTER down the stack's path.
+     * Every header name this reader takes, in lower case: first the registrar's, then from
+     * {@link #FIRST_IGNORED} those it never reads and whose parsers in the stack cannot fail the
+     * whole message. Extension headers ({@code X-}) are ignored too. Any other header (Path, Route,
+     * Require, a body's headers, or one whose stack parser can throw, like Accept-Language's q
+     * values) sends the REGISTER down the stack's path.
      */
-    private static final Set<String> IGNORED = Set.of("allow", "accept", "allow-events", "u", "organization",
-            "subject", "s");
-    /** Every header name this reader takes, in lower case: the registrar's and {@link #IGNORED}. */
     private static final String[] KNOWN = {"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact",
-        "m", "expires", "authorization", "max-forwards", "content-length", "l", "user-agent", "allow", "supported",
-        "k", "accept", "allow-events", "u", "organization", "subject", "s"};
+        "m", "expires", "authorization", "max-forwards", "content-length", "l", "user-agent", "supported", "k",
+        "allow", "accept", "allow-events", "u", "organization", "subject", "s"};
+    private static final int FIRST_IGNORED = List.of(KNOWN).indexOf("allow");
+    private static final int[][] KNOWN_BY_LENGTH = byLength(KNOWN);
+    /** A REGISTER of more lines than this takes the stack's path. */
+    private static final int MAX_LINES = 64;
     /** The option tag of RFC 5626 (SIP Outbound). */
     private static final String OUTBOUND = "outbound";
     /** The Digest parameters the registrar reads, in the order of {@link #digest}'s slots. */
     private static final String[] DIGEST_PARAMETERS = {"username", "realm", "nonce", "uri", "response", "algorithm",
         "qop", "nc", "cnonce"};
+    private static final int[][] DIGEST_BY_LENGTH = byLength(DIGEST_PARAMETERS);
 
     /** The whole message, one char per byte. */
     private final String text;
@@ -175,45 +178,49 @@ public final class RawRegister {
         if (length < 16 || b[0] != 'R') {
             return null;
         }
+        int[] lineEnds = new int[MAX_LINES]; // where each CRLF is
+        int lines = 0;
         int depth = 0;
         for (int i = 0; i < length; i++) {
-            int c = b[i] & 0xff;
-            if (c >= 0x7f || (c < 0x20 && c != '\r' && c != '\n')) {
-                return null; // non-ASCII, tabs, NULs: the stack's parser knows the rules
+            byte kind = BYTES[b[i] & 0xff];
+            if (kind == PLAIN) {
+                continue;
             }
-            // Nesting of < or ( is never needed in this subset; deep nesting is the parser guard's 400.
-            if (c == '<' || c == '(') {
-                if (++depth > 1) {
-                    return null;
+            switch (kind) {
+                case OPEN -> {
+                    // Nesting of < or ( is never needed in this subset; deep nesting is the parser guard's 400.
+                    if (++depth > 1) {
+                        return null;
+                    }
                 }
-            } else if (c == '>' || c == ')') {
-                depth = Math.max(0, depth - 1);
-            } else if (c == '\n') {
-                if (i == 0 || b[i - 1] != '\r') {
-                    return null; // a bare LF ends a line for the stack's parser, not for this one
+                case CLOSE -> depth = Math.max(0, depth - 1);
+                case CR -> {
+                    if (i + 1 == length || b[i + 1] != '\n' || lines == MAX_LINES) {
+                        return null; // a bare CR ends a line for the stack's parser, not for this one
+                    }
+                    lineEnds[lines++] = i;
+                    depth = 0;
+                    i++;
                 }
-                depth = 0;
-            } else if (c == '\r' && (i + 1 == length || b[i + 1] != '\n')) {
-                return null; // likewise a bare CR
+                default -> {
+                    return null; // non-ASCII, tabs, NULs, a bare LF: the stack's parser knows the rules
+                }
             }
         }
-        String text = new String(b, 0, length, StandardCharsets.ISO_8859_1);
-        int end = text.indexOf("\r\n\r\n");
-        if (end < 0 || end + 4 != length) {
-            return null; // a body, or no end of headers
-        }
-        int lineEnd = text.indexOf("\r\n");
-        Reader r = new Reader(text);
-        if (!r.requestLine(lineEnd)) {
+        // The headers end at the first empty line, which must end the message: no body.
+        if (lines < 2 || lineEnds[lines - 1] != length - 2 || lineEnds[lines - 2] != length - 4) {
             return null;
         }
-        int at = lineEnd + 2;
-        while (at < end + 2) {
-            int next = text.indexOf("\r\n", at);
-            if (!r.header(at, next)) {
-                return null;
+        String text = new String(b, 0, length, StandardCharsets.ISO_8859_1);
+        Reader r = new Reader(text);
+        if (!r.requestLine(lineEnds[0])) {
+            return null;
+        }
+        for (int k = 1; k < lines - 1; k++) {
+            int start = lineEnds[k - 1] + 2;
+            if (start == lineEnds[k] || !r.header(start, lineEnds[k])) {
+                return null; // an empty line before the end, or a header this reader declines
             }
-            at = next + 2;
         }
         return r.complete() ? new RawRegister(r) : null;
     }
@@ -298,13 +305,14 @@ public final class RawRegister {
             if (!isToken(t, start, nameEnd)) {
                 return false;
             }
-            String name = knownName(KNOWN, t, start, nameEnd);
-            if (name == null) {
+            int known = slot(KNOWN, KNOWN_BY_LENGTH, t, start, nameEnd);
+            if (known < 0) {
                 return nameEnd - start >= 2 && t.regionMatches(true, start, "x-", 0, 2);
             }
-            if (IGNORED.contains(name)) {
+            if (known >= FIRST_IGNORED) {
                 return true;
             }
+            String name = KNOWN[known];
             int s = colon + 1;
             int e = end;
             while (s < e && t.charAt(s) == ' ') {
@@ -662,7 +670,7 @@ public final class RawRegister {
             int p = s + 4;
             for (int i = p; i < e; i++) {
                 char c = t.charAt(i);
-                if (c == '?' || c == '%' || c == '[' || c == '>' || c == '<' || c == ',' || c == '"') {
+                if (c >= 128 || NOT_IN_URI[c]) {
                     return false;
                 }
             }
@@ -750,7 +758,7 @@ public final class RawRegister {
             if (nameEnd == i || !isToken(t, i, nameEnd)) {
                 return null;
             }
-            int slot = slot(DIGEST_PARAMETERS, t, i, nameEnd);
+            int slot = slot(DIGEST_PARAMETERS, DIGEST_BY_LENGTH, t, i, nameEnd);
             if (slot >= 0) {
                 if ((seen & 1 << slot) != 0) {
                     return null;
@@ -772,8 +780,13 @@ public final class RawRegister {
             int vs;
             int ve;
             if (i < e && t.charAt(i) == '"') {
-                int close = indexOf(t, '"', i + 1, e);
-                if (close < 0 || indexOf(t, '\\', i + 1, close) >= 0) {
+                int close = i + 1;
+                while (close < e && t.charAt(close) != '"') {
+                    if (t.charAt(close++) == '\\') {
+                        return null; // an escape: the stack's parser reads those
+                    }
+                }
+                if (close == e) {
                     return null;
                 }
                 vs = i + 1;
@@ -938,9 +951,30 @@ public final class RawRegister {
         }
     }
 
+    /** Classes of bytes in {@link #read}'s first pass. */
+    private static final byte PLAIN = 0;
+    private static final byte OPEN = 1;
+    private static final byte CLOSE = 2;
+    private static final byte CR = 3;
+    private static final byte REFUSED = 4;
+    private static final byte[] BYTES = new byte[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            BYTES[c] = c < 0x20 || c >= 0x7f ? REFUSED : PLAIN;
+        }
+        BYTES['<'] = OPEN;
+        BYTES['('] = OPEN;
+        BYTES['>'] = CLOSE;
+        BYTES[')'] = CLOSE;
+        BYTES['\r'] = CR;
+    }
+
     /** RFC 3261 token characters, as the stack's lexer has them (LexerCore.isTokenChar). */
     private static final boolean[] TOKEN = new boolean[128];
     private static final boolean[] URI_PART = new boolean[128];
+    /** What a URI of this reader never holds: headers, escapes, IPv6, or the end of a name-addr or list. */
+    private static final boolean[] NOT_IN_URI = new boolean[128];
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -952,6 +986,9 @@ public final class RawRegister {
         }
         for (char c : "-.!%*_+`'~".toCharArray()) {
             TOKEN[c] = true;
+        }
+        for (char c : "?%[<>,\"".toCharArray()) {
+            NOT_IN_URI[c] = true;
         }
         for (char c = 0; c < 128; c++) {
             // URI parts: unreserved characters plus those the stack's URL parser takes in a user
@@ -991,23 +1028,44 @@ public final class RawRegister {
         return -1;
     }
 
-    /** The lower-case constant of {@code known} that {@code s[start, end)} names in any case, or null. */
-    private static String knownName(String[] known, String s, int start, int end) {
-        int slot = slot(known, s, start, end);
-        return slot < 0 ? null : known[slot];
-    }
-
-    /** Where in {@code known} (lower-case constants) {@code s[start, end)} is, in any case, or -1. */
-    private static int slot(String[] known, String s, int start, int end) {
+    /**
+     * Where in {@code known} (lower-case constants, indexed by {@link #byLength}) {@code s[start, end)}
+     * is, in any case, or -1.
+     */
+    private static int slot(String[] known, int[][] byLength, String s, int start, int end) {
         int length = end - start;
-        char first = Character.toLowerCase(s.charAt(start));
-        for (int i = 0; i < known.length; i++) {
+        if (length >= byLength.length) {
+            return -1;
+        }
+        for (int i : byLength[length]) {
             String k = known[i];
-            if (k.length() == length && k.charAt(0) == first && s.regionMatches(true, start, k, 0, length)) {
+            int j = 0;
+            while (j < length && lower(s.charAt(start + j)) == k.charAt(j)) {
+                j++;
+            }
+            if (j == length) {
                 return i;
             }
         }
         return -1;
+    }
+
+    /** For each length, the indexes of the names in {@code known} that have it. */
+    private static int[][] byLength(String[] known) {
+        int longest = 0;
+        for (String k : known) {
+            longest = Math.max(longest, k.length());
+        }
+        int[][] index = new int[longest + 1][];
+        for (int length = 0; length <= longest; length++) {
+            int n = length;
+            index[length] = IntStream.range(0, known.length).filter(i -> known[i].length() == n).toArray();
+        }
+        return index;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
     }
 
     /** {@code s[start, end)} is 1 to {@code maxLength} decimal digits. */

@@ -102,12 +102,15 @@ class RawRegisterTest {
                 HEAD + VIA + BASE + "supported : replaces, path, gruu\r\n" + OUTBOUND_CONTACT + END,
                 HEAD + VIA + BASE + "Supported: outbound-x, xoutbound\r\n" + OUTBOUND_CONTACT + END,
                 HEAD + VIA + BASE + "Supported:\r\n" + OUTBOUND_CONTACT + END,
-                HEAD + VIA + BASE + "Supported: outbound\r\nContact: <sip:alice@10.0.0.5:5070>\r\n" + END);
+                HEAD + VIA + BASE + "Supported: outbound\r\nContact: <sip:alice@10.0.0.5:5070>\r\n" + END,
+                // as many lines as the fast path reads (the request line, 62 headers, the blank line)
+                HEAD + VIA + BASE + "X-Filler: 1\r\n".repeat(55) + "Contact: <sip:alice@10.0.0.5:5070>\r\n" + END);
     }
 
     static Stream<String> declined() {
         return Stream.of(
                 HEAD + VIA + "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-9\r\n" + BASE + END, // two Vias
+                HEAD + VIA + BASE + "X-Filler: 1\r\n".repeat(56) + "Contact: <sip:alice@10.0.0.5:5070>\r\n" + END,
                 HEAD + "Via: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK-1, SIP/2.0/UDP 10.0.0.9\r\n" + BASE + END,
                 HEAD + VIA + BASE + "Contact: <sip:a@10.0.0.5>, <sip:b@10.0.0.5>\r\n" + END, // two Contacts
                 HEAD + VIA + BASE + "Contact: <sip:a@10.0.0.5>\r\nContact: <sip:b@10.0.0.5>\r\n" + END,
