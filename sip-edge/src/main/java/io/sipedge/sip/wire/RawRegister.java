@@ -6,6 +6,7 @@ import io.sipedge.sip.registrar.RegisterRequest;
 import io.sipedge.sip.registrar.RegisterRequest.ContactSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -43,6 +44,8 @@ public final class RawRegister {
     private static final int[][] KNOWN_BY_LENGTH = byLength(KNOWN);
     /** A REGISTER of more lines than this takes the stack's path. */
     private static final int MAX_LINES = 64;
+    /** Room for the lines of nearly every phone's REGISTER (a dozen to twenty). */
+    private static final int LINES = 24;
     /** The option tag of RFC 5626 (SIP Outbound). */
     private static final String OUTBOUND = "outbound";
     /** The Digest parameters the registrar reads, in the order of {@link #digest}'s slots. */
@@ -178,7 +181,7 @@ public final class RawRegister {
         if (length < 16 || b[0] != 'R') {
             return null;
         }
-        int[] lineEnds = new int[MAX_LINES]; // where each CRLF is
+        int[] lineEnds = new int[LINES]; // where each CRLF is
         int lines = 0;
         int depth = 0;
         for (int i = 0; i < length; i++) {
@@ -197,6 +200,9 @@ public final class RawRegister {
                 case CR -> {
                     if (i + 1 == length || b[i + 1] != '\n' || lines == MAX_LINES) {
                         return null; // a bare CR ends a line for the stack's parser, not for this one
+                    }
+                    if (lines == lineEnds.length) {
+                        lineEnds = Arrays.copyOf(lineEnds, MAX_LINES);
                     }
                     lineEnds[lines++] = i;
                     depth = 0;
