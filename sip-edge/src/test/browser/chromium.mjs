@@ -1,5 +1,6 @@
 // How the browser tests launch Debian's headless Chromium through playwright-core: the one place
-// that says which browser runs and that it resolves no name. driver.mjs and portal.mjs use it.
+// that says which browser runs, that it resolves no name, and how it is closed. driver.mjs and
+// portal.mjs use it.
 
 // Belt and braces for "no DNS": nothing but the loopback literal may be resolved, so every page,
 // WebSocket and identity provider a test uses must be addressed as 127.0.0.1.
@@ -29,4 +30,19 @@ export function launchOptions(timeoutMs, extraArgs = []) {
       HOST_RESOLVER_RULES,
     ],
   };
+}
+
+// Closes the browser (or the launch still in progress) and exits with `code`. process.exit runs
+// playwright-core's exit hook, which SIGKILLs Chromium's whole process group, so exiting on a
+// timer is a safe fallback if the graceful close hangs. `beforeExit` closes the caller's own
+// resources (a page server) once the browser is closed.
+export async function closeAndExit(code, browser, launching, beforeExit = () => {}) {
+  const force = setTimeout(() => process.exit(code), 5000);
+  try {
+    const b = browser || (launching && (await launching.catch(() => null)));
+    if (b) await b.close(); // also removes Chromium's temporary profile
+  } catch { /* already gone */ }
+  beforeExit();
+  clearTimeout(force);
+  process.exit(code);
 }

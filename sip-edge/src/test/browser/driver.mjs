@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { launchOptions } from './chromium.mjs';
+import { closeAndExit, launchOptions } from './chromium.mjs';
 
 // esbuild and playwright-core are imported in main(), after the signal handlers are in place,
 // so a SIGTERM that arrives while they load still ends in a clean exit.
@@ -245,16 +245,7 @@ let exiting = false;
 async function shutdown(code) {
   if (exiting) return;
   exiting = true;
-  // process.exit runs playwright-core's exit hook, which SIGKILLs Chromium's whole process group,
-  // so exiting on a timer is a safe fallback if the graceful close hangs.
-  const force = setTimeout(() => process.exit(code), 5000);
-  try {
-    const b = browser || (launching && (await launching.catch(() => null)));
-    if (b) await b.close(); // also removes Chromium's temporary profile
-  } catch { /* already gone */ }
-  if (server) server.close();
-  clearTimeout(force);
-  process.exit(code);
+  await closeAndExit(code, browser, launching, () => server && server.close());
 }
 
 async function main() {

@@ -11,7 +11,7 @@
 
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { launchOptions } from './chromium.mjs';
+import { closeAndExit, launchOptions } from './chromium.mjs';
 
 let chromium; // imported in main(), after the signal handlers are in place (as in driver.mjs)
 
@@ -284,13 +284,7 @@ let exiting = false;
 async function shutdown(code) {
   if (exiting) return;
   exiting = true;
-  const force = setTimeout(() => process.exit(code), 5000);
-  try {
-    const b = browser || (launching && (await launching.catch(() => null)));
-    if (b) await b.close();
-  } catch { /* already gone */ }
-  clearTimeout(force);
-  process.exit(code);
+  await closeAndExit(code, browser, launching);
 }
 
 async function main() {

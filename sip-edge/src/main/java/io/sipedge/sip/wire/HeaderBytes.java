@@ -3,8 +3,8 @@ package io.sipedge.sip.wire;
 /**
  * The byte scanning that the in-place readers of requests and responses ({@link RawRequest},
  * {@link RawResponse}) share: CRLF line ends (a bare LF or CR ends no line for them: the stack's
- * parser decides such a message), searches within a range, header names in any case, digits, and
- * the parameters of a header value.
+ * parser decides such a message), searches within a range, blanks around a value, header names in
+ * any case, digits, and the parameters of a header value.
  */
 final class HeaderBytes {
     private HeaderBytes() {
@@ -31,6 +31,24 @@ final class HeaderBytes {
             }
         }
         return -1;
+    }
+
+    /** The first index in {@code b[from, to)} that is not a space or a tab, or {@code to}. */
+    static int skipBlanks(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && (b[i] == ' ' || b[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The end of {@code b[from, to)} without its trailing spaces and tabs (never before {@code from}). */
+    static int trimBlanks(byte[] b, int from, int to) {
+        int i = to;
+        while (i > from && (b[i - 1] == ' ' || b[i - 1] == '\t')) {
+            i--;
+        }
+        return i;
     }
 
     /** True when {@code b[s, e)} is exactly {@code text}. */

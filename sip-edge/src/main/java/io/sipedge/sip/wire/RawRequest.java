@@ -6,6 +6,8 @@ import static io.sipedge.sip.wire.HeaderBytes.lineEnd;
 import static io.sipedge.sip.wire.HeaderBytes.number;
 import static io.sipedge.sip.wire.HeaderBytes.parameter;
 import static io.sipedge.sip.wire.HeaderBytes.region;
+import static io.sipedge.sip.wire.HeaderBytes.skipBlanks;
+import static io.sipedge.sip.wire.HeaderBytes.trimBlanks;
 
 import io.sipedge.model.Flow;
 import io.sipedge.sip.auth.DigestCredentials;
@@ -401,18 +403,9 @@ public final class RawRequest {
             if (colon < 0) {
                 return null;
             }
-            int nameEnd = colon;
-            while (nameEnd > at && (b[nameEnd - 1] == ' ' || b[nameEnd - 1] == '\t')) {
-                nameEnd--;
-            }
-            int value = colon + 1;
-            while (value < end && (b[value] == ' ' || b[value] == '\t')) {
-                value++;
-            }
-            int valueEnd = end;
-            while (valueEnd > value && (b[valueEnd - 1] == ' ' || b[valueEnd - 1] == '\t')) {
-                valueEnd--;
-            }
+            int nameEnd = trimBlanks(b, at, colon);
+            int value = skipBlanks(b, colon + 1, end);
+            int valueEnd = trimBlanks(b, value, end);
             if (!header(r, at, nameEnd, value, valueEnd, end)) {
                 return null;
             }
@@ -437,10 +430,7 @@ public final class RawRequest {
             while (true) {
                 int comma = indexOf(b, (byte) ',', s, valueEnd);
                 int e = comma < 0 ? valueEnd : comma;
-                int ve = e;
-                while (ve > s && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-                    ve--;
-                }
+                int ve = trimBlanks(b, s, e);
                 if (ve == s) {
                     return false;
                 }
@@ -448,10 +438,7 @@ public final class RawRequest {
                 if (comma < 0) {
                     break;
                 }
-                s = comma + 1;
-                while (s < valueEnd && (b[s] == ' ' || b[s] == '\t')) {
-                    s++;
-                }
+                s = skipBlanks(b, comma + 1, valueEnd);
             }
             if (r.viaStart < 0) {
                 topVia(r, r.vias.get(0));
@@ -544,18 +531,12 @@ public final class RawRequest {
                 return false;
             }
             int comma = indexOf(b, (byte) ',', gt, end);
-            int ve = comma < 0 ? end : comma;
-            while (ve > i && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-                ve--;
-            }
+            int ve = trimBlanks(b, i, comma < 0 ? end : comma);
             values.add(new int[] {i, ve});
             if (comma < 0) {
                 break;
             }
-            i = comma + 1;
-            while (i < end && (b[i] == ' ' || b[i] == '\t')) {
-                i++;
-            }
+            i = skipBlanks(b, comma + 1, end);
             if (i == end) {
                 return false;
             }

@@ -5,6 +5,8 @@ import static io.sipedge.sip.wire.HeaderBytes.indexOf;
 import static io.sipedge.sip.wire.HeaderBytes.is;
 import static io.sipedge.sip.wire.HeaderBytes.lineEnd;
 import static io.sipedge.sip.wire.HeaderBytes.parameter;
+import static io.sipedge.sip.wire.HeaderBytes.skipBlanks;
+import static io.sipedge.sip.wire.HeaderBytes.trimBlanks;
 
 import java.nio.charset.StandardCharsets;
 
@@ -119,14 +121,8 @@ public final class RawResponse {
             if (colon < 0) {
                 return null;
             }
-            int nameEnd = colon;
-            while (nameEnd > at && (b[nameEnd - 1] == ' ' || b[nameEnd - 1] == '\t')) {
-                nameEnd--;
-            }
-            int value = colon + 1;
-            while (value < end && (b[value] == ' ' || b[value] == '\t')) {
-                value++;
-            }
+            int nameEnd = trimBlanks(b, at, colon);
+            int value = skipBlanks(b, colon + 1, end);
             if (cutStart < 0 && (is(b, at, nameEnd, "via") || is(b, at, nameEnd, "v"))) {
                 int comma = indexOf(b, (byte) ',', value, end);
                 int viaEnd = comma < 0 ? end : comma;
@@ -139,10 +135,7 @@ public final class RawResponse {
                     cutStart = at;
                     cutEnd = end + 2; // the whole line
                 } else {
-                    int next = comma + 1;
-                    while (next < end && (b[next] == ' ' || b[next] == '\t')) {
-                        next++;
-                    }
+                    int next = skipBlanks(b, comma + 1, end);
                     if (next == end) {
                         return null;
                     }
@@ -158,10 +151,7 @@ public final class RawResponse {
                 while (m < end && b[m] == ' ') {
                     m++;
                 }
-                int mEnd = end;
-                while (mEnd > m && (b[mEnd - 1] == ' ' || b[mEnd - 1] == '\t')) {
-                    mEnd--;
-                }
+                int mEnd = trimBlanks(b, m, end);
                 if (mEnd == m) {
                     return null;
                 }
