@@ -7,59 +7,32 @@
 # the other cannot show a 10 % difference. Here both edges run at once, each with its own generator
 # at RATE and the same 20 000 users, and every round reports B's CPU per registration over A's: a
 # slow spell of the machine slows both alike. Rounds of 15 s after a 20 s warm-up (ROUNDS, default
-# 5); compare the ratio's median. CPU = utime+stime from /proc per successful registration.
+# 5); compare the ratio's median. CPU = utime+stime from /proc per successful registration. The
+# settings go to both edges.
 set -euo pipefail
 A=$1; B=$2; T=$3; RATE=$4; shift 4
-EXTRA=("$@")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LT_JAR=${LT_JAR:-$ROOT/loadtest/target/loadtest.jar}
 ROUNDS=${ROUNDS:-5}
 W=$(mktemp -d)
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
-java -jar "$LT_JAR" users --count 20000 --domain example.com --out "$W/users.csv" >/dev/null
-
-start() { # NAME JAR
-  java -jar "$2" --set data-dir="$W/$1" import "$W/users.csv" >/dev/null 2>&1
-  local port pid
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  java -Xms1g -Xmx1g -XX:+UseParallelGC -Xmn640m -XX:SurvivorRatio=3 -XX:-UseAdaptiveSizePolicy \
-    -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -jar "$2" --set data-dir="$W/$1" \
-    --set sip.address=127.0.0.1 --set sip.port="$port" --set sip.tls-port=-1 --set sip.ws-port=-1 \
-    --set sip.wss-port=-1 --set http.port=-1 --set sip.qualify-interval-seconds=0 \
-    --set security.rate-per-second=10000000 --set security.burst=100000000 \
-    --set registrar.persist-bindings=off "${EXTRA[@]}" >"$W/$1.log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  echo "$pid $port" >"$W/$1.pid"
-  for _ in $(seq 1 300); do grep -q "sip-edge listening" "$W/$1.log" && break; sleep 0.1; done
-}
-
-load() { # NAME SECONDS
-  local port
-  read -r _ port <"$W/$1.pid"
-  # shellcheck disable=SC2046
-  java -jar "$LT_JAR" register --host 127.0.0.1 --port "$port" --transport "$T" --users-file "$W/users.csv" \
-    --contact-port 5999 --phone-state "$W/phones-$1" --timeout 8 --quiet \
-    $([ "$T" = udp ] && echo --connections 16) --rate "$RATE" --duration "$2" --report-json "$W/r-$1.json" \
-    >"$W/lt-$1.txt" 2>&1
-}
+# shellcheck source=edge-alone.sh
+. "$(dirname "$0")/edge-alone.sh"
+trap 'edge_stop_all; rm -rf "$W"' EXIT
 
 both() { # SECONDS: the two loads at once (the edges run in the background too: wait for these only)
-  load a "$1" & local la=$!
-  load b "$1" & local lb=$!
+  edge_load a "$RATE" "$1" & local la=$!
+  edge_load b "$RATE" "$1" & local lb=$!
   wait "$la" "$lb"
 }
 
-cpu() { local pid; read -r pid _ <"$W/$1.pid"; awk '{print $14 + $15}' "/proc/$pid/stat"; }
-
-start a "$A"
-start b "$B"
+edge_users
+edge_start a "$A" "$@"
+edge_start b "$B" "$@"
 both 20
 for r in $(seq 1 "$ROUNDS"); do
-  a0=$(cpu a); b0=$(cpu b)
+  a0=$(edge_cpu a); b0=$(edge_cpu b)
   both 15
-  a1=$(cpu a); b1=$(cpu b)
+  a1=$(edge_cpu a); b1=$(edge_cpu b)
   python3 - "$W" "$r" "$a0" "$a1" "$b0" "$b1" <<'PY'
 import json, sys
 w, r = sys.argv[1], sys.argv[2]
