@@ -37,11 +37,10 @@ public final class RawRegister {
      * Require, a body's headers, or one whose stack parser can throw, like Accept-Language's q
      * values) sends the REGISTER down the stack's path.
      */
-    private static final String[] KNOWN = {"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact",
+    private static final Names KNOWN = new Names("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact",
         "m", "expires", "authorization", "max-forwards", "content-length", "l", "user-agent", "supported", "k",
-        "allow", "accept", "allow-events", "u", "organization", "subject", "s"};
-    private static final int FIRST_IGNORED = List.of(KNOWN).indexOf("allow");
-    private static final int[][] KNOWN_BY_LENGTH = byLength(KNOWN);
+        "allow", "accept", "allow-events", "u", "organization", "subject", "s");
+    private static final int FIRST_IGNORED = KNOWN.slot("allow");
     /** A REGISTER of more lines than this takes the stack's path. */
     private static final int MAX_LINES = 64;
     /** Room for the lines of nearly every phone's REGISTER (a dozen to twenty). */
@@ -49,9 +48,8 @@ public final class RawRegister {
     /** The option tag of RFC 5626 (SIP Outbound). */
     private static final String OUTBOUND = "outbound";
     /** The Digest parameters the registrar reads, in the order of {@link #digest}'s slots. */
-    private static final String[] DIGEST_PARAMETERS = {"username", "realm", "nonce", "uri", "response", "algorithm",
-        "qop", "nc", "cnonce"};
-    private static final int[][] DIGEST_BY_LENGTH = byLength(DIGEST_PARAMETERS);
+    private static final Names DIGEST_PARAMETERS = new Names("username", "realm", "nonce", "uri", "response",
+        "algorithm", "qop", "nc", "cnonce");
 
     /** The whole message, one char per byte. */
     private final String text;
@@ -311,14 +309,14 @@ public final class RawRegister {
             if (!isToken(t, start, nameEnd)) {
                 return false;
             }
-            int known = slot(KNOWN, KNOWN_BY_LENGTH, t, start, nameEnd);
+            int known = KNOWN.slot(t, start, nameEnd);
             if (known < 0) {
                 return nameEnd - start >= 2 && t.regionMatches(true, start, "x-", 0, 2);
             }
             if (known >= FIRST_IGNORED) {
                 return true;
             }
-            String name = KNOWN[known];
+            String name = KNOWN.name(known);
             int s = colon + 1;
             int e = end;
             while (s < e && t.charAt(s) == ' ') {
@@ -745,7 +743,7 @@ public final class RawRegister {
         if (e - s < 7 || !t.regionMatches(true, s, "Digest ", 0, 7)) {
             return null; // other schemes: the stack's path ignores them, and so would this, but rarely
         }
-        String[] values = new String[DIGEST_PARAMETERS.length];
+        String[] values = new String[DIGEST_PARAMETERS.size()];
         int seen = 0; // a bit per DIGEST_PARAMETERS slot
         List<String> others = null; // opaque, userhash, extensions: rare
         int i = s + 7;
@@ -764,7 +762,7 @@ public final class RawRegister {
             if (nameEnd == i || !isToken(t, i, nameEnd)) {
                 return null;
             }
-            int slot = slot(DIGEST_PARAMETERS, DIGEST_BY_LENGTH, t, i, nameEnd);
+            int slot = DIGEST_PARAMETERS.slot(t, i, nameEnd);
             if (slot >= 0) {
                 if ((seen & 1 << slot) != 0) {
                     return null;
@@ -1034,40 +1032,52 @@ public final class RawRegister {
         return -1;
     }
 
-    /**
-     * Where in {@code known} (lower-case constants, indexed by {@link #byLength}) {@code s[start, end)}
-     * is, in any case, or -1.
-     */
-    private static int slot(String[] known, int[][] byLength, String s, int start, int end) {
-        int length = end - start;
-        if (length >= byLength.length) {
+    /** Lower-case names, looked up in any case among those of the same length. */
+    private static final class Names {
+        private final String[] names;
+        /** For each length, the slots of the names that have it. */
+        private final int[][] byLength;
+
+        Names(String... names) {
+            this.names = names;
+            int longest = Arrays.stream(names).mapToInt(String::length).max().orElse(0);
+            this.byLength = new int[longest + 1][];
+            for (int length = 0; length <= longest; length++) {
+                int n = length;
+                byLength[length] = IntStream.range(0, names.length).filter(i -> names[i].length() == n).toArray();
+            }
+        }
+
+        int size() {
+            return names.length;
+        }
+
+        String name(int slot) {
+            return names[slot];
+        }
+
+        int slot(String name) {
+            return slot(name, 0, name.length());
+        }
+
+        /** The slot of the name {@code s[start, end)} in any case, or -1. */
+        int slot(String s, int start, int end) {
+            int length = end - start;
+            if (length >= byLength.length) {
+                return -1;
+            }
+            for (int i : byLength[length]) {
+                String k = names[i];
+                int j = 0;
+                while (j < length && lower(s.charAt(start + j)) == k.charAt(j)) {
+                    j++;
+                }
+                if (j == length) {
+                    return i;
+                }
+            }
             return -1;
         }
-        for (int i : byLength[length]) {
-            String k = known[i];
-            int j = 0;
-            while (j < length && lower(s.charAt(start + j)) == k.charAt(j)) {
-                j++;
-            }
-            if (j == length) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** For each length, the indexes of the names in {@code known} that have it. */
-    private static int[][] byLength(String[] known) {
-        int longest = 0;
-        for (String k : known) {
-            longest = Math.max(longest, k.length());
-        }
-        int[][] index = new int[longest + 1][];
-        for (int length = 0; length <= longest; length++) {
-            int n = length;
-            index[length] = IntStream.range(0, known.length).filter(i -> known[i].length() == n).toArray();
-        }
-        return index;
     }
 
     private static char lower(char c) {
