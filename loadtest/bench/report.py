@@ -76,6 +76,10 @@ w(f"- Load: `loadtest/target/loadtest.jar` on the same machine, {machine['users'
   "UDP retransmits per RFC 3261 timers; latency is measured from each registration's scheduled start"
   + (f"; UDP from {machine['udp_sockets']} source ports (users spread over them, like phones behind as many NAT "
      "mappings; one port would look like a single SBC)" if machine.get("udp_sockets") else ""))
+if machine.get("warm_connections"):
+    w(f"- Warm-up before round 1, the same for both: every user registered once on each transport, each stream "
+      f"transport over {machine['warm_connections']} connections (the edge's JIT deoptimises its read path at each "
+      "of its first few connections; a round over the second connection measures that, not the edge in service)")
 w("- Bindings: in memory only for both (the edge with `registrar.persist-bindings=off`, Kamailio's usrloc "
   "with db_mode 0); what the edge's persistence costs is measured by `restore.sh` (\"Bindings across restarts\")")
 w("")
