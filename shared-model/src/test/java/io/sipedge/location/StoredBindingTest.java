@@ -2,6 +2,7 @@ package io.sipedge.location;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sipedge.model.Binding;
@@ -39,6 +40,33 @@ class StoredBindingTest {
             assertEquals(b.callId(), s.value().callId());
             assertEquals(b.flow(), s.value().flow());
         }
+    }
+
+    @Test
+    void everyContactReadsBackAsGiven() {
+        Flow udp = new Flow(Transport.UDP, "10.0.0.5", 5070, 0, "edge-1", true);
+        StoredBinding s = new StoredBinding(binding("c", udp, 1, null));
+        List<String> contacts = List.of("sip:alice@10.0.0.5:5070", "sip:alice@10.0.0.5:5071",
+                "<sip:k3j2h1@x9y8z7.invalid;transport=ws>", "sip:zoë@example.com", "sip:zoé@example.com",
+                "sip:zoé@example.com;x", "sip:a@b", "sip:😀@example.com", "sip:a@b");
+        long cseq = 2;
+        for (String contact : contacts) {
+            Binding b = new Binding(contact, udp, NOW.plusSeconds(60), 1f, "c", cseq++, null, 0, List.of(), null, NOW);
+            s.refresh(b);
+            assertEquals(contact, s.value().contact());
+            assertEquals(b, s.value());
+        }
+    }
+
+    @Test
+    void bindingsShareOneUserAgentText() {
+        Flow udp = new Flow(Transport.UDP, "10.0.0.5", 5070, 0, "edge-1", true);
+        StoredBinding a = new StoredBinding(binding("a", udp, 1, new String("Zoiper rv2.10.20.4")));
+        StoredBinding b = new StoredBinding(binding("b", udp, 1, new String("Zoiper rv2.10.20.4")));
+        assertSame(a.value().userAgent(), b.value().userAgent());
+        StoredBinding c = new StoredBinding(binding("c", udp, 1, "Bria 6"));
+        c.refresh(binding("c", udp, 2, new String("Zoiper rv2.10.20.4")));
+        assertSame(a.value().userAgent(), c.value().userAgent());
     }
 
     @Test
