@@ -283,6 +283,7 @@ fixed_round() {
         duration_s="$FIXED_S" succeeded="$ok" failed="$(json "d['failed']")" \
         achieved="$(json "d['achieved_rate']")" sender_lagged="$(json "str(d.get('sender_lagged', False)).lower()")" \
         p50="$(json "d['latency_ms']['registration']['p50']")" p99="$(json "d['latency_ms']['registration']['p99']")" \
+        leg1_p99="$(json "d['latency_ms']['leg1']['p99']")" leg2_p99="$(json "d['latency_ms']['leg2']['p99']")" \
         cpu_us_per_reg="$cpu_us"
       log "fixed round $round $transport $target @ $rate/s: $ok ok, $(json "d['failed']") failed, p50 $(json "d['latency_ms']['registration']['p50']") ms, p99 $(json "d['latency_ms']['registration']['p99']") ms, ${cpu_us} µs CPU/registration"
     done
