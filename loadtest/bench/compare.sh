@@ -226,7 +226,7 @@ measured() { # measured TRANSPORT: whether this run loads it (a fixed rate, or i
 # registers everyone: the JIT compiles the edge's read path while it has seen one connection only,
 # and each of the next few connections (their handshakes take Netty's shared decoder methods
 # through types the profile had not seen) deoptimises it again: JFR counted 72, 24, 14 and 8
-# deoptimisations at the first four WebSocket connections, and a round measured over the second
+# deoptimisations as the second to fifth WebSocket connections came, and a round measured over the second
 # connection had a p99 of 2.4-6 ms against 0.4-1.1 ms from the fifth on. An edge in service has seen
 # many connections; a benchmark that measures its second one measures the JIT.
 warm_stream() { # warm_stream TARGET TRANSPORT RATE SECONDS: short runs on new connections, then the covering one

@@ -154,10 +154,10 @@ if fixed and any("leg1_p99" in r for r in fixed):
     w("")
     w("Where the p99 comes from, by leg (median of the rounds' p99s, ms). Leg 1 = the first REGISTER to its 401, "
       "timed from the moment the generator's sender woke up to send it (it sends what fell due in the last 200 µs "
-      "together), so it also holds the generator's own wait for a CPU on this 2-core machine shared with the "
-      "registrar; leg 2 = from the generator reading the 401 to its reading the 200 (it answers the challenge "
-      "and sends at once, on the thread that read the 401). A registration's p99 also holds the sender's lateness (up to 200 µs by design) and the generator's work "
-      "between the legs.")
+      f"together), so it also holds the generator's own wait for a CPU on these {machine['cpus']} cores shared "
+      "with the registrar; leg 2 = from the generator reading the 401 to its reading the 200 (it answers the "
+      "challenge and sends at once, on the thread that read the 401). A registration's p99 also holds the "
+      "sender's lateness (up to 200 µs by design) and the generator's work between the legs.")
     w("")
     w("| transport | leg 1 p99 edge; Kamailio | leg 2 p99 edge; Kamailio | registration p99 edge; Kamailio |")
     w("| --- | --- | --- | --- |")
