@@ -1,0 +1,96 @@
+package io.sipedge.sip.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The UDP readers on real sockets, with a handler that echoes each datagram back on its flow (or
+ * holds the reader when told to): two readers to a socket, every answer from the listening port.
+ */
+class UdpListenerTest {
+    private static final InetAddress LO = InetAddress.getLoopbackAddress();
+
+    /** Echoes each datagram; one that says "hold" keeps its reader until {@code release} opens. */
+    private static InboundHandler echo(CountDownLatch held, CountDownLatch release) {
+        return in -> {
+            String text = new String(in.bytes(), StandardCharsets.US_ASCII);
+            if (text.equals("hold")) {
+                held.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                in.reply(in.bytes(), in.sourcePort());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return true;
+        };
+    }
+
+    private static String exchange(DatagramSocket s, int port, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.US_ASCII);
+        s.send(new DatagramPacket(b, b.length, LO, port));
+        return receive(s, port);
+    }
+
+    private static String receive(DatagramSocket s, int port) throws IOException {
+        DatagramPacket p = new DatagramPacket(new byte[512], 512);
+        s.receive(p);
+        assertEquals(port, p.getPort(), "answer's source port");
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void aReaderHeldUpMidDatagramLeavesItsSocketToItsPartner() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, echo(held, release));
+        try (DatagramSocket phone = new DatagramSocket(0, LO)) {
+            phone.setSoTimeout(3000);
+            byte[] hold = "hold".getBytes(StandardCharsets.US_ASCII);
+            phone.send(new DatagramPacket(hold, hold.length, LO, udp.port()));
+            assertTrue(held.await(3, TimeUnit.SECONDS), "a reader took the held datagram");
+            // The same phone (same source address and port, so the same socket): answered while
+            // the first reader is still held.
+            assertEquals("next", exchange(phone, udp.port(), "next"));
+            release.countDown();
+            assertEquals("hold", receive(phone, udp.port()), "the held datagram answered once released");
+        } finally {
+            release.countDown();
+            udp.shutdown();
+        }
+    }
+
+    @Test
+    void everyReaderAnswersFromTheListeningPort() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 5, echo(never, never));
+        try {
+            // 32 source ports spread over the three sockets (SO_REUSEPORT); each answer must leave
+            // from the one port the phones sent to.
+            for (int i = 0; i < 32; i++) {
+                try (DatagramSocket phone = new DatagramSocket(0, LO)) {
+                    phone.setSoTimeout(3000);
+                    assertEquals("ping-" + i, exchange(phone, udp.port(), "ping-" + i));
+                }
+            }
+        } finally {
+            udp.shutdown();
+        }
+    }
+}
