@@ -184,6 +184,7 @@ public final class Edge implements AutoCloseable {
             flowCloser = new FlowCloser(locations, transportEvents, conn.max());
             sip = Transports.start(edgeId, new Transports.Settings(cfg.sipAddress(), cfg.sipPort(), cfg.sipTlsPort(), tls,
                     cfg.maxMessageSize(), cfg.readTimeoutMs(), cfg.tlsHandshakeTimeoutMs(), cfg.sipWorkers(),
+                    cfg.udpReadersPerSocket(),
                     conn.eventLoops(), conn.max(), conn.maxPerIp(), conn.idleTimeoutMs(), conn.sendQueueBytes(), conn.writeTimeoutMs(),
                     conn.listenBacklog(), cfg.webSockets().port(), cfg.webSockets().tlsPort(),
                     cfg.webSockets().allowedOrigins(), cfg.webSockets().pingIntervalSeconds() * 1000,

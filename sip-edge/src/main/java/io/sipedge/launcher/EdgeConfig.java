@@ -42,7 +42,7 @@ public record EdgeConfig(
         int tlsReloadSeconds,
         int minExpires, int maxExpires, int defaultExpires, int maxContacts, OverflowPolicy maxContactsPolicy,
         int nonceTtl, List<DigestAlgorithm> digestAlgorithms,
-        int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads,
+        int maxMessageSize, int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int udpReadersPerSocket,
         Connections connections, int httpMaxBodySize, int httpWorkerThreads, int apiTokenTtl, int apiUserTokenTtl,
         int apiUserRefreshTtl, String apiSipProxy,
         String apiStun, String provisioningPublicUrl, String provisioningSipHost, int provisioningSipPort,
@@ -60,6 +60,11 @@ public record EdgeConfig(
             Setting.intRange("sip.tls-handshake-timeout-ms", 5000, 100, 600_000);
     /** 0 = one per CPU, at least 2 (see {@link #sipWorkers()}). */
     static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 0, 0, 256);
+    /**
+     * 2: a reader held up mid-datagram leaves its socket to the other, for a hand-off per datagram;
+     * 1: the least CPU (see UdpListener).
+     */
+    static final Setting<Integer> SIP_UDP_READERS_PER_SOCKET = Setting.intRange("sip.udp-readers-per-socket", 2, 1, 4);
     /** 0 = half the CPUs, at least 1 (see {@link Connections#eventLoops()}). */
     static final Setting<Integer> SIP_CONNECTION_THREADS = Setting.intRange("sip.connection-threads", 0, 0, 256);
     static final Setting<Integer> SIP_MAX_CONNECTIONS = Setting.intRange("sip.max-connections", 10_000, 1, 1_000_000);
@@ -359,7 +364,7 @@ public record EdgeConfig(
     static final Set<String> OTHER_VARIABLES = Set.of("SIPEDGE_CONFIG", "SIPEDGE_LOG_LEVEL");
 
     static final List<Setting<?>> SETTINGS = List.of(SIP_ADDRESS, SIP_PORT, SIP_TLS_PORT, SIP_MAX_MESSAGE_SIZE,
-            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_CONNECTION_THREADS,
+            SIP_READ_TIMEOUT, SIP_TLS_HANDSHAKE_TIMEOUT, SIP_WORKER_THREADS, SIP_UDP_READERS_PER_SOCKET, SIP_CONNECTION_THREADS,
             SIP_MAX_CONNECTIONS, SIP_MAX_CONNECTIONS_PER_IP, SIP_CONNECTION_IDLE_TIMEOUT, SIP_SEND_QUEUE_BYTES,
             SIP_WRITE_TIMEOUT, SIP_LISTEN_BACKLOG, SIP_REGISTER_FAST_PATH, SIP_WS_PORT, SIP_WSS_PORT, SIP_WS_ALLOWED_ORIGINS,
             SIP_WS_PING_INTERVAL, SIP_WS_PING_MISSES, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD, TLS_CERTIFICATE,
@@ -680,7 +685,7 @@ public record EdgeConfig(
                 get(v, TLS_RELOAD_INTERVAL), min, max, dflt,
                 get(v, MAX_CONTACTS), get(v, MAX_CONTACTS_POLICY), get(v, NONCE_TTL), get(v, DIGEST_ALGORITHMS),
                 get(v, SIP_MAX_MESSAGE_SIZE), get(v, SIP_READ_TIMEOUT), get(v, SIP_TLS_HANDSHAKE_TIMEOUT),
-                get(v, SIP_WORKER_THREADS), new Connections(get(v, SIP_MAX_CONNECTIONS),
+                get(v, SIP_WORKER_THREADS), get(v, SIP_UDP_READERS_PER_SOCKET), new Connections(get(v, SIP_MAX_CONNECTIONS),
                 get(v, SIP_MAX_CONNECTIONS_PER_IP), get(v, SIP_CONNECTION_IDLE_TIMEOUT), get(v, SIP_SEND_QUEUE_BYTES),
                 get(v, SIP_WRITE_TIMEOUT), get(v, SIP_LISTEN_BACKLOG), get(v, SIP_CONNECTION_THREADS)),
                 get(v, HTTP_MAX_BODY_SIZE),

@@ -130,6 +130,14 @@ class ConfigTest {
     }
 
     @Test
+    void udpReadersShareEachSocketInPairsUnlessSetOtherwise() {
+        assertEquals(2, EdgeConfig.defaults().udpReadersPerSocket());
+        assertEquals(1, EdgeConfig.load(null, Map.of(), List.of("sip.udp-readers-per-socket=1")).udpReadersPerSocket());
+        assertThrows(ConfigException.class,
+                () -> EdgeConfig.load(null, Map.of(), List.of("sip.udp-readers-per-socket=0")));
+    }
+
+    @Test
     void connectionEventLoopsDefaultToHalfTheCpusAndAtLeastOne() {
         int cpus = Runtime.getRuntime().availableProcessors();
         assertEquals(Math.max(1, cpus / 2), EdgeConfig.defaults().connections().eventLoops());

@@ -76,6 +76,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param readTimeoutMs         a stream message must arrive whole within this time of its first byte
      * @param tlsHandshakeTimeoutMs longest TLS handshake
      * @param workerThreads         UDP readers
+     * @param udpReadersPerSocket   UDP readers sharing each socket (the last socket may have fewer)
      * @param eventLoops            event loops serving every connection
      * @param maxConnections        connections open at once, all transports together
      * @param maxConnectionsPerIp   connections open at once from one source address
@@ -92,8 +93,8 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
      * @param wsPingMisses          unanswered PINGs in a row that close a WebSocket connection
      */
     public record Settings(String address, int port, int tlsPort, Supplier<SSLContext> tls, int maxMessageSize,
-                           int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int eventLoops,
-                           int maxConnections,
+                           int readTimeoutMs, int tlsHandshakeTimeoutMs, int workerThreads, int udpReadersPerSocket,
+                           int eventLoops, int maxConnections,
                            int maxConnectionsPerIp, int idleTimeoutMs, int sendQueueBytes, int writeTimeoutMs,
                            int listenBacklog, int wsPort, int wssPort, Set<String> wsAllowedOrigins,
                            int wsPingIntervalMs, int wsPingMisses) {
@@ -159,7 +160,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 int port = ((InetSocketAddress) tcp.localAddress()).getPort();
                 try {
                     udp = UdpListener.open(new InetSocketAddress(address, port), edge, s.maxMessageSize(),
-                            s.workerThreads(), handler);
+                            s.workerThreads(), s.udpReadersPerSocket(), handler);
                 } catch (IOException e) {
                     last = e; // that number is taken for UDP: another pair
                     tcp.close().syncUninterruptibly();

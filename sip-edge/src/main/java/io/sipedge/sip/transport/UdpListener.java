@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The UDP listening sockets and their readers: two readers to a socket. The sockets are bound to
+ * The UDP listening sockets and their readers, two to a socket by default. The sockets are bound to
  * the same address and port ({@code SO_REUSEPORT}: the kernel spreads phones over them by their
  * address and port, and keeps each phone on one). A reader receives a datagram, handles it and
  * sends the answer from its socket, so the answer leaves from the listening port and passes back
@@ -24,13 +24,14 @@ import org.slf4j.LoggerFactory;
  * <p>Two to a socket because a reader held up mid-datagram (preempted by another process, on a
  * machine whose cores are all busy) would otherwise hold up every phone the kernel put on its
  * socket: its partner takes the next datagram, as Kamailio's workers, which share one socket, cover
- * for each other. Measured here (2 cores shared with the load generator, UDP at 8 000
- * registrations/s, six alternating rounds): p99 0.59 ms with a socket per reader, 0.44 ms with two
- * readers to a socket, Kamailio 0.45 ms; the price is a hand-off per datagram (the JDK lets one
- * thread at a time wait in a socket's receive, so the reader that gets a datagram wakes its
- * partner to wait next): 33 to 40 µs CPU per registration, Kamailio 42. Four readers to a socket
- * cost more and did no better. It also gives a single source address and port (an SBC in front of
- * the edge) two readers instead of one.
+ * for each other. It also gives a single source address and port (an SBC in front of the edge) two
+ * readers instead of one. The price is a hand-off per datagram: the JDK lets one thread at a time
+ * wait in a socket's receive, so the reader that gets a datagram wakes its partner to wait next.
+ * Measured on 2 cores shared with the load generator, UDP at 8 000 registrations/s, two series of
+ * six alternating rounds (medians; one reader to a socket, two, Kamailio): p99 0.59, 0.44, 0.45 ms
+ * and 0.53, 0.44, 0.41 ms; CPU per registration 33, 40, 42 µs and 26, 36, 33 µs. One reader to a
+ * socket ({@code sip.udp-readers-per-socket=1}) spends the least CPU; four did no better on p99
+ * than two and cost more.
  *
  * <p>A datagram larger than the message size limit is dropped whole rather than parsed cut off; one
  * that breaks the handler is logged and dropped; a reader never dies of either.
@@ -57,13 +58,13 @@ final class UdpListener {
     }
 
     /**
-     * Binds a socket for every two of {@code readers} to {@code address} (port 0 allowed: the first
-     * picks, the others join it) and starts the readers, two on each socket (one on the last when
-     * {@code readers} is odd).
+     * Binds a socket for every {@code perSocket} of {@code readers} to {@code address} (port 0
+     * allowed: the first picks, the others join it) and starts the readers, {@code perSocket} on
+     * each socket (fewer on the last when {@code readers} is not a multiple).
      */
-    static UdpListener open(InetSocketAddress address, String edge, int maxMessageSize, int readers,
+    static UdpListener open(InetSocketAddress address, String edge, int maxMessageSize, int readers, int perSocket,
                             InboundHandler handler) throws IOException {
-        int sockets = (readers + 1) / 2;
+        int sockets = (readers + perSocket - 1) / perSocket;
         List<DatagramChannel> channels = new ArrayList<>(sockets);
         try {
             InetSocketAddress at = address;
@@ -85,7 +86,7 @@ final class UdpListener {
         UdpListener l = new UdpListener(channels, edge, maxMessageSize, handler);
         int port = l.port();
         for (int i = 0; i < readers; i++) {
-            DatagramChannel ch = channels.get(i / 2);
+            DatagramChannel ch = channels.get(i / perSocket);
             Thread t = new Thread(() -> l.read(ch), "sip-udp-" + port + "-" + i);
             t.setDaemon(true);
             l.readers.add(t);

@@ -1,6 +1,7 @@
 package io.sipedge.sip.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The UDP readers on real sockets, with a handler that echoes each datagram back on its flow (or
- * holds the reader when told to): two readers to a socket, every answer from the listening port.
+ * holds the reader when told to): two readers to a socket cover for each other, one does not, and
+ * every answer leaves from the listening port.
  */
 class UdpListenerTest {
     private static final InetAddress LO = InetAddress.getLoopbackAddress();
@@ -59,7 +62,7 @@ class UdpListenerTest {
     void aReaderHeldUpMidDatagramLeavesItsSocketToItsPartner() throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, echo(held, release));
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 2, echo(held, release));
         try (DatagramSocket phone = new DatagramSocket(0, LO)) {
             phone.setSoTimeout(3000);
             byte[] hold = "hold".getBytes(StandardCharsets.US_ASCII);
@@ -77,9 +80,33 @@ class UdpListenerTest {
     }
 
     @Test
+    void withOneReaderToASocketAHeldReaderHoldsUpItsSocket() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 1, echo(held, release));
+        try (DatagramSocket phone = new DatagramSocket(0, LO)) {
+            phone.setSoTimeout(500);
+            byte[] hold = "hold".getBytes(StandardCharsets.US_ASCII);
+            phone.send(new DatagramPacket(hold, hold.length, LO, udp.port()));
+            assertTrue(held.await(3, TimeUnit.SECONDS), "a reader took the held datagram");
+            byte[] next = "next".getBytes(StandardCharsets.US_ASCII);
+            phone.send(new DatagramPacket(next, next.length, LO, udp.port()));
+            assertThrows(SocketTimeoutException.class, () -> receive(phone, udp.port()),
+                    "the phone's socket has no other reader");
+            release.countDown();
+            phone.setSoTimeout(3000);
+            assertEquals("hold", receive(phone, udp.port()));
+            assertEquals("next", receive(phone, udp.port()));
+        } finally {
+            release.countDown();
+            udp.shutdown();
+        }
+    }
+
+    @Test
     void everyReaderAnswersFromTheListeningPort() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 5, echo(never, never));
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 5, 2, echo(never, never));
         try {
             // 32 source ports spread over the three sockets (SO_REUSEPORT); each answer must leave
             // from the one port the phones sent to.
