@@ -58,6 +58,13 @@ class UdpListenerTest {
         return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
     }
 
+    /** Sends "hold" from {@code phone} and waits until a reader has it. */
+    private static void holdAReader(DatagramSocket phone, UdpListener udp, CountDownLatch held) throws Exception {
+        byte[] hold = "hold".getBytes(StandardCharsets.US_ASCII);
+        phone.send(new DatagramPacket(hold, hold.length, LO, udp.port()));
+        assertTrue(held.await(3, TimeUnit.SECONDS), "a reader took the held datagram");
+    }
+
     @Test
     void aReaderHeldUpMidDatagramLeavesItsSocketToItsPartner() throws Exception {
         CountDownLatch held = new CountDownLatch(1);
@@ -65,9 +72,7 @@ class UdpListenerTest {
         UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 2, echo(held, release));
         try (DatagramSocket phone = new DatagramSocket(0, LO)) {
             phone.setSoTimeout(3000);
-            byte[] hold = "hold".getBytes(StandardCharsets.US_ASCII);
-            phone.send(new DatagramPacket(hold, hold.length, LO, udp.port()));
-            assertTrue(held.await(3, TimeUnit.SECONDS), "a reader took the held datagram");
+            holdAReader(phone, udp, held);
             // The same phone (same source address and port, so the same socket): answered while
             // the first reader is still held.
             assertEquals("next", exchange(phone, udp.port(), "next"));
@@ -86,9 +91,7 @@ class UdpListenerTest {
         UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 1, echo(held, release));
         try (DatagramSocket phone = new DatagramSocket(0, LO)) {
             phone.setSoTimeout(500);
-            byte[] hold = "hold".getBytes(StandardCharsets.US_ASCII);
-            phone.send(new DatagramPacket(hold, hold.length, LO, udp.port()));
-            assertTrue(held.await(3, TimeUnit.SECONDS), "a reader took the held datagram");
+            holdAReader(phone, udp, held);
             byte[] next = "next".getBytes(StandardCharsets.US_ASCII);
             phone.send(new DatagramPacket(next, next.length, LO, udp.port()));
             assertThrows(SocketTimeoutException.class, () -> receive(phone, udp.port()),
