@@ -4,7 +4,7 @@ import io.sipedge.model.Transport;
 
 /**
  * What the SIP transport reports for metrics: connections opened, refused and closed, WebSocket
- * handshakes refused, and the state metrics read at scrape time. Calls come from
+ * handshakes refused, UDP datagrams dropped, and the state metrics read at scrape time. Calls come from
  * the transport's threads: increment, never block.
  */
 public interface TransportEvents {
@@ -23,6 +23,10 @@ public interface TransportEvents {
 
     /** A WebSocket handshake was refused, and why; the connection is then closed. */
     default void webSocketRefused(Transport transport, WebSocketRefusal why) {
+    }
+
+    /** A UDP datagram was dropped, and why. */
+    default void datagramDropped(DatagramDrop why) {
     }
 
     /** A connection that carried bindings closed: they were removed or marked unreachable. */

@@ -22,6 +22,7 @@ import io.sipedge.model.Aor;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
 import io.sipedge.observe.ConnectionEnd;
+import io.sipedge.observe.DatagramDrop;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.GuardEvents;
 import io.sipedge.observe.KeepaliveEvents;
@@ -348,15 +349,25 @@ public final class EdgeMetrics implements AutoCloseable {
         }
     }
 
-    /** Connections opened, and refused or closed by reason: counters by transport and ordinal, filled once. */
+    /**
+     * Connections opened, and refused or closed by reason, and UDP datagrams dropped: counters picked
+     * by ordinal, filled once.
+     */
     private final class ConnectionMeters implements TransportEvents {
         private final Counter[] opened = new Counter[Transport.values().length];
         private final Counter[][] ended = new Counter[Transport.values().length][ConnectionEnd.values().length];
         private final Counter[][] refused =
                 new Counter[Transport.values().length][WebSocketRefusal.values().length];
         private final Counter[] flowsLost = new Counter[Transport.values().length];
+        private final Counter[] datagramsDropped = new Counter[DatagramDrop.values().length];
 
         ConnectionMeters() {
+            for (DatagramDrop d : DatagramDrop.values()) {
+                datagramsDropped[d.ordinal()] = Counter.builder("sip.udp.datagrams.dropped")
+                        .description("UDP datagrams dropped, received or being sent, by reason")
+                        .tag("reason", d.label())
+                        .register(registry);
+            }
             for (Transport t : Transport.values()) {
                 if (t == Transport.UDP) {
                     continue;
@@ -407,6 +418,11 @@ public final class EdgeMetrics implements AutoCloseable {
         @Override
         public void flowClosedWithBindings(Transport transport) {
             flowsLost[transport.ordinal()].increment();
+        }
+
+        @Override
+        public void datagramDropped(DatagramDrop why) {
+            datagramsDropped[why.ordinal()].increment();
         }
     }
 

@@ -12,6 +12,7 @@ import io.sipedge.model.Aor;
 import io.sipedge.model.Flow;
 import io.sipedge.model.Binding;
 import io.sipedge.model.Transport;
+import io.sipedge.observe.DatagramDrop;
 import io.sipedge.observe.EdgeEvents;
 import io.sipedge.observe.KeepaliveEvents;
 import io.sipedge.observe.KeepaliveEvents.Kind;
@@ -171,6 +172,18 @@ class EdgeMetricsTest {
         assertEquals(1, s.value("sip_bindings_removed_total", "reason", "unreachable"));
         assertEquals(1, s.value("sip_bindings_removed_total", "reason", "removed"));
         assertEquals(0, s.value("sip_bindings_removed_total", "reason", "expired"));
+    }
+
+    @Test
+    void udpDropsCountByReasonFromZero() {
+        assertEquals(0, scrape().value("sip_udp_datagrams_dropped_total", "reason", "too_large"));
+        assertEquals(0, scrape().value("sip_udp_datagrams_dropped_total", "reason", "send_buffer_full"));
+        metrics.transportEvents().datagramDropped(DatagramDrop.SEND_BUFFER_FULL);
+        metrics.transportEvents().datagramDropped(DatagramDrop.SEND_BUFFER_FULL);
+        metrics.transportEvents().datagramDropped(DatagramDrop.TOO_LARGE);
+        PrometheusText s = scrape();
+        assertEquals(2, s.value("sip_udp_datagrams_dropped_total", "reason", "send_buffer_full"));
+        assertEquals(1, s.value("sip_udp_datagrams_dropped_total", "reason", "too_large"));
     }
 
     @Test

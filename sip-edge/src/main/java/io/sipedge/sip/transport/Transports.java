@@ -160,7 +160,7 @@ public final class Transports implements TransportEvents.State, AutoCloseable {
                 int port = ((InetSocketAddress) tcp.localAddress()).getPort();
                 try {
                     udp = UdpListener.open(new InetSocketAddress(address, port), edge, s.maxMessageSize(),
-                            s.workerThreads(), s.udpReadersPerSocket(), handler);
+                            s.workerThreads(), s.udpReadersPerSocket(), handler, events);
                 } catch (IOException e) {
                     last = e; // that number is taken for UDP: another pair
                     tcp.close().syncUninterruptibly();

@@ -2,12 +2,17 @@ package io.sipedge.sip.transport;
 
 import io.sipedge.model.Flow;
 import io.sipedge.model.Transport;
+import io.sipedge.observe.DatagramDrop;
+import io.sipedge.observe.TransportEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -19,19 +24,23 @@ import org.slf4j.LoggerFactory;
  * address and port, and keeps each phone on one). A reader receives a datagram, handles it and
  * sends the answer from its socket, so the answer leaves from the listening port and passes back
  * through the phone's NAT mapping. No queue between threads, so nothing to bound but the kernel's
- * receive buffers, whose overflow the kernel counts.
+ * buffers, whose overflow the kernel counts (and a full send buffer, which metrics count).
  *
  * <p>Two to a socket because a reader held up mid-datagram (preempted by another process, on a
  * machine whose cores are all busy) would otherwise hold up every phone the kernel put on its
  * socket: its partner takes the next datagram, as Kamailio's workers, which share one socket, cover
  * for each other. It also gives a single source address and port (an SBC in front of the edge) two
- * readers instead of one. The price is a hand-off per datagram: the JDK lets one thread at a time
- * wait in a socket's receive, so the reader that gets a datagram wakes its partner to wait next.
- * Measured on 2 cores shared with the load generator, UDP at 8 000 registrations/s, two series of
- * six alternating rounds (medians; one reader to a socket, two, Kamailio): p99 0.59, 0.44, 0.45 ms
- * and 0.53, 0.44, 0.41 ms; CPU per registration 33, 40, 42 µs and 26, 36, 33 µs. One reader to a
- * socket ({@code sip.udp-readers-per-socket=1}) spends the least CPU; four did no better on p99
- * than two and cost more.
+ * readers instead of one.
+ *
+ * <p>Why each reader waits in a selector of its own on a non-blocking socket: the JDK lets one
+ * thread at a time wait in a blocking socket's receive, so with blocking sockets the reader that got
+ * a datagram had to wake its partner to wait next, and a burst's second datagram waited for that
+ * hand-off. In selectors the kernel wakes the idle readers as the datagram arrives, and the reader
+ * that does not get it goes back to wait. Measured on 2 cores shared with the load generator, UDP
+ * at 8 000 registrations/s, six alternating rounds (medians; blocking pairs, selectors, Kamailio):
+ * p99 0.50, 0.39, 0.37 ms (the REGISTER-to-401 leg 0.25, 0.16, 0.13), CPU per registration
+ * 28.6, 28.4, 29.5 µs. One reader to a socket ({@code sip.udp-readers-per-socket=1}) is for an
+ * operator who prefers no reader ever woken for nothing.
  *
  * <p>A datagram larger than the message size limit is dropped whole rather than parsed cut off; one
  * that breaks the handler is logged and dropped; a reader never dies of either.
@@ -48,13 +57,17 @@ final class UdpListener {
     private final String edge;
     private final int maxMessageSize;
     private final InboundHandler handler;
+    private final TransportEvents events;
     private final List<Thread> readers = new ArrayList<>();
+    private final List<Selector> selectors = new ArrayList<>();
 
-    private UdpListener(List<DatagramChannel> channels, String edge, int maxMessageSize, InboundHandler handler) {
+    private UdpListener(List<DatagramChannel> channels, String edge, int maxMessageSize, InboundHandler handler,
+                        TransportEvents events) {
         this.channels = channels;
         this.edge = edge;
         this.maxMessageSize = maxMessageSize;
         this.handler = handler;
+        this.events = events;
     }
 
     /**
@@ -63,7 +76,7 @@ final class UdpListener {
      * each socket (fewer on the last when {@code readers} is not a multiple).
      */
     static UdpListener open(InetSocketAddress address, String edge, int maxMessageSize, int readers, int perSocket,
-                            InboundHandler handler) throws IOException {
+                            InboundHandler handler, TransportEvents events) throws IOException {
         int sockets = (readers + perSocket - 1) / perSocket;
         List<DatagramChannel> channels = new ArrayList<>(sockets);
         try {
@@ -75,6 +88,7 @@ final class UdpListener {
                 ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
                 ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
                 ch.bind(at);
+                ch.configureBlocking(false);
                 at = (InetSocketAddress) ch.getLocalAddress();
             }
         } catch (IOException | RuntimeException e) {
@@ -83,11 +97,22 @@ final class UdpListener {
             }
             throw e;
         }
-        UdpListener l = new UdpListener(channels, edge, maxMessageSize, handler);
+        UdpListener l = new UdpListener(channels, edge, maxMessageSize, handler, events);
+        try {
+            for (int i = 0; i < readers; i++) {
+                Selector selector = Selector.open();
+                l.selectors.add(selector);
+                channels.get(i / perSocket).register(selector, SelectionKey.OP_READ);
+            }
+        } catch (IOException | RuntimeException e) {
+            l.shutdown();
+            throw e;
+        }
         int port = l.port();
         for (int i = 0; i < readers; i++) {
             DatagramChannel ch = channels.get(i / perSocket);
-            Thread t = new Thread(() -> l.read(ch), "sip-udp-" + port + "-" + i);
+            Selector selector = l.selectors.get(i);
+            Thread t = new Thread(() -> l.read(ch, selector), "sip-udp-" + port + "-" + i);
             t.setDaemon(true);
             l.readers.add(t);
             t.start();
@@ -103,16 +128,23 @@ final class UdpListener {
         }
     }
 
-    private void read(DatagramChannel channel) {
+    private void read(DatagramChannel channel, Selector selector) {
         // One byte more than the limit: a datagram that fills it is over the limit (the kernel cuts
         // longer ones to the buffer silently, so the buffer, not the length, tells).
         ByteBuffer buf = ByteBuffer.allocateDirect(maxMessageSize + 1); // direct: the JDK copies into a heap one
-        Reply reply = new Reply(channel);
+        Reply reply = new Reply(channel, events);
         while (channel.isOpen()) {
             try {
                 buf.clear();
                 InetSocketAddress from = (InetSocketAddress) channel.receive(buf);
+                if (from == null) {
+                    // None queued (or another reader took it): wait for the next, then try again.
+                    selector.select();
+                    selector.selectedKeys().clear();
+                    continue;
+                }
                 if (buf.position() > maxMessageSize) {
+                    events.datagramDropped(DatagramDrop.TOO_LARGE);
                     continue;
                 }
                 byte[] bytes = new byte[buf.position()];
@@ -120,7 +152,7 @@ final class UdpListener {
                 buf.get(bytes);
                 Flow flow = new Flow(Transport.UDP, from.getAddress().getHostAddress(), from.getPort(), 0, edge, true);
                 handler.handle(new Inbound(bytes, flow, from, reply));
-            } catch (ClosedChannelException e) {
+            } catch (ClosedChannelException | ClosedSelectorException e) {
                 return;
             } catch (IOException e) {
                 log.warn("UDP receive on port {} failed: {}", port(), e.toString());
@@ -135,14 +167,25 @@ final class UdpListener {
      * phone's NAT mapping lets it in).
      */
     void send(byte[] bytes, InetSocketAddress to) throws IOException {
-        channels.get(0).send(ByteBuffer.wrap(bytes), to);
+        send(channels.get(0), bytes, to, events);
+    }
+
+    /**
+     * Sends without waiting: a socket whose send buffer is full drops the datagram (counted), as the
+     * network would drop it, and the phone retransmits; a reader never waits on a socket's room.
+     */
+    private static void send(DatagramChannel channel, byte[] bytes, InetSocketAddress to, TransportEvents events)
+            throws IOException {
+        if (channel.send(ByteBuffer.wrap(bytes), to) == 0) {
+            events.datagramDropped(DatagramDrop.SEND_BUFFER_FULL);
+        }
     }
 
     /** The answer to a datagram leaves from the socket that received it. */
-    private record Reply(DatagramChannel channel) implements Link {
+    private record Reply(DatagramChannel channel, TransportEvents events) implements Link {
         @Override
         public void send(byte[] bytes, InetSocketAddress to) throws IOException {
-            channel.send(ByteBuffer.wrap(bytes), to);
+            UdpListener.send(channel, bytes, to, events);
         }
 
         @Override
@@ -151,7 +194,11 @@ final class UdpListener {
         }
     }
 
-    /** Closes the sockets and waits for the readers to end. */
+    /**
+     * Closes the sockets and waits for the readers to end. A closed channel does not wake a selector
+     * waiting on it, so each reader's selector is woken; its socket is released once every selector
+     * it was registered with is closed.
+     */
     void shutdown() {
         for (DatagramChannel ch : channels) {
             try {
@@ -160,12 +207,22 @@ final class UdpListener {
                 log.debug("closing UDP: {}", e.toString());
             }
         }
+        for (Selector s : selectors) {
+            s.wakeup();
+        }
         for (Thread t : readers) {
             try {
                 t.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
+            }
+        }
+        for (Selector s : selectors) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                log.debug("closing a UDP selector: {}", e.toString());
             }
         }
     }

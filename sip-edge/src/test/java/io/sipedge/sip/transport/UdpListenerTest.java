@@ -1,9 +1,12 @@
 package io.sipedge.sip.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sipedge.observe.DatagramDrop;
+import io.sipedge.observe.TransportEvents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
@@ -12,14 +15,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * The UDP readers on real sockets, with a handler that echoes each datagram back on its flow (or
- * holds the reader when told to): two readers to a socket cover for each other, one does not, and
- * every answer leaves from the listening port.
+ * holds the reader when told to): two readers to a socket cover for each other, one does not, every
+ * answer leaves from the listening port, a datagram over the limit is dropped and counted, and
+ * shutdown lets the port go.
  */
 class UdpListenerTest {
     private static final InetAddress LO = InetAddress.getLoopbackAddress();
@@ -69,7 +75,8 @@ class UdpListenerTest {
     void aReaderHeldUpMidDatagramLeavesItsSocketToItsPartner() throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 2, echo(held, release));
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 2, echo(held, release),
+                TransportEvents.NONE);
         try (DatagramSocket phone = new DatagramSocket(0, LO)) {
             phone.setSoTimeout(3000);
             holdAReader(phone, udp, held);
@@ -88,7 +95,8 @@ class UdpListenerTest {
     void withOneReaderToASocketAHeldReaderHoldsUpItsSocket() throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 1, echo(held, release));
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 1, echo(held, release),
+                TransportEvents.NONE);
         try (DatagramSocket phone = new DatagramSocket(0, LO)) {
             phone.setSoTimeout(500);
             holdAReader(phone, udp, held);
@@ -109,7 +117,8 @@ class UdpListenerTest {
     @Test
     void everyReaderAnswersFromTheListeningPort() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 5, 2, echo(never, never));
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 5, 2, echo(never, never),
+                TransportEvents.NONE);
         try {
             // 32 source ports spread over the three sockets (SO_REUSEPORT); each answer must leave
             // from the one port the phones sent to.
@@ -122,5 +131,63 @@ class UdpListenerTest {
         } finally {
             udp.shutdown();
         }
+    }
+
+    @Test
+    void aDatagramOverTheLimitIsDroppedAndCounted() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        List<DatagramDrop> drops = new CopyOnWriteArrayList<>();
+        TransportEvents events = new TransportEvents() {
+            @Override
+            public void datagramDropped(DatagramDrop why) {
+                drops.add(why);
+            }
+        };
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 64, 2, 2, echo(never, never), events);
+        try (DatagramSocket phone = new DatagramSocket(0, LO)) {
+            phone.setSoTimeout(500);
+            byte[] big = "x".repeat(65).getBytes(StandardCharsets.US_ASCII);
+            phone.send(new DatagramPacket(big, big.length, LO, udp.port()));
+            assertThrows(SocketTimeoutException.class, () -> receive(phone, udp.port()), "65 bytes over a 64 limit");
+            phone.setSoTimeout(3000);
+            assertEquals("x".repeat(64), exchange(phone, udp.port(), "x".repeat(64)), "64 bytes are within it");
+            assertEquals(List.of(DatagramDrop.TOO_LARGE), drops);
+        } finally {
+            udp.shutdown();
+        }
+    }
+
+    @Test
+    void shutdownEndsTheReadersAndReleasesThePort() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 4, 2, echo(never, never),
+                TransportEvents.NONE);
+        int port = udp.port();
+        udp.shutdown();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            assertFalse(t.getName().startsWith("sip-udp-" + port + "-") && t.isAlive(), t.getName() + " still runs");
+        }
+        // Without SO_REUSEPORT the port binds only if none of the listener's sockets is left.
+        try (DatagramSocket again = new DatagramSocket(new InetSocketAddress(LO, port))) {
+            assertEquals(port, again.getLocalPort());
+        }
+    }
+
+    @Test
+    void shutdownClosesEveryReadersSelector() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        int before = openFileDescriptors();
+        for (int i = 0; i < 20; i++) {
+            UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 2, echo(never, never),
+                    TransportEvents.NONE).shutdown();
+        }
+        // A selector left open keeps its epoll descriptor and its wake-up pipe: 20 listeners of two
+        // readers would leave 80 or more. Allow for other threads of the test JVM.
+        int grown = openFileDescriptors() - before;
+        assertTrue(grown < 20, grown + " descriptors more after 20 listeners came and went");
+    }
+
+    private static int openFileDescriptors() {
+        return new java.io.File("/proc/self/fd").list().length;
     }
 }
