@@ -61,8 +61,8 @@ public record EdgeConfig(
     /** 0 = one per CPU, at least 2 (see {@link #sipWorkers()}). */
     static final Setting<Integer> SIP_WORKER_THREADS = Setting.intRange("sip.worker-threads", 0, 0, 256);
     /**
-     * 2: a reader held up mid-datagram leaves its socket to the other, for a hand-off per datagram;
-     * 1: the least CPU (see UdpListener).
+     * 2: a reader held up mid-datagram leaves its socket to the other, and both wake for a datagram
+     * when idle; 1: no reader woken for nothing (see UdpListener).
      */
     static final Setting<Integer> SIP_UDP_READERS_PER_SOCKET = Setting.intRange("sip.udp-readers-per-socket", 2, 1, 4);
     /** 0 = half the CPUs, at least 1 (see {@link Connections#eventLoops()}). */
