@@ -51,6 +51,14 @@ class UdpListenerTest {
         };
     }
 
+    /** A listener on a port of its own whose readers echo and are never held. */
+    private static UdpListener echoing(int maxMessageSize, int readers, int perSocket, TransportEvents events)
+            throws IOException {
+        CountDownLatch never = new CountDownLatch(1);
+        return UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", maxMessageSize, readers, perSocket,
+                echo(never, never), events);
+    }
+
     private static String exchange(DatagramSocket s, int port, String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.US_ASCII);
         s.send(new DatagramPacket(b, b.length, LO, port));
@@ -116,9 +124,7 @@ class UdpListenerTest {
 
     @Test
     void everyReaderAnswersFromTheListeningPort() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 5, 2, echo(never, never),
-                TransportEvents.NONE);
+        UdpListener udp = echoing(1024, 5, 2, TransportEvents.NONE);
         try {
             // 32 source ports spread over the three sockets (SO_REUSEPORT); each answer must leave
             // from the one port the phones sent to.
@@ -135,7 +141,6 @@ class UdpListenerTest {
 
     @Test
     void aDatagramOverTheLimitIsDroppedAndCounted() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
         List<DatagramDrop> drops = new CopyOnWriteArrayList<>();
         TransportEvents events = new TransportEvents() {
             @Override
@@ -143,7 +148,7 @@ class UdpListenerTest {
                 drops.add(why);
             }
         };
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 64, 2, 2, echo(never, never), events);
+        UdpListener udp = echoing(64, 2, 2, events);
         try (DatagramSocket phone = new DatagramSocket(0, LO)) {
             phone.setSoTimeout(500);
             byte[] big = "x".repeat(65).getBytes(StandardCharsets.US_ASCII);
@@ -159,9 +164,7 @@ class UdpListenerTest {
 
     @Test
     void shutdownEndsTheReadersAndReleasesThePort() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
-        UdpListener udp = UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 4, 2, echo(never, never),
-                TransportEvents.NONE);
+        UdpListener udp = echoing(1024, 4, 2, TransportEvents.NONE);
         int port = udp.port();
         udp.shutdown();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -175,11 +178,9 @@ class UdpListenerTest {
 
     @Test
     void shutdownClosesEveryReadersSelector() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
         int before = openFileDescriptors();
         for (int i = 0; i < 20; i++) {
-            UdpListener.open(new InetSocketAddress(LO, 0), "edge-1", 1024, 2, 2, echo(never, never),
-                    TransportEvents.NONE).shutdown();
+            echoing(1024, 2, 2, TransportEvents.NONE).shutdown();
         }
         // A selector left open keeps its epoll descriptor and its wake-up pipe: 20 listeners of two
         // readers would leave 80 or more. Allow for other threads of the test JVM.
