@@ -4,8 +4,8 @@ import io.sipedge.model.Transport;
 
 /**
  * What the SIP transport reports for metrics: connections opened, refused and closed, WebSocket
- * handshakes refused, UDP datagrams dropped, and the state metrics read at scrape time. Calls come from
- * the transport's threads: increment, never block.
+ * handshakes refused, UDP datagrams dropped, and the state metrics read at scrape time. Calls come
+ * from the transport's threads: increment, never block.
  */
 public interface TransportEvents {
 
