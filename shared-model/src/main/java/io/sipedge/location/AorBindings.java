@@ -19,6 +19,14 @@ import java.util.function.Predicate;
  * <p>The set of bindings is fixed per instance; a request that adds or removes one yields a new
  * instance, while a refresh writes into the {@link StoredBinding} in place and keeps this one, so a
  * re-registration stores no new object (see {@link StoredBinding} for why).
+ *
+ * <p>A binding that goes with its flow (a WebSocket, an RFC 5626 connection) leaves its object in
+ * the set, vacant, until the time the binding would have expired: the phone that reconnects (a
+ * browser reloaded, a network change) registers again at once on a new flow, as a new binding, and
+ * the AOR's next new binding takes the vacant object and writes into it in place. Without this,
+ * every reconnect created a binding of 8 objects and an AOR's new set, which the next young
+ * collections copied twice: a reconnecting population's young pauses and p99 (see
+ * {@code docs/decisions/transport.md}). No reader sees a vacant binding.
  */
 final class AorBindings {
     static final AorBindings EMPTY = new AorBindings(List.of());
@@ -52,6 +60,16 @@ final class AorBindings {
         return bindings.isEmpty();
     }
 
+    /** True when a binding is held, not only vacant objects; for the writer, inside the atomic section. */
+    boolean holdsBinding() {
+        for (StoredBinding s : bindings) {
+            if (!s.vacant()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     boolean hasExpiredAt(Instant now) {
         if (now.getEpochSecond() < firstExpirySecond) {
             return false;
@@ -67,17 +85,13 @@ final class AorBindings {
     List<Binding> live(Instant now) {
         List<Binding> out = new ArrayList<>(bindings.size());
         for (StoredBinding s : bindings) {
-            Binding b = s.value();
-            if (!b.expiredAt(now)) {
+            Binding b = s.valueIfOccupied();
+            if (b != null && !b.expiredAt(now)) {
                 out.add(b);
             }
         }
         out.sort(ORDER);
         return out;
-    }
-
-    int size() {
-        return bindings.size();
     }
 
     /** A change to deliver to listeners once the atomic section is over. */
@@ -93,7 +107,9 @@ final class AorBindings {
         List<StoredBinding> keep = new ArrayList<>(bindings.size());
         for (StoredBinding s : bindings) {
             if (s.expiredAt(now)) {
-                events.add(new Event(s.value(), null, Removal.EXPIRED));
+                if (!s.vacant()) {
+                    events.add(new Event(s.value(), null, Removal.EXPIRED));
+                }
             } else {
                 keep.add(s);
             }
@@ -106,6 +122,10 @@ final class AorBindings {
         List<Event> events = new ArrayList<>(1);
         List<StoredBinding> keep = new ArrayList<>(bindings.size());
         for (StoredBinding s : bindings) {
+            if (s.vacant()) {
+                keep.add(s);
+                continue;
+            }
             Binding b = s.value();
             if (which.test(b)) {
                 events.add(new Event(b, null, why));
@@ -122,7 +142,9 @@ final class AorBindings {
     Step removeAll() {
         List<Event> events = new ArrayList<>();
         for (StoredBinding s : bindings) {
-            events.add(new Event(s.value(), null, Removal.REMOVED));
+            if (!s.vacant()) {
+                events.add(new Event(s.value(), null, Removal.REMOVED));
+            }
         }
         return new Step(null, new RegistrationResult(Outcome.OK, List.of()), events);
     }
@@ -136,7 +158,9 @@ final class AorBindings {
         List<StoredBinding> next = new ArrayList<>(bindings);
         List<Binding> present = new ArrayList<>(bindings.size() + restored.size());
         for (StoredBinding s : bindings) {
-            present.add(s.value());
+            if (!s.vacant()) {
+                present.add(s.value());
+            }
         }
         for (Binding b : restored) {
             if (present.stream().noneMatch(p -> sameBinding(p, b))) {
@@ -153,36 +177,28 @@ final class AorBindings {
 
     /**
      * Connection number {@code connection} has closed: the bindings that only it reached go with it
-     * (RFC 5626 §5.2 registrations and WebSocket clients, {@link Binding#diesWithFlow()}), the
-     * others stay, marked unreachable,
-     * until they expire or a REGISTER on a new flow replaces them. {@code next} is null when nothing
-     * here was on that connection.
+     * (RFC 5626 §5.2 registrations and WebSocket clients, {@link Binding#diesWithFlow()}), their
+     * objects left vacant (see the class comment); the others stay, marked unreachable, until they
+     * expire or a REGISTER on a new flow replaces them. Everything is written in place: {@code next}
+     * is always this.
      */
     Step closeFlow(long connection) {
         List<Event> events = new ArrayList<>();
-        List<StoredBinding> keep = new ArrayList<>(bindings.size());
         for (StoredBinding s : bindings) {
-            if (!s.onConnection(connection)) {
-                keep.add(s);
+            if (s.vacant() || !s.onConnection(connection)) {
                 continue;
             }
             Binding b = s.value();
             if (b.diesWithFlow()) {
+                s.vacate();
                 events.add(new Event(b, null, Removal.FLOW_CLOSED));
             } else if (b.flow().open()) {
                 Binding marked = b.withFlow(b.flow().closed());
                 s.refresh(marked);
                 events.add(new Event(b, marked, null));
-                keep.add(s);
-            } else {
-                keep.add(s);
             }
         }
-        if (events.isEmpty()) {
-            return new Step(this, null, events);
-        }
-        return new Step(keep.isEmpty() ? null : keep.size() == bindings.size() ? this : new AorBindings(keep), null,
-                events);
+        return new Step(this, null, events);
     }
 
     /**
@@ -205,6 +221,9 @@ final class AorBindings {
         List<Event> events = new ArrayList<>();
         List<Slot> work = new ArrayList<>(bindings.size() + changes.updates().size());
         for (StoredBinding s : bindings) {
+            if (s.vacant()) {
+                continue; // commit may give it to a new binding
+            }
             Binding b = s.value();
             if (b.expiredAt(now)) {
                 events.add(new Event(b, null, Removal.EXPIRED));
@@ -270,21 +289,40 @@ final class AorBindings {
     }
 
     /**
-     * Writes the request's outcome: refreshes in place, and a new instance only when the set of
-     * bindings changed (one added, removed, evicted or expired).
+     * Writes the request's outcome: refreshes in place, a new binding into a vacant object when
+     * there is one, and a new instance only when the set of objects changed (a binding added with
+     * no vacant object to take, or one removed, evicted or expired; the new set leaves the vacant
+     * objects nobody took behind).
      */
     private AorBindings commit(List<Slot> work) {
         if (work.isEmpty()) {
             return null;
         }
-        boolean sameSet = work.size() == bindings.size();
+        int held = 0;
+        for (StoredBinding s : bindings) {
+            if (!s.vacant()) {
+                held++;
+            }
+        }
+        int vacantFrom = 0;
+        int kept = 0;
+        boolean added = false;
         boolean refreshed = false;
         List<StoredBinding> next = new ArrayList<>(work.size());
         for (Slot s : work) {
             if (s.stored == null) {
-                sameSet = false;
-                next.add(new StoredBinding(s.value));
+                vacantFrom = nextVacant(vacantFrom);
+                if (vacantFrom < bindings.size()) {
+                    StoredBinding taken = bindings.get(vacantFrom++);
+                    taken.occupy(s.value);
+                    refreshed = true;
+                    next.add(taken);
+                } else {
+                    added = true;
+                    next.add(new StoredBinding(s.value));
+                }
             } else {
+                kept++;
                 if (s.touched) {
                     s.stored.refresh(s.value);
                     refreshed = true;
@@ -292,7 +330,7 @@ final class AorBindings {
                 next.add(s.stored);
             }
         }
-        if (!sameSet) {
+        if (added || kept < held) {
             return new AorBindings(next);
         }
         if (refreshed) {
@@ -302,6 +340,15 @@ final class AorBindings {
             }
         }
         return this;
+    }
+
+    /** The index of the first vacant object at or after {@code from}; the size when none is. */
+    private int nextVacant(int from) {
+        int i = from;
+        while (i < bindings.size() && !bindings.get(i).vacant()) {
+            i++;
+        }
+        return i;
     }
 
     private static List<Binding> values(List<Slot> slots) {

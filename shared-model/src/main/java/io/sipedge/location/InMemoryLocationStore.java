@@ -28,6 +28,8 @@ public final class InMemoryLocationStore implements LocationStore {
     private final ConcurrentHashMap<Aor, Entry> aors = new ConcurrentHashMap<>();
     private final List<BindingListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger bindingCount = new AtomicInteger();
+    /** AORs holding a binding: the map also keeps AORs whose objects wait vacant (see {@link AorBindings}). */
+    private final AtomicInteger aorCount = new AtomicInteger();
     /**
      * The AORs registered over each connection, so a closing connection finds its bindings without a
      * scan. An AOR that moved to another connection stays listed until this one closes (its close
@@ -80,8 +82,12 @@ public final class InMemoryLocationStore implements LocationStore {
                 if (e.gone) {
                     continue;
                 }
+                boolean held = e.bindings.holdsBinding();
                 Step s = change.apply(e.bindings);
                 AorBindings next = s.next();
+                if (held != (next != null && next.holdsBinding())) {
+                    aorCount.addAndGet(held ? -1 : 1);
+                }
                 if (next == null) {
                     e.gone = true;
                     aors.remove(aor, e);
@@ -246,7 +252,7 @@ public final class InMemoryLocationStore implements LocationStore {
 
     @Override
     public int aorCount() {
-        return aors.size();
+        return aorCount.get();
     }
 
     @Override

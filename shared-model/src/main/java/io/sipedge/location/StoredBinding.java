@@ -31,7 +31,8 @@ import java.util.Objects;
  * (or a browser on a new WebSocket), so it is kept to few objects: the contact is held as its bytes
  * (no String around them), and the User-Agent text is shared between bindings (phones of one model
  * send the same), through a small table of recent values. A new WebSocket binding was 11 objects
- * and 451 bytes, the store's entry included; it is 8 and 363.
+ * and 451 bytes, the store's entry included; it is 8 and 363, and none when the AOR holds a vacant
+ * object, left by a binding that went with its flow (see {@link AorBindings}).
  *
  * <p>Writers run inside the store's per-AOR atomic section, so they never race each other. Readers
  * outside it (lookup, snapshot, the reaper's check) take this object's monitor, as {@link #refresh}
@@ -65,6 +66,11 @@ final class StoredBinding {
     private String userAgent;
     private long registeredSecond;
     private int registeredNano;
+    /**
+     * The binding went with its flow and this object waits, until the binding's expiry, for the
+     * AOR's next new binding (see {@link AorBindings#closeFlow}); no reader sees its values.
+     */
+    private boolean vacant;
 
     StoredBinding(Binding b) {
         contact = b.contact().getBytes(StandardCharsets.UTF_8);
@@ -163,6 +169,27 @@ final class StoredBinding {
             }
         }
         return true;
+    }
+
+    /** Holds no binding until {@link #occupy}; for the writer, inside the AOR's atomic section. */
+    synchronized void vacate() {
+        vacant = true;
+    }
+
+    /** Holds {@code b}, written in place as a refresh is. */
+    synchronized void occupy(Binding b) {
+        refresh(b);
+        vacant = false;
+    }
+
+    /** For the writer, inside the AOR's atomic section (where {@link #vacate} and {@link #occupy} run). */
+    boolean vacant() {
+        return vacant;
+    }
+
+    /** The binding as it stands, or null when vacant: for readers outside the atomic section. */
+    synchronized Binding valueIfOccupied() {
+        return vacant ? null : value();
     }
 
     /** The binding as it stands, as a value the caller may keep. */

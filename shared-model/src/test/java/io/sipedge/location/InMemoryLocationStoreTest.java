@@ -85,6 +85,41 @@ class InMemoryLocationStoreTest {
         assertEquals(0, store.closeFlow(7), "a connection closes once");
     }
 
+    /** Its object waits vacant in the store (see AorBindings); nothing outside may tell. */
+    @Test
+    void aBrowserThatReconnectsIsCountedListedAndReapedAsANewBinding() {
+        Instant now = clock.instant();
+        Flow first = new Flow(Transport.WS, "192.0.2.9", 50_001, 7, "edge-1", true);
+        store.apply(ALICE, register(new Binding("sip:a1@x.invalid;transport=ws", first, now.plusSeconds(600), 1f,
+                "ws-1", 1, null, 0, List.of(), "JsSIP 3.10", now)), now);
+        assertEquals(1, store.closeFlow(7));
+        assertCounts(0, 0);
+        assertTrue(store.lookup(ALICE, now).isEmpty());
+        List<Aor> visited = new ArrayList<>();
+        store.forEach(now, (aor, bs) -> visited.add(aor));
+        assertEquals(List.of(), visited);
+        assertTrue(store.removeAll(ALICE, now).isEmpty());
+
+        store.apply(ALICE, register(new Binding("sip:a1@x.invalid;transport=ws", first, now.plusSeconds(600), 1f,
+                "ws-1", 1, null, 0, List.of(), "JsSIP 3.10", now)), now);
+        store.closeFlow(7);
+        Flow second = new Flow(Transport.WS, "192.0.2.9", 50_002, 8, "edge-1", true);
+        Binding again = new Binding("sip:a2@y.invalid;transport=ws", second, now.plusSeconds(600), 1f, "ws-2", 1,
+                null, 0, List.of(), "JsSIP 3.10", now);
+        events.clear();
+        store.apply(ALICE, register(again), now);
+        assertEquals(List.of("added alice sip:a2@y.invalid;transport=ws"), events);
+        assertCounts(1, 1);
+        assertEquals(List.of(again), store.lookup(ALICE, now));
+        assertEquals(0, store.closeFlow(7), "the old connection's binding is not closed again");
+        assertEquals(1, store.closeFlow(8));
+        assertCounts(0, 0);
+        events.clear();
+        assertEquals(0, store.reapExpired(now.plusSeconds(600)), "a vacant object goes without an event");
+        assertTrue(events.isEmpty(), events.toString());
+        assertCounts(0, 0);
+    }
+
     @Test
     void aBindingThatMovedToANewConnectionSurvivesTheOldOnesClose() {
         Instant now = clock.instant();

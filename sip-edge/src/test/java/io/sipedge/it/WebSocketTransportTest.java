@@ -83,7 +83,7 @@ class WebSocketTransportTest {
                 EdgeUnderTest.BOTH_DIGESTS);
         originEdge = origins.get(30, TimeUnit.SECONDS);
         pingEdge = pings.get(30, TimeUnit.SECONDS);
-        for (String u : List.of("alice", "bob", "carol", "dave", "erin", "probe")) {
+        for (String u : List.of("alice", "bob", "carol", "dave", "erin", "frank", "probe")) {
             edge.user(D, u, password(u));
         }
         originEdge.user(D, "probe", password("probe"));
@@ -326,6 +326,29 @@ class WebSocketTransportTest {
         }
         eventually("the outbound binding outlived its WebSocket", () -> bindings(edge, "dave").isEmpty());
         flowsClosed.risesBy(before, 1);
+    }
+
+    /** The first binding's object waits vacant for the next (AorBindings); the phone must not tell. */
+    @Test
+    void aBrowserThatReconnectsIsRegisteredOnItsNewConnectionOnly() throws Exception {
+        int port = edge.transports().wsPort();
+        try (WebSocketTestClient ws = WebSocketTestClient.open(port, false)) {
+            registerWithDigest(ws, "WS", "frank", contact("WS"));
+        }
+        eventually("the binding outlived its WebSocket", () -> bindings(edge, "frank").isEmpty());
+
+        String reloaded = "<sip:y@def.invalid;transport=ws>";
+        try (WebSocketTestClient ws = WebSocketTestClient.open(port, false)) {
+            Registered r = registerWithDigest(ws, "WS", "frank", reloaded);
+            List<String> contacts = r.ok().all("Contact");
+            assertEquals(1, contacts.size(), "the closed connection's contact is gone: " + r.ok().raw());
+            assertTrue(contacts.get(0).startsWith(reloaded), contacts.get(0));
+            List<Binding> b = bindings(edge, "frank");
+            assertEquals(1, b.size(), b.toString());
+            assertEquals(ws.localPort(), b.get(0).sourcePort(), "the new connection's flow");
+            assertTrue(b.get(0).flow().open(), b.get(0).toString());
+        }
+        eventually("the second binding outlived its WebSocket", () -> bindings(edge, "frank").isEmpty());
     }
 
     @Test
