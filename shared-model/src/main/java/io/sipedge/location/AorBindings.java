@@ -23,7 +23,8 @@ import java.util.function.Predicate;
  * <p>A binding that goes with its flow (a WebSocket, an RFC 5626 connection) leaves its object in
  * the set, vacant, until the time the binding would have expired: the phone that reconnects (a
  * browser reloaded, a network change) registers again at once on a new flow, as a new binding, and
- * the AOR's next new binding takes the vacant object and writes into it in place. Without this,
+ * the AOR's next new binding over that transport takes the vacant object and writes into it in
+ * place. Without this,
  * every reconnect created a binding of 8 objects and an AOR's new set, which the next young
  * collections copied twice: a reconnecting population's young pauses and p99 (see
  * {@code docs/decisions/transport.md}). No reader sees a vacant binding.
@@ -291,8 +292,9 @@ final class AorBindings {
     /**
      * Writes the request's outcome: refreshes in place, a new binding into a vacant object when
      * there is one, and a new instance only when the set of objects changed (a binding added with
-     * no vacant object to take, or one removed, evicted or expired; the new set leaves the vacant
-     * objects nobody took behind).
+     * no vacant object to take, or one removed, evicted or expired; the vacant objects nobody
+     * took go into the new set: a phone's binding over another transport must not drop the object
+     * kept for its browser).
      */
     private AorBindings commit(List<Slot> work) {
         if (work.isEmpty()) {
@@ -304,16 +306,14 @@ final class AorBindings {
                 held++;
             }
         }
-        int vacantFrom = 0;
         int kept = 0;
         boolean added = false;
         boolean refreshed = false;
         List<StoredBinding> next = new ArrayList<>(work.size());
         for (Slot s : work) {
             if (s.stored == null) {
-                vacantFrom = nextVacant(vacantFrom);
-                if (vacantFrom < bindings.size()) {
-                    StoredBinding taken = bindings.get(vacantFrom++);
+                StoredBinding taken = vacantFor(s.value);
+                if (taken != null) {
                     taken.occupy(s.value);
                     refreshed = true;
                     next.add(taken);
@@ -331,6 +331,11 @@ final class AorBindings {
             }
         }
         if (added || kept < held) {
+            for (StoredBinding s : bindings) {
+                if (s.vacant()) {
+                    next.add(s);
+                }
+            }
             return new AorBindings(next);
         }
         if (refreshed) {
@@ -342,13 +347,24 @@ final class AorBindings {
         return this;
     }
 
-    /** The index of the first vacant object at or after {@code from}; the size when none is. */
-    private int nextVacant(int from) {
-        int i = from;
-        while (i < bindings.size() && !bindings.get(i).vacant()) {
-            i++;
+    /**
+     * The vacant object for new binding {@code b}: one left by a binding of the same transport,
+     * since the phone that lost its flow comes back over the one it left on; among those, the one
+     * with {@code b}'s contact (nothing to write), else the first. Null when there is none.
+     */
+    StoredBinding vacantFor(Binding b) {
+        StoredBinding first = null;
+        for (StoredBinding s : bindings) {
+            if (s.vacant() && s.transport() == b.flow().transport()) {
+                if (s.hasContact(b.contact())) {
+                    return s;
+                }
+                if (first == null) {
+                    first = s;
+                }
+            }
         }
-        return i;
+        return first;
     }
 
     private static List<Binding> values(List<Slot> slots) {

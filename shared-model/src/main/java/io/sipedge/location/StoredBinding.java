@@ -187,6 +187,16 @@ final class StoredBinding {
         return vacant;
     }
 
+    /** For the writer, inside the AOR's atomic section. */
+    Transport transport() {
+        return transport;
+    }
+
+    /** True when the contact is {@code contact}; for the writer, inside the AOR's atomic section. */
+    boolean hasContact(String contact) {
+        return sameText(contact, this.contact);
+    }
+
     /** The binding as it stands, or null when vacant: for readers outside the atomic section. */
     synchronized Binding valueIfOccupied() {
         return vacant ? null : value();

@@ -92,6 +92,36 @@ class AorBindingsTest {
     }
 
     @Test
+    void onlyANewBindingOverTheSameTransportTakesAVacantObject() {
+        AorBindings set = registered(ws("sip:a@x.invalid;transport=ws", 7, "c1"));
+        set.closeFlow(7);
+
+        Step overUdp = set.apply(register(udp("sip:a@192.0.2.1")), NOW);
+        assertNotSame(set, overUdp.next(), "a UDP phone does not take the WebSocket's object");
+        assertEquals(List.of("sip:a@192.0.2.1"), contacts(overUdp.next()));
+
+        AorBindings withUdp = overUdp.next();
+        Step overWs = withUdp.apply(register(ws("sip:a@y.invalid;transport=ws", 8, "c2")), NOW);
+        assertSame(withUdp, overWs.next(), "the browser back over WS does");
+        assertEquals(List.of("sip:a@192.0.2.1", "sip:a@y.invalid;transport=ws"), contacts(withUdp));
+    }
+
+    @Test
+    void theVacantObjectWithTheNewBindingsContactIsTakenFirst() {
+        AorBindings set = registered(ws("sip:a@x.invalid;transport=ws", 7, "c1"),
+                ws("sip:a@y.invalid;transport=ws", 8, "c2"));
+        set.closeFlow(7);
+        set.closeFlow(8);
+
+        String x = "sip:a@x.invalid;transport=ws";
+        String y = "sip:a@y.invalid;transport=ws";
+        assertTrue(set.vacantFor(ws(y, 9, "c3")).hasContact(y));
+        assertTrue(set.vacantFor(ws(x, 9, "c3")).hasContact(x));
+        assertTrue(set.vacantFor(ws("sip:a@z.invalid;transport=ws", 9, "c3")).hasContact(x), "else the first");
+        assertNull(set.vacantFor(udp(x)), "not over another transport");
+    }
+
+    @Test
     void aRefreshBesideAVacantObjectKeepsTheSet() {
         Binding phone = udp("sip:a@192.0.2.1");
         AorBindings set = registered(ws("sip:a@x.invalid;transport=ws", 7, "c1"), phone);
