@@ -180,8 +180,10 @@ if fixed:
     w("")
     if any(r["transport"] in ("ws", "wss") for r in fixed):
         w("Over WS and WSS the edge drops a connection's bindings when the connection closes (a browser cannot be "
-          "reached any other way), so every run's registrations add bindings there; Kamailio keeps them until they "
-          "expire (`fix_nated_register()` records the connection), so after the warm-up it refreshes them.")
+          "reached any other way), so every run's registrations are new bindings there, written into the objects "
+          "the closed connection's bindings left (kept until they would have expired); Kamailio keeps the bindings "
+          "until they expire (`fix_nated_register()` records the connection), so after the warm-up it refreshes "
+          "them.")
         w("")
 
 w("## Max sustained authenticated registrations per second")

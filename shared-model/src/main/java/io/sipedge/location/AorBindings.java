@@ -24,9 +24,8 @@ import java.util.function.Predicate;
  * the set, vacant, until the time the binding would have expired: the phone that reconnects (a
  * browser reloaded, a network change) registers again at once on a new flow, as a new binding, and
  * the AOR's next new binding over that transport takes the vacant object and writes into it in
- * place. Without this,
- * every reconnect created a binding of 8 objects and an AOR's new set, which the next young
- * collections copied twice: a reconnecting population's young pauses and p99 (see
+ * place. Without this, every reconnect created a binding of 8 objects and an AOR's new set, which
+ * the next young collections copied twice: a reconnecting population's young pauses and p99 (see
  * {@code docs/decisions/transport.md}). No reader sees a vacant binding.
  */
 final class AorBindings {

@@ -68,7 +68,7 @@ final class StoredBinding {
     private int registeredNano;
     /**
      * The binding went with its flow and this object waits, until the binding's expiry, for the
-     * AOR's next new binding (see {@link AorBindings#closeFlow}); no reader sees its values.
+     * AOR's next new binding over its transport (see {@link AorBindings}); no reader sees its values.
      */
     private boolean vacant;
 
