@@ -238,18 +238,19 @@ cover() { local s=$(( ($USERS + $1 - 1) / $1 )); echo $(( s > $2 ? s : $2 )); } 
 warm_up() {
   local target tls_rate=$(( FIXED_TLS > 0 ? FIXED_TLS : TLS_START ))
   local ws_rate=$(( FIXED_WS > 0 ? FIXED_WS : START )) wss_rate=$(( FIXED_WSS > 0 ? FIXED_WSS : TLS_START ))
-  local udp_s tcp_s tls_s reboot_s
+  local udp_s tcp_s tls_s ws_s wss_s reboot_s
   udp_s=$(cover "$START" 20) tcp_s=$(cover "$START" 10) tls_s=$(cover "$tls_rate" 10)
+  ws_s=$(cover "$ws_rate" 10) wss_s=$(cover "$wss_rate" 10)
   reboot_s=$(( FIXED_REBOOT > 0 ? $(cover "$FIXED_REBOOT" 10) : 0 ))
   log "warm-up (JIT, caches, every user registered; stream transports over $WARM_CONNECTIONS connections): UDP $udp_s s and TCP $tcp_s s at $START/s, TLS $tls_s s at $tls_rate/s$(measured ws &&
-    echo ", WS 10 s at $ws_rate/s")$(measured wss && echo ", WSS 10 s at $wss_rate/s")$( [ "$reboot_s" -gt 0 ] &&
+    echo ", WS $ws_s s at $ws_rate/s")$(measured wss && echo ", WSS $wss_s s at $wss_rate/s")$( [ "$reboot_s" -gt 0 ] &&
     echo ", rebooted phones $reboot_s s at $FIXED_REBOOT/s"), against each"
   for target in edge kamailio; do
     load "$target" udp --rate "$START" --duration "$udp_s"
     warm_stream "$target" tcp "$START" "$tcp_s"
     warm_stream "$target" tls "$tls_rate" "$tls_s"
-    if measured ws; then warm_stream "$target" ws "$ws_rate" 10; fi
-    if measured wss; then warm_stream "$target" wss "$wss_rate" 10; fi
+    if measured ws; then warm_stream "$target" ws "$ws_rate" "$ws_s"; fi
+    if measured wss; then warm_stream "$target" wss "$wss_rate" "$wss_s"; fi
     if [ "$reboot_s" -gt 0 ]; then reboot_load "$target" --rate "$FIXED_REBOOT" --duration "$reboot_s"; fi
   done
   # The bindings the warm-up made are moved to the edge's old generation before anything is
