@@ -11,7 +11,9 @@ edge_users() {
 
 # edge_start NAME JAR [--set key=value ...]: a fresh data directory, the users imported, the edge
 # started and listening; its pid and SIP port in $W/NAME.pid. As in compare.sh, the guard lets the
-# generator's one address send at any rate; later --set win.
+# generator's one address send at any rate, and bindings stay in memory (each generator run comes
+# from new source ports, so with persistence on its first pass would write every binding); later
+# --set win.
 edge_start() {
   local name=$1 jar=$2 port pid
   shift 2
@@ -21,7 +23,8 @@ edge_start() {
     -XX:MaxTenuringThreshold=1 -XX:MetaspaceSize=64m -jar "$jar" --set data-dir="$W/$name" \
     --set sip.address=127.0.0.1 --set sip.port="$port" --set sip.tls-port=-1 --set sip.ws-port=-1 \
     --set sip.wss-port=-1 --set http.port=-1 --set sip.qualify-interval-seconds=0 \
-    --set security.rate-per-second=10000000 --set security.burst=100000000 "$@" >"$W/$name.log" 2>&1 &
+    --set security.rate-per-second=10000000 --set security.burst=100000000 \
+    --set registrar.persist-bindings=off "$@" >"$W/$name.log" 2>&1 &
   pid=$!
   EDGE_PIDS+=("$pid")
   echo "$pid $port" >"$W/$name.pid"

@@ -79,7 +79,9 @@ w(f"- Load: `loadtest/target/loadtest.jar` on the same machine, {machine['users'
 if machine.get("warm_connections"):
     w(f"- Warm-up before round 1, the same for both: every user registered once on each transport, each stream "
       f"transport over {machine['warm_connections']} connections (the edge's JIT deoptimises its read path at each "
-      "of its first few connections; a round over the second connection measures that, not the edge in service)")
+      "of its first few connections; a round over the second connection measures that, not the edge in service), "
+      "then one round of the fixed-rate runs, not recorded (the first run after the edge has sat idle "
+      "deoptimises its REGISTER path once per transport)")
 w("- Bindings: in memory only for both (the edge with `registrar.persist-bindings=off`, Kamailio's usrloc "
   "with db_mode 0); what the edge's persistence costs is measured by `restore.sh` (\"Bindings across restarts\")")
 w("")
