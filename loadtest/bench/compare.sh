@@ -277,13 +277,13 @@ fixed_round() {
       else
         load "$target" "$transport" --rate "$rate" --duration "$FIXED_S"
       fi
-      c1=$(cpu_ticks "$target")
-      ok=$(json "d['succeeded']")
-      cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
       if [ "$round" = 0 ]; then
         log "fixed round 0 (not recorded) $transport $target @ $rate/s: p99 $(json "d['latency_ms']['registration']['p99']") ms"
         continue
       fi
+      c1=$(cpu_ticks "$target")
+      ok=$(json "d['succeeded']")
+      cpu_us=$(python3 -c "print(round(($c1-$c0)*1e6/$(getconf CLK_TCK)/max(1,$ok),1))")
       record kind=fixed round="$round" transport="$transport" target="$target" rate="$rate" \
         duration_s="$FIXED_S" succeeded="$ok" failed="$(json "d['failed']")" \
         achieved="$(json "d['achieved_rate']")" sender_lagged="$(json "str(d.get('sender_lagged', False)).lower()")" \
