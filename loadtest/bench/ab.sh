@@ -5,9 +5,9 @@
 # imports 20 000 users into a fresh data directory, starts JAR with the benchmark's JVM options and
 # settings (edge-alone.sh) and the given ones, warms up for 2 x 10 s at RATE, then prints 3
 # rounds of 15 s each: CPU (utime+stime from /proc) and context switches (all threads) per
-# successful registration, and the p99 of a registration (REGISTER to 200, both legs). Run the builds
-# alternately and compare medians, or both at once with pair.sh where the machine's speed drifts;
-# compare.sh is the side-by-side with Kamailio.
+# successful registration, and the p99 of a registration (REGISTER to 200, both legs). Run the
+# builds alternately and compare medians, or both at once with pair.sh where the machine's speed
+# drifts; compare.sh is the side-by-side with Kamailio.
 set -euo pipefail
 JAR=$1; T=$2; RATE=$3; shift 3
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
