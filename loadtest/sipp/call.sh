@@ -116,48 +116,8 @@ with open(f"{work}/calls.csv", "w") as out:
 PY
 
 # Local address towards the proxy (no packet is sent) and free local ports for the two SIPp
-# processes: SIP (UDP and TCP), media (SIPp 3.6 binds RTP echo sockets at -mp and -mp+2 even when
-# unused; a taken one is fatal) and control (-cp, UDP).
-ports=$(python3 - "$host" "$port" <<'PY'
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.connect((host, port))
-lip = s.getsockname()[0]
-s.close()
-used = set()
-def free(kinds, offsets=(0,)):
-    for _ in range(200):
-        u = socket.socket(fam, socket.SOCK_DGRAM)
-        u.bind((lip, 0))
-        p = u.getsockname()[1]
-        u.close()
-        span = range(p, p + max(offsets) + 2)
-        ok = p + max(offsets) + 1 < 65536 and not used.intersection(span)
-        for off in offsets:
-            for kind in kinds:
-                for addr in (lip, "::" if fam == socket.AF_INET6 else "0.0.0.0"):
-                    if not ok:
-                        break
-                    t = socket.socket(fam, kind)
-                    try:
-                        t.bind((addr, p + off))
-                    except OSError:
-                        ok = False
-                    finally:
-                        t.close()
-        if ok:
-            used.update(span)
-            return p
-    sys.exit("no free local port")
-out = [lip]
-for _ in range(2):  # callee agent, callers
-    out += [free((socket.SOCK_DGRAM, socket.SOCK_STREAM)), free((socket.SOCK_DGRAM,), (0, 2)),
-            free((socket.SOCK_DGRAM,))]
-print(*out)
-PY
-) || { echo "call.sh: could not pick a local address and free ports towards $host:$port" >&2; exit 2; }
+# processes, the callee agent's and the callers' (sipp_files.py says why each).
+ports=$(python3 "$here/sipp_files.py" ports "$host" "$port" 2) || { echo "call.sh: could not pick a local address and free ports towards $host:$port" >&2; exit 2; }
 read -r lip ep emp ecp rp rmp rcp <<<"$ports"
 target=$host
 [[ $host == *:* ]] && target="[$host]"
@@ -213,7 +173,7 @@ set -e
 if [ "$regrc" -ne 0 ]; then
   tail -3 "$work/callee.out" 2>/dev/null | sed 's/^/call.sh: callee sipp: /' >&2
   for f in "$work"/callee-register_*_errors.log; do
-    [ -r "$f" ] && python3 -c 'import re,sys; print("\n".join([" ".join(e.split()) for e in re.split(r"(?=\d{4}-\d\d-\d\d\t\d\d:)", open(sys.argv[1], errors="replace").read()) if e.strip() and "out-of-call" not in e and "events occurred" not in e][:6]))' "$f" | sed 's/^/call.sh: callee: /' >&2
+    [ -r "$f" ] && python3 "$here/sipp_files.py" errors "$f" | sed 's/^/call.sh: callee: /' >&2
   done
   echo "sipp scenario=call transport=$transport target_rate=$rate duration_s=$dur hold_ms=$hold callees=$ncallee callers=$ncaller attempted=0 succeeded=0 failed=0 registration_failed=1"
   exit 1
@@ -237,70 +197,33 @@ set -e
 # 3. Stop the callee agent (its files stay for -k).
 stop_callee
 
-python3 - "$work" "$transport" "$rate" "$dur" "$hold" "$ncallee" "$ncaller" "$calls" "$rc" <<'PY'
-import csv, glob, math, os, re, sys
-work, transport, rate, dur, hold, ncallee, ncaller, calls, rc = sys.argv[1:10]
+python3 - "$here" "$work" "$transport" "$rate" "$dur" "$hold" "$ncallee" "$ncaller" "$calls" "$rc" <<'PY'
+import glob, os, sys
+sys.path.insert(0, sys.argv[1])
+from sipp_files import Stats, error_entries, nearest_rank, output_tail, response_times
+work, transport, rate, dur, hold, ncallee, ncaller, calls, rc = sys.argv[2:11]
 hold, calls, rc = int(hold), int(calls), int(rc)
-stat = {}
-try:
-    rows = list(csv.reader(open(os.path.join(work, "stat.csv")), delimiter=";"))
-    if len(rows) >= 2:
-        stat = dict(zip(rows[0], rows[-1]))
-except OSError:
-    pass
-def num(key):
-    try:
-        return int(float(stat.get(key, "0")))
-    except ValueError:
-        return 0
-def epoch(key):  # "2026-11-22\t16:39:53.795008\t1795365593.795008"
-    try:
-        return float(stat[key].split("\t")[-1])
-    except (KeyError, ValueError):
-        return 0.0
-attempted, ok, failed = num("TotalCallCreated"), num("SuccessfulCall(C)"), num("FailedCall(C)")
-retrans = num("Retransmissions(C)")
-elapsed = epoch("CurrentTime") - epoch("StartTime")
+stat = Stats(os.path.join(work, "stat.csv"))
+attempted, ok, failed = stat.num("TotalCallCreated"), stat.num("SuccessfulCall(C)"), stat.num("FailedCall(C)")
+retrans = stat.num("Retransmissions(C)")
+elapsed = stat.elapsed()
 busy = elapsed - hold / 1000
 achieved = ok / busy if busy > 0 else 0.0
-rtts = []
-for f in glob.glob(os.path.join(work, "caller_*_rtt.csv")):
-    with open(f) as fh:
-        next(fh, None)
-        for line in fh:
-            parts = line.strip().split(";")
-            if len(parts) >= 2:
-                try:
-                    rtts.append(float(parts[1]))
-                except ValueError:
-                    pass
-rtts.sort()
-def pct(p):
-    if not rtts:
-        return "NA"
-    return f"{rtts[max(0, math.ceil(p / 100 * len(rtts)) - 1)]:g}"
+rtts = response_times(work, "caller_*_rtt.csv")
 line = (f"sipp scenario=call transport={transport} target_rate={rate} duration_s={dur} hold_ms={hold} "
         f"callees={ncallee} callers={ncaller} attempted={attempted} succeeded={ok} failed={failed} "
-        f"achieved_rate={achieved:.1f} retransmissions={retrans} setup_p50_ms={pct(50)} "
-        f"setup_p99_ms={pct(99)} elapsed_s={elapsed:.2f} (4ms clock ticks)")
-if not stat or rc not in (0, 1):
+        f"achieved_rate={achieved:.1f} retransmissions={retrans} setup_p50_ms={nearest_rank(rtts, 50)} "
+        f"setup_p99_ms={nearest_rank(rtts, 99)} elapsed_s={elapsed:.2f} (4ms clock ticks)")
+if not stat.row or rc not in (0, 1):
     line += f" sipp_exit={rc}"
 print(line)
-if not stat or rc not in (0, 1):
-    try:
-        tail = open(os.path.join(work, "sipp.out"), errors="replace").read().strip().splitlines()[-5:]
-        print("call.sh: caller sipp exit %d: %s" % (rc, " | ".join(tail)), file=sys.stderr)
-    except OSError:
-        pass
+if not stat.row or rc not in (0, 1):
+    print("call.sh: caller sipp exit %d: %s" % (rc, " | ".join(output_tail(work))), file=sys.stderr)
 if failed or ok != calls:
     for pattern, who in (("caller_*_errors.log", "caller"), ("callee-register_*_errors.log", "callee")):
         for f in glob.glob(os.path.join(work, pattern)):
-            # SIPp 3.6 writes some entries without a newline: split on the timestamps.
-            text = open(f, errors="replace").read()
-            entries = re.split(r"(?=\d{4}-\d\d-\d\d\t\d\d:\d\d:\d\d\.\d+\t)", text)
-            lines = [" ".join(e.split()) for e in entries
-                     if e.strip() and "out-of-call" not in e and "events occurred" not in e]
+            lines = error_entries(f)
             if lines:
-                print(f"call.sh: first SIPp {who} errors: " + " | ".join(lines[:6]), file=sys.stderr)
+                print(f"call.sh: first SIPp {who} errors: " + " | ".join(lines), file=sys.stderr)
 sys.exit(0 if failed == 0 and ok == calls else 1)
 PY

@@ -55,46 +55,9 @@ if [ -n "$keep" ]; then mkdir -p "$keep"; work=$(cd "$keep" && pwd); else work=$
 cleanup() { [ -n "$keep" ] || rm -rf "$work"; }
 trap cleanup EXIT
 
-# Local address towards the target (no packet is sent) and free local ports: SIP for UDP and
-# TCP (SIPp's default, 5060, is often taken), media (default 6000 and 6002, bound even when
-# unused; a taken one is fatal) and control (default 8888).
-ports=$(python3 - "$host" "$port" <<'PY'
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.connect((host, port))
-lip = s.getsockname()[0]
-s.close()
-def free(kinds, offsets=(0,)):
-    """A port p with p+offset free for every kind (UDP/TCP) on lip and on the wildcard."""
-    for _ in range(200):
-        u = socket.socket(fam, socket.SOCK_DGRAM)
-        u.bind((lip, 0))
-        p = u.getsockname()[1]
-        u.close()
-        ok = p + max(offsets) < 65536
-        for off in offsets:
-            for kind in kinds:
-                for addr in (lip, "::" if fam == socket.AF_INET6 else "0.0.0.0"):
-                    if not ok:
-                        break
-                    t = socket.socket(fam, kind)
-                    try:
-                        t.bind((addr, p + off))
-                    except OSError:
-                        ok = False
-                    finally:
-                        t.close()
-        if ok:
-            return p
-    sys.exit("no free local port")
-sip = free((socket.SOCK_DGRAM, socket.SOCK_STREAM))
-media = free((socket.SOCK_DGRAM,), (0, 2))     # SIPp 3.6 binds RTP echo sockets at -mp and -mp+2
-ctrl = free((socket.SOCK_DGRAM,))              # and its UDP control socket at -cp
-print(lip, sip, media, ctrl)
-PY
-) || { echo "run.sh: could not pick a local address and free ports towards $host:$port" >&2; exit 2; }
+# Local address towards the target (no packet is sent) and free local ports for SIP, media and
+# control (sipp_files.py says why each).
+ports=$(python3 "$here/sipp_files.py" ports "$host" "$port" 1) || { echo "run.sh: could not pick a local address and free ports towards $host:$port" >&2; exit 2; }
 read -r lip lport mport cport <<<"$ports"
 target=$host
 [[ $host == *:* ]] && target="[$host]"
@@ -110,65 +73,29 @@ set +e
 rc=$?
 set -e
 
-python3 - "$work" "$name" "$transport" "$rate" "$dur" "$calls" "$rc" <<'PY'
-import csv, glob, math, os, sys
-work, name, transport, rate, dur, calls, rc = sys.argv[1:8]
+python3 - "$here" "$work" "$name" "$transport" "$rate" "$dur" "$calls" "$rc" <<'PY'
+import glob, os, sys
+sys.path.insert(0, sys.argv[1])
+from sipp_files import Stats, error_entries, nearest_rank, output_tail, response_times
+work, name, transport, rate, dur, calls, rc = sys.argv[2:9]
 calls, rc = int(calls), int(rc)
-stat = {}
-try:
-    rows = list(csv.reader(open(os.path.join(work, "stat.csv")), delimiter=";"))
-    if len(rows) >= 2:
-        stat = dict(zip(rows[0], rows[-1]))
-except OSError:
-    pass
-def num(key):
-    try:
-        return int(float(stat.get(key, "0")))
-    except ValueError:
-        return 0
-def epoch(key):  # "2026-11-22\t16:39:53.795008\t1795365593.795008"
-    try:
-        return float(stat[key].split("\t")[-1])
-    except (KeyError, ValueError):
-        return 0.0
-attempted, ok, failed = num("TotalCallCreated"), num("SuccessfulCall(C)"), num("FailedCall(C)")
-retrans = num("Retransmissions(C)")
-elapsed = epoch("CurrentTime") - epoch("StartTime")
+stat = Stats(os.path.join(work, "stat.csv"))
+attempted, ok, failed = stat.num("TotalCallCreated"), stat.num("SuccessfulCall(C)"), stat.num("FailedCall(C)")
+retrans = stat.num("Retransmissions(C)")
+elapsed = stat.elapsed()
 achieved = ok / elapsed if elapsed > 0 else 0.0
-rtts = []
-for f in glob.glob(os.path.join(work, "*_rtt.csv")):
-    with open(f) as fh:
-        next(fh, None)
-        for line in fh:
-            parts = line.strip().split(";")
-            if len(parts) >= 2:
-                try:
-                    rtts.append(float(parts[1]))
-                except ValueError:
-                    pass
-rtts.sort()
-def pct(p):
-    if not rtts:
-        return "NA"
-    v = rtts[max(0, math.ceil(p / 100 * len(rtts)) - 1)]
-    return f"{v:g}"
+rtts = response_times(work, "*_rtt.csv")
 line = (f"sipp scenario={name} transport={transport} target_rate={rate} duration_s={dur} "
         f"attempted={attempted} succeeded={ok} failed={failed} achieved_rate={achieved:.1f} "
-        f"retransmissions={retrans} rtd_p50_ms={pct(50)} rtd_p99_ms={pct(99)} "
+        f"retransmissions={retrans} rtd_p50_ms={nearest_rank(rtts, 50)} rtd_p99_ms={nearest_rank(rtts, 99)} "
         f"elapsed_s={elapsed:.2f} (4ms clock ticks)")
-if not stat or (rc not in (0, 1)):
+if not stat.row or rc not in (0, 1):
     line += f" sipp_exit={rc}"
 print(line)
-if not stat or rc not in (0, 1):
-    try:
-        tail = open(os.path.join(work, "sipp.out"), errors="replace").read().strip().splitlines()[-5:]
-        print("run.sh: sipp exit %d: %s" % (rc, " | ".join(tail)), file=sys.stderr)
-    except OSError:
-        pass
+if not stat.row or rc not in (0, 1):
+    print("run.sh: sipp exit %d: %s" % (rc, " | ".join(output_tail(work))), file=sys.stderr)
 if failed:
-    errs = glob.glob(os.path.join(work, "*_errors.log"))
-    if errs:
-        lines = open(errs[0], errors="replace").read().splitlines()
-        print("run.sh: first SIPp errors: " + " | ".join(l for l in lines[:6] if l.strip()), file=sys.stderr)
+    for f in glob.glob(os.path.join(work, "*_errors.log"))[:1]:
+        print("run.sh: first SIPp errors: " + " | ".join(error_entries(f)), file=sys.stderr)
 sys.exit(0 if failed == 0 and ok == calls else 1)
 PY
